@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Sets up what is missing on this machine, and nothing that is already there.
+#   scripts/setup.sh         what `npm start` needs: npm packages, a current build
+#   scripts/setup.sh test    also what `npm test` needs: Chromium, PostgreSQL
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode="${1:-app}"
+log() { printf '\033[1;34m[setup]\033[0m %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=0
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  if [ $apt_updated = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then echo "airstudio needs Node.js 20 or newer (found $(node -v 2>/dev/null || echo none))." >&2; exit 1; fi
+
+# npm packages: install when missing or when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Build when there is none or any source is newer than it.
+stamp=build/server.js
+if [ ! -f "$stamp" ] || [ -n "$(find src static migrations svelte.config.js vite.config.ts package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+  log "building"
+  npm run --silent build >/dev/null
+fi
+
+if [ "$mode" = test ]; then
+  apt_install chromium fonts-dejavu-core
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    apt_install postgresql
+    log "starting PostgreSQL"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
+    for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+    # A fresh cluster: let local test connections in without a password, and give them a database.
+    conf=$(ls /etc/postgresql/*/main/pg_hba.conf | sort -V | tail -1)
+    if ! grep -q 'airstudio-test' "$conf"; then
+      as_root sed -i '1i host all all 127.0.0.1/32 trust # airstudio-test' "$conf"
+      as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main reload
+    fi
+    as_root su postgres -c "psql -tAc \"select 1 from pg_database where datname='test'\" | grep -q 1 || createdb test" || true
+  fi
+fi

@@ -1,0 +1,50 @@
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
+import { getApp } from '$lib/server/app';
+import { SESSION_COOKIE } from '$lib/server/auth/authenticator';
+import { clearSessionCookie, setSessionCookie } from '$lib/server/http/session-cookie';
+
+export const init: ServerInit = async () => {
+  await getApp();
+};
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'X-Frame-Options': 'DENY'
+};
+
+export const handle: Handle = async ({ event, resolve }) => {
+  const app = await getApp();
+  const header = event.request.headers.get('authorization');
+  const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+  const cookieToken = event.cookies.get(SESSION_COOKIE) ?? null;
+  event.locals.user = null;
+  event.locals.sessionId = null;
+  event.locals.authVia = null;
+
+  const auth = await app.auth.authenticate({ bearer, cookieToken: bearer ? null : cookieToken });
+  if (auth) {
+    event.locals.user = auth.user;
+    event.locals.authVia = auth.via;
+    if (auth.via === 'session') {
+      event.locals.sessionId = auth.session.id;
+      if (!bearer && auth.valid.renewed) setSessionCookie(event.cookies, event.url, cookieToken!, auth.valid.expiresAt);
+    }
+  } else if (bearer && event.url.pathname.startsWith('/api/')) {
+    return new Response(JSON.stringify({ error: { code: 'invalid_token', message: 'The bearer token is unknown, expired or revoked.' } }), {
+      status: 401,
+      headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer' }
+    });
+  } else if (cookieToken) {
+    clearSessionCookie(event.cookies, event.url);
+  }
+
+  const response = await resolve(event);
+  for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!response.headers.has(k)) response.headers.set(k, v);
+  return response;
+};
+
+export const handleError: HandleServerError = async ({ error, status, message }) => {
+  if (status >= 500) (await getApp()).logger.error({ err: error }, 'unhandled error');
+  return { message: status >= 500 ? 'Something went wrong on the server; it has been logged.' : message };
+};

@@ -1,0 +1,41 @@
+import * as Y from 'yjs';
+import { commentKind, type Comment } from './comment';
+import { readMeta, SCHEMA_VERSION, type ProjectMeta } from './meta';
+import type { EditOrigin } from './origin';
+import { RecordMap } from './record-map';
+
+/**
+ * The typed face of one project's Yjs document. UI, server and workers go through this, never raw keys.
+ * Later capabilities add their collections here (timeline, schedule, brief).
+ */
+export class ProjectDoc {
+  readonly meta: Y.Map<unknown>;
+  /** The project's shared notes: free text everyone co-edits. */
+  readonly notes: Y.Text;
+  readonly comments: RecordMap<Comment>;
+
+  constructor(readonly doc: Y.Doc = new Y.Doc()) {
+    this.meta = doc.getMap('meta');
+    this.notes = doc.getText('notes');
+    this.comments = new RecordMap(doc, commentKind);
+  }
+
+  readMeta(): ProjectMeta {
+    return readMeta(this.meta);
+  }
+
+  /** One transaction, one undo step, attributed to `origin`. */
+  transact<R>(origin: EditOrigin, fn: (doc: ProjectDoc) => R): R {
+    let result!: R;
+    this.doc.transact(() => {
+      if (this.meta.get('schemaVersion') !== SCHEMA_VERSION) this.meta.set('schemaVersion', SCHEMA_VERSION);
+      result = fn(this);
+    }, origin);
+    return result;
+  }
+
+  /** Comments oldest first. */
+  commentList(): Comment[] {
+    return this.comments.all().sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+}

@@ -1,0 +1,80 @@
+import * as Y from 'yjs';
+import type { z } from 'zod';
+
+/** A record kind: where its records live in the document, how they are validated, and their defaults. */
+export interface RecordKind<T extends { id: string }> {
+  readonly collection: string;
+  readonly schema: z.ZodType<T>;
+}
+
+/**
+ * Records keyed by id in a root `Y.Map`, each record a `Y.Map` of fields (BRIEF's modelling rule):
+ * two people editing different fields of one record both keep their change.
+ */
+export class RecordMap<T extends { id: string }> {
+  readonly ymap: Y.Map<Y.Map<unknown>>;
+
+  constructor(
+    doc: Y.Doc,
+    readonly kind: RecordKind<T>
+  ) {
+    this.ymap = doc.getMap(kind.collection);
+  }
+
+  get size(): number {
+    return this.ymap.size;
+  }
+
+  has(id: string): boolean {
+    return this.ymap.has(id);
+  }
+
+  /** The record, or undefined when it is missing or fails validation (a buggy or hostile peer wrote it). */
+  get(id: string): T | undefined {
+    const y = this.ymap.get(id);
+    if (!(y instanceof Y.Map)) return undefined;
+    const parsed = this.kind.schema.safeParse({ ...y.toJSON(), id });
+    return parsed.success ? parsed.data : undefined;
+  }
+
+  all(): T[] {
+    const out: T[] = [];
+    for (const id of this.ymap.keys()) {
+      const r = this.get(id);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** Call inside a transaction. Throws when the record is invalid. */
+  insert(record: T): void {
+    const valid = this.kind.schema.parse(record);
+    const y = new Y.Map<unknown>();
+    for (const [k, v] of Object.entries(valid)) if (k !== 'id' && v !== undefined) y.set(k, v);
+    this.ymap.set(valid.id, y);
+  }
+
+  /** Sets only the fields that changed; throws when the result is invalid or the record is gone. */
+  update(id: string, patch: Partial<Omit<T, 'id'>>): void {
+    const y = this.ymap.get(id);
+    const current = this.get(id);
+    if (!(y instanceof Y.Map) || !current) throw new Error(`No ${this.kind.collection} record ${id}`);
+    const next = this.kind.schema.parse({ ...current, ...patch, id });
+    for (const [k, v] of Object.entries(next)) {
+      if (k === 'id') continue;
+      if (v === undefined) y.delete(k);
+      else if (JSON.stringify(y.get(k)) !== JSON.stringify(v)) y.set(k, v);
+    }
+  }
+
+  delete(id: string): void {
+    this.ymap.delete(id);
+  }
+
+  /** Called after any change to any record of this kind; returns the unsubscribe function. */
+  observe(fn: () => void): () => void {
+    const handler = () => fn();
+    this.ymap.observeDeep(handler);
+    return () => this.ymap.unobserveDeep(handler);
+  }
+}

@@ -1,0 +1,25 @@
+import type { MemberView } from './project';
+import type { Role } from './editor/model/role';
+
+/** The one typed map of socket.io events between the studio and the server. */
+export type AckResult<T = object> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
+
+export interface ServerToClientEvents {
+  'project:renamed': (e: { projectId: string; name: string }) => void;
+  'project:deleted': (e: { projectId: string }) => void;
+  'project:members': (e: { projectId: string; members: MemberView[] }) => void;
+  /** You lost access to the project (removed by the owner). */
+  'project:removed': (e: { projectId: string }) => void;
+}
+
+export interface ClientToServerEvents {
+  'project:join': (projectId: string, ack: (r: AckResult<{ role: Role }>) => void) => void;
+  'project:leave': (projectId: string) => void;
+}
+
+export interface SocketData {
+  userId: string;
+  username: string;
+}
+
+export const projectRoom = (projectId: string) => `project:${projectId}`;

@@ -1,0 +1,18 @@
+import type { Role } from './editor/model/role';
+
+/** Projects and members as the API and the pages see them. */
+export interface ProjectView {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MemberView {
+  userId: string;
+  username: string;
+  displayName: string;
+  color: string;
+  role: Role;
+}

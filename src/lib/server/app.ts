@@ -1,0 +1,77 @@
+import { ApiTokenRepository } from './auth/api-token.repository';
+import { ApiTokenService } from './auth/api-token.service';
+import { AccountService } from './auth/account.service';
+import { Authenticator } from './auth/authenticator';
+import { LoginThrottle } from './auth/login-throttle';
+import { SessionRepository } from './auth/session.repository';
+import { SessionService } from './auth/session.service';
+import { UserRepository } from './auth/user.repository';
+import { loadConfig, type Config } from './config';
+import { openDatabase, type Db } from './db/database';
+import { migrateToLatest } from './db/migrate';
+import { HealthService, type HealthReport } from './health/health.service';
+import { createLogger, type Logger } from './log';
+import { ProjectRepository } from './project/project.repository';
+import { ProjectService } from './project/project.service';
+import { LocalStorage } from './storage/local-storage';
+import { DocLogRepository } from './yjs/doc-log.repository';
+import { DocRegistry } from './yjs/doc-registry';
+
+export const VERSION = '0.1.0';
+
+/** The composition root: every service of one web process, built once. */
+export interface App {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  storage: LocalStorage;
+  users: UserRepository;
+  sessions: SessionService;
+  tokens: ApiTokenService;
+  accounts: AccountService;
+  auth: Authenticator;
+  projects: ProjectService;
+  docLog: DocLogRepository;
+  docs: DocRegistry;
+  health: HealthService;
+  /** Filled in by the HTTP server once the realtime endpoints are attached. */
+  realtimeStats: () => HealthReport['realtime'];
+}
+
+export async function createApp(config: Config, logger = createLogger(config.logLevel)): Promise<App> {
+  const db = openDatabase(config.databaseUrl);
+  const applied = await migrateToLatest(db.kysely);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+  const storage = new LocalStorage(config.dataDir);
+  await storage.init();
+
+  const users = new UserRepository(db.kysely);
+  const sessions = new SessionService(new SessionRepository(db.kysely), config.session);
+  const tokens = new ApiTokenService(new ApiTokenRepository(db.kysely), users);
+  const accounts = new AccountService(users, sessions, new LoginThrottle(config.loginThrottle));
+  const auth = new Authenticator(sessions, tokens);
+  const projects = new ProjectService(new ProjectRepository(db.kysely), users);
+  const docLog = new DocLogRepository(db.kysely);
+  const docs = new DocRegistry(docLog, { compactAfterUpdates: config.yjs.compactAfterUpdates }, logger);
+  const app: App = {
+    config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
+    health: undefined as unknown as HealthService,
+    realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 })
+  };
+  app.health = new HealthService(db, storage, () => app.realtimeStats(), VERSION);
+  return app;
+}
+
+// The SvelteKit bundle and the server entry are built separately; they share the one App through globalThis.
+const KEY = Symbol.for('airstudio.app');
+type Holder = { [KEY]?: Promise<App> };
+
+export function setApp(app: Promise<App>): void {
+  (globalThis as Holder)[KEY] = app;
+}
+
+/** The process's App, created from the environment on first use (e.g. under `vite dev`). */
+export function getApp(): Promise<App> {
+  const g = globalThis as Holder;
+  return (g[KEY] ??= createApp(loadConfig()));
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+export const usernameSchema = z
+  .string({ error: 'username is required' })
+  .trim()
+  .min(3, 'Username must be 3 to 32 characters.')
+  .max(32, 'Username must be 3 to 32 characters.')
+  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'Username may contain letters, digits, "_", "." and "-", and must start with a letter or digit.');
+
+export const signupSchema = z.object({
+  username: usernameSchema,
+  email: z.string({ error: 'email is required' }).trim().max(254).email('Enter a valid email address.'),
+  password: z.string({ error: 'password is required' }),
+  displayName: z.string().trim().max(64).optional()
+});
+
+export const loginSchema = z.object({
+  username: z.string({ error: 'username is required' }).trim().min(1, 'username is required').max(254),
+  password: z.string({ error: 'password is required' }).min(1, 'password is required').max(1024)
+});
+
+export type SignupInput = z.infer<typeof signupSchema>;
+export type LoginInput = z.infer<typeof loginSchema>;

@@ -1,0 +1,55 @@
+import { createApp, setApp } from './app';
+import { loadConfig } from './config';
+import { createLogger } from './log';
+import { createStudioServer, type RequestHandler } from './studio-server';
+
+/** The web process: `node build/server.js` (what `npm start` runs after setting up). */
+async function main() {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const appPromise = createApp(config, logger);
+  setApp(appPromise);
+  const app = await appPromise;
+  // Built by SvelteKit next to this file; imported at run time so the two bundles stay separate.
+  const { handler } = (await import(new URL('./handler.js', import.meta.url).href)) as { handler: RequestHandler };
+  const studio = createStudioServer(app, handler);
+
+  await new Promise<void>((resolve, reject) => {
+    studio.http.once('error', reject);
+    studio.http.listen(config.port, config.host, resolve);
+  });
+  const address = studio.http.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port, database: app.db.describe, dataDir: config.dataDir }, `airstudio listening on http://localhost:${port}`);
+
+  const purge = setInterval(() => void app.sessions.purgeExpired().catch(() => {}), 3600_000);
+  purge.unref();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: persisting documents');
+    const force = setTimeout(() => {
+      logger.error('shutdown took over 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    force.unref();
+    try {
+      await studio.close();
+      await app.db.close();
+      logger.info('shutdown complete');
+      process.exit(0);
+    } catch (e) {
+      logger.error({ err: e }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((e) => {
+  console.error(`airstudio could not start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

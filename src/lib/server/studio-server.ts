@@ -1,0 +1,58 @@
+import http from 'node:http';
+import type { App } from './app';
+import { refuseUpgrade } from './http/upgrade';
+import { createSocketServer, type StudioIo } from './realtime/socket-server';
+import { YjsServer } from './yjs/yjs-server';
+
+export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
+
+export interface StudioServer {
+  http: http.Server;
+  io: StudioIo;
+  yjs: YjsServer;
+  /** Closes connections and persists every document; the App's database stays open. */
+  close(): Promise<void>;
+}
+
+/** One HTTP server, one port: the SvelteKit handler, the Yjs endpoint and socket.io. */
+export function createStudioServer(app: App, handler: RequestHandler): StudioServer {
+  const server = http.createServer((req, res) =>
+    handler(req, res, () => {
+      res.statusCode = 404;
+      res.setHeader('Content-Type', 'application/json');
+      res.end(JSON.stringify({ error: { code: 'not_found', message: `Nothing at ${req.url}` } }));
+    })
+  );
+  return attachRealtime(app, server);
+}
+
+/** Attaches Yjs and socket.io to an existing server (ours, or Vite's in development). */
+export function attachRealtime(app: App, server: http.Server): StudioServer {
+  const yjs = new YjsServer(app.docs, app.auth, app.projects, app.logger, {
+    maxMessageBytes: app.config.yjs.maxMessageBytes,
+    origin: app.config.origin
+  });
+  const io = createSocketServer(server, app.auth, app.projects, app.logger, app.config.origin);
+  server.on('upgrade', (req, socket, head) => {
+    if (yjs.handleUpgrade(req, socket, head)) return;
+    const path = (req.url ?? '').split('?')[0];
+    if (path.startsWith('/socket.io')) return; // engine.io's own listener takes it.
+    if (req.headers['sec-websocket-protocol'] === 'vite-hmr' || path.startsWith('/@vite') || path === '/') return;
+    refuseUpgrade(socket, 404, 'not_found', `No WebSocket endpoint at ${path}.`);
+  });
+  app.realtimeStats = () => ({ yjsConnections: yjs.connectionCount, loadedDocuments: app.docs.loadedCount, socketClients: io.engine.clientsCount });
+
+  return {
+    http: server,
+    io,
+    yjs,
+    async close() {
+      await yjs.shutdown();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        server.closeAllConnections?.();
+      });
+    }
+  };
+}

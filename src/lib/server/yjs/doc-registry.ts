@@ -1,0 +1,59 @@
+import type { Logger } from '../log';
+import type { DocLogRepository } from './doc-log.repository';
+import { SharedDoc, type DocPersistenceOptions } from './shared-doc';
+
+/** Loaded documents of this process: one load per project at a time, unloaded when the last client leaves. */
+export class DocRegistry {
+  private readonly docs = new Map<string, Promise<SharedDoc>>();
+  private readonly unloading = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly log: DocLogRepository,
+    private readonly options: DocPersistenceOptions,
+    private readonly logger: Logger
+  ) {}
+
+  get loadedCount(): number {
+    return this.docs.size;
+  }
+
+  async acquire(projectId: string): Promise<SharedDoc> {
+    await this.unloading.get(projectId);
+    let p = this.docs.get(projectId);
+    if (!p) {
+      const shared = new SharedDoc(projectId, this.log, this.options, this.logger);
+      p = shared.load().then(() => shared);
+      this.docs.set(projectId, p);
+      p.catch(() => this.docs.delete(projectId));
+    }
+    return p;
+  }
+
+  /** Persists, compacts and frees a document nobody has open. */
+  unload(projectId: string): Promise<void> {
+    const p = this.docs.get(projectId);
+    if (!p) return Promise.resolve();
+    this.docs.delete(projectId);
+    const done = p
+      .then(async (shared) => {
+        await shared.persistAndCompact();
+        shared.destroy();
+      })
+      .catch((e) => this.logger.error({ err: e, projectId }, 'unloading document failed'))
+      .finally(() => this.unloading.delete(projectId));
+    this.unloading.set(projectId, done);
+    return done;
+  }
+
+  /** The project was deleted: drop its document without writing. */
+  async discard(projectId: string): Promise<void> {
+    const p = this.docs.get(projectId);
+    this.docs.delete(projectId);
+    if (p) (await p.catch(() => null))?.destroy(true);
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.docs.keys()].map((id) => this.unload(id)));
+    await Promise.all([...this.unloading.values()]);
+  }
+}
