@@ -1,5 +1,5 @@
 import { sveltekit } from '@sveltejs/kit/vite';
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 import { realtimeDevPlugin } from './src/lib/server/dev-plugin';
 
 export default defineConfig({
