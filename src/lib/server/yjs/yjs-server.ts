@@ -49,6 +49,7 @@ class MalformedMessage extends Error {}
 export class YjsServer {
   private readonly wss: WebSocketServer;
   private readonly conns = new Map<string, Set<Conn>>();
+  private readonly broadcasting = new WeakSet<SharedDoc>();
 
   constructor(
     private readonly registry: DocRegistry,
@@ -133,43 +134,38 @@ export class YjsServer {
   }
 
   private start(conn: Conn, shared: SharedDoc) {
+    this.ensureBroadcast(conn.projectId, shared);
     const { doc, awareness } = shared;
-    const onUpdate = (update: Uint8Array, origin: unknown) => {
-      if (origin === conn) return;
-      const enc = encoding.createEncoder();
-      encoding.writeVarUint(enc, MESSAGE_SYNC);
-      syncProtocol.writeUpdate(enc, update);
-      send(conn, encoding.toUint8Array(enc));
-    };
-    const onAwareness = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
-      const changed = added.concat(updated, removed);
-      if (origin === conn) {
-        for (const id of added) conn.awarenessIds.add(id);
-        for (const id of removed) conn.awarenessIds.delete(id);
-      }
-      const enc = encoding.createEncoder();
-      encoding.writeVarUint(enc, MESSAGE_AWARENESS);
-      encoding.writeVarUint8Array(enc, awarenessProtocol.encodeAwarenessUpdate(awareness, changed));
-      send(conn, encoding.toUint8Array(enc));
-    };
-    doc.on('update', onUpdate);
-    awareness.on('update', onAwareness);
-    conn.ws.once('close', () => {
-      doc.off('update', onUpdate);
-      awareness.off('update', onAwareness);
-    });
     // Sync step 1 from the server, then everyone's presence.
     const enc = encoding.createEncoder();
     encoding.writeVarUint(enc, MESSAGE_SYNC);
     syncProtocol.writeSyncStep1(enc, doc);
     send(conn, encoding.toUint8Array(enc));
     const states = awareness.getStates();
-    if (states.size > 0) {
-      const a = encoding.createEncoder();
-      encoding.writeVarUint(a, MESSAGE_AWARENESS);
-      encoding.writeVarUint8Array(a, awarenessProtocol.encodeAwarenessUpdate(awareness, [...states.keys()]));
-      send(conn, encoding.toUint8Array(a));
-    }
+    if (states.size > 0) send(conn, awarenessMessage(awareness, [...states.keys()]));
+  }
+
+  /** One listener per loaded document: each update is encoded once and sent to every other connection. */
+  private ensureBroadcast(projectId: string, shared: SharedDoc) {
+    if (this.broadcasting.has(shared)) return;
+    this.broadcasting.add(shared);
+    shared.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, MESSAGE_SYNC);
+      syncProtocol.writeUpdate(enc, update);
+      const message = encoding.toUint8Array(enc);
+      for (const c of this.conns.get(projectId) ?? []) if (c !== origin && c.shared === shared) send(c, message);
+    });
+    shared.awareness.on('update', ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }, origin: unknown) => {
+      const c = origin as Conn;
+      if (this.conns.get(projectId)?.has(c)) {
+        for (const id of added) c.awarenessIds.add(id);
+        for (const id of removed) c.awarenessIds.delete(id);
+      }
+      const message = awarenessMessage(shared.awareness, added.concat(updated, removed));
+      for (const c of this.conns.get(projectId) ?? []) if (c.shared === shared) send(c, message);
+    });
+    shared.doc.once('destroy', () => this.broadcasting.delete(shared));
   }
 
   private onMessage(conn: Conn, data: RawData) {
@@ -269,6 +265,13 @@ function send(conn: Conn, message: Uint8Array) {
   conn.ws.send(message, (err) => {
     if (err) conn.ws.terminate();
   });
+}
+
+function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MESSAGE_AWARENESS);
+  encoding.writeVarUint8Array(enc, awarenessProtocol.encodeAwarenessUpdate(awareness, clients));
+  return encoding.toUint8Array(enc);
 }
 
 function toUint8(data: RawData): Uint8Array {
