@@ -3,16 +3,32 @@ import { loadConfig } from './config';
 import { createLogger } from './log';
 import { createStudioServer, type RequestHandler } from './studio-server';
 
+const PROTOCOL_HEADER = 'x-airstudio-protocol';
+
 /** The web process: `node build/server.js` (what `npm start` runs after setting up). */
 async function main() {
+  // An empty ORIGIN (e.g. `ORIGIN=` in a compose file) means unset, for our config and for adapter-node alike.
+  if (process.env.ORIGIN === '') delete process.env.ORIGIN;
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const appPromise = createApp(config, logger);
   setApp(appPromise);
   const app = await appPromise;
+  // Without ORIGIN, adapter-node assumes https, which fails form actions' origin check and marks cookies Secure
+  // on a plain-http install; this server speaks plain http, so it tells adapter-node so through a header it sets.
+  const protocolFromUs = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+  if (protocolFromUs) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
   // Built by SvelteKit next to this file; imported at run time so the two bundles stay separate.
   const { handler } = (await import(new URL('./handler.js', import.meta.url).href)) as { handler: RequestHandler };
-  const studio = createStudioServer(app, handler);
+  const studio = createStudioServer(
+    app,
+    protocolFromUs
+      ? (req, res, next) => {
+          req.headers[PROTOCOL_HEADER] = 'http';
+          handler(req, res, next);
+        }
+      : handler
+  );
 
   await new Promise<void>((resolve, reject) => {
     studio.http.once('error', reject);

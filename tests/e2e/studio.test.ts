@@ -1,0 +1,256 @@
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { ProjectDoc } from '../../src/lib/editor/model/project-doc';
+import { TEST_PASSWORD } from '../helpers/api';
+import { startServer, type RunningServer } from '../helpers/server';
+import { connectClient, waitFor, type YClient } from '../helpers/yclient';
+
+// The studio as people use it: real Chromium, the built server, every step through the UI.
+// Waits are generous because this runs on a 2-core box next to other suites; nothing asserts a duration.
+const WAIT = 20_000;
+
+let server: RunningServer;
+let browser: Browser;
+const headless: YClient[] = [];
+
+beforeAll(async () => {
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+  });
+});
+
+afterAll(async () => {
+  for (const c of headless) c.destroy();
+  await browser?.close();
+  await server?.destroy();
+});
+
+/** A fresh browser profile that signs up through the form and lands on its projects page. */
+async function signUp(username: string, displayName: string): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`${server.url}/signup`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Email').fill(`${username}@example.test`);
+  await page.getByLabel('Password').fill(TEST_PASSWORD);
+  await page.getByLabel('Display name (optional)').fill(displayName);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL(`${server.url}/projects`, { timeout: WAIT });
+  return page;
+}
+
+async function createProject(page: Page, name: string): Promise<string> {
+  await page.goto(`${server.url}/projects`);
+  await page.getByLabel('Project name').fill(name);
+  await page.getByRole('button', { name: 'Create project' }).click();
+  await page.waitForURL(/\/projects\/[a-z2-7]{16}$/, { timeout: WAIT });
+  await waitLive(page);
+  return new URL(page.url()).pathname.split('/').pop()!;
+}
+
+async function invite(page: Page, username: string, role: 'editor' | 'viewer') {
+  await page.locator('#invite-username').fill(username);
+  await page.locator('#invite-role').selectOption(role);
+  await page.getByRole('button', { name: 'Invite' }).click();
+  await page.locator(`[data-member="${username}"]`).waitFor({ timeout: WAIT });
+}
+
+async function openProject(page: Page, projectId: string) {
+  await page.goto(`${server.url}/projects/${projectId}`);
+  await waitLive(page);
+}
+
+/** Connected and synced, with the editor mounted. */
+async function waitLive(page: Page) {
+  await page.locator('[data-status="live"]').waitFor({ timeout: WAIT });
+  await page.locator('.cm-content').waitFor({ timeout: WAIT });
+}
+
+async function typeAtEnd(page: Page, text: string) {
+  await page.locator('.cm-content').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(text);
+}
+
+/** The notes as text, without the remote-cursor widgets y-codemirror draws inside the lines. */
+function readNotes(): string {
+  const content = document.querySelector('.cm-content')?.cloneNode(true) as HTMLElement | undefined;
+  if (!content) return '';
+  for (const widget of content.querySelectorAll('.cm-ySelectionCaret')) widget.remove();
+  return [...content.querySelectorAll('.cm-line')].map((line) => line.textContent).join('\n');
+}
+const notes = (page: Page) => page.evaluate(readNotes);
+
+async function waitForNotes(page: Page, text: string) {
+  const deadline = Date.now() + WAIT;
+  while (!(await notes(page)).includes(text)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the notes to contain "${text}"; they read "${await notes(page)}"`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const editable = (page: Page) => page.locator('.cm-content').getAttribute('contenteditable');
+
+/** Reads the server's copy of the notes as a headless y-websocket client with an API token. */
+async function serverNotes(projectId: string, token: string): Promise<{ text: () => string }> {
+  const client = connectClient(server.wsUrl, projectId, token);
+  headless.push(client);
+  await client.synced;
+  const project = new ProjectDoc(client.doc);
+  return { text: () => project.notes.toString() };
+}
+
+describe('studio in the browser', () => {
+  let alice: Page;
+  let bob: Page;
+  let aliceToken: string;
+  let promoId: string;
+
+  it('two editors co-edit the notes live, see each other, and find the text after a reload', async () => {
+    alice = await signUp('alice', 'Alice Archer');
+    await alice.getByText('No projects yet').waitFor({ timeout: WAIT });
+    bob = await signUp('bob', 'Bob Baker');
+
+    const aliceDocSockets: string[] = [];
+    alice.on('websocket', (ws) => ws.url().includes('/yjs/') && aliceDocSockets.push(ws.url()));
+    const projectId = (promoId = await createProject(alice, 'Spring promo'));
+    await invite(alice, 'bob', 'editor');
+    await bob.goto(`${server.url}/projects`);
+    await bob.getByRole('link', { name: /Spring promo/ }).waitFor({ timeout: WAIT });
+    await openProject(bob, projectId);
+
+    await typeAtEnd(alice, 'Alice was here. ');
+    await waitForNotes(bob, 'Alice was here.');
+    await typeAtEnd(bob, 'Bob too.');
+    await waitForNotes(alice, 'Bob too.');
+    expect(await notes(alice)).toBe(await notes(bob));
+
+    // Presence: each sees the other's avatar, and the other's named cursor in the notes.
+    await alice.locator('[data-presence="bob"]').waitFor({ timeout: WAIT });
+    await bob.locator('[data-presence="alice"]').waitFor({ timeout: WAIT });
+    expect(await alice.locator('[data-presence="bob"] [role="img"]').getAttribute('aria-label')).toContain('Bob Baker');
+    await alice.locator('.cm-ySelectionInfo', { hasText: 'Bob Baker' }).waitFor({ timeout: WAIT });
+
+    // A comment sent with Mod-Enter reaches the other editor.
+    await alice.locator('#comment-body').fill('Cut the intro to 5 s?');
+    await alice.locator('#comment-body').press('Control+Enter');
+    await bob.locator('.comment', { hasText: 'Cut the intro to 5 s?' }).waitFor({ timeout: WAIT });
+    expect(await alice.locator('#comment-body').inputValue()).toBe('');
+
+    // A rename reaches the other open studio without a reload.
+    await alice.locator('#project-name').fill('Spring promo v2');
+    await alice.locator('#project-name').press('Enter');
+    await bob.waitForFunction(() => (document.querySelector('#project-name') as HTMLInputElement | null)?.value === 'Spring promo v2', null, { timeout: WAIT });
+    // Form actions reload the page data but keep the one document connection.
+    expect(aliceDocSockets).toEqual([`${server.wsUrl}/yjs/${projectId}`]);
+
+    await alice.reload();
+    await waitLive(alice);
+    await waitForNotes(alice, 'Alice was here. Bob too.');
+    await alice.locator('.comment', { hasText: 'Cut the intro to 5 s?' }).waitFor({ timeout: WAIT });
+    expect(await alice.locator('#project-name').inputValue()).toBe('Spring promo v2');
+
+    await alice.screenshot({ path: path.join(os.tmpdir(), 'airstudio-studio.png') });
+  }, 120_000);
+
+  it('issues a personal API token through the settings page, shown once', async () => {
+    await alice.goto(`${server.url}/settings/tokens`);
+    await alice.getByLabel('Token name').fill('e2e reader');
+    await alice.getByRole('button', { name: 'Create token' }).click();
+    const shown = alice.locator('[data-new-token]');
+    await shown.waitFor({ timeout: WAIT });
+    aliceToken = await shown.inputValue();
+    expect(aliceToken).toMatch(/^ast_/);
+    await alice.locator('tr', { hasText: 'e2e reader' }).waitFor({ timeout: WAIT });
+
+    await alice.reload();
+    await alice.locator('tr', { hasText: 'e2e reader' }).waitFor({ timeout: WAIT });
+    expect(await alice.locator('[data-new-token]').count()).toBe(0);
+  }, 60_000);
+
+  it('a viewer follows live edits read-only, and the server keeps their keystrokes out', async () => {
+    const carol = await signUp('carol', 'Carol Cho');
+    const projectId = await createProject(alice, 'Listing at 12 Elm St');
+    await typeAtEnd(alice, 'Shot list: kitchen, garden. ');
+    await invite(alice, 'carol', 'viewer');
+    await openProject(carol, projectId);
+    const onServer = await serverNotes(projectId, aliceToken);
+
+    await carol.getByText('View only.').waitFor({ timeout: WAIT });
+    expect(await editable(carol)).toBe('false');
+    expect(await carol.locator('#comment-body').count()).toBe(0);
+    await waitForNotes(carol, 'Shot list: kitchen, garden.');
+
+    await typeAtEnd(alice, 'Live for Carol. ');
+    await waitForNotes(carol, 'Live for Carol.');
+
+    // Carol's keystrokes change nothing locally; a later edit by Alice proves the server has seen everything before it.
+    await typeAtEnd(carol, 'zzz');
+    await typeAtEnd(alice, 'marker-1');
+    await waitForNotes(carol, 'marker-1');
+    await waitFor(() => onServer.text().includes('marker-1'), 'the server copy to reach marker-1', WAIT);
+    expect(await notes(carol)).not.toContain('zzz');
+    expect(onServer.text()).not.toContain('zzz');
+    expect(onServer.text()).toBe('Shot list: kitchen, garden. Live for Carol. marker-1');
+
+    // Promoted live: the editor opens up; demoted: it locks again without a reload.
+    await alice.locator('[data-member="carol"] select').selectOption('editor');
+    await carol.waitForFunction(() => document.querySelector('.cm-content')?.getAttribute('contenteditable') === 'true', null, { timeout: WAIT });
+    expect(await carol.getByText('View only.').count()).toBe(0);
+    await typeAtEnd(carol, ' Carol edits.');
+    await waitFor(() => onServer.text().endsWith('Carol edits.'), 'the server copy to take Carol\'s edit', WAIT);
+
+    await alice.locator('[data-member="carol"] select').selectOption('viewer');
+    await carol.waitForFunction(() => document.querySelector('.cm-content')?.getAttribute('contenteditable') === 'false', null, { timeout: WAIT });
+    await carol.getByText('View only.').waitFor({ timeout: WAIT });
+
+    // Removed by the owner: the open studio closes and says why.
+    await alice.getByRole('button', { name: 'Remove Carol Cho' }).click();
+    await carol.waitForURL(/\/projects\?removed=/, { timeout: WAIT });
+    await carol.getByText('You no longer have access to “Listing at 12 Elm St”').waitFor({ timeout: WAIT });
+  }, 120_000);
+
+  it('keeps edits made while the server is down and merges them when it is back', async () => {
+    await openProject(alice, promoId);
+    await openProject(bob, promoId);
+    await server.stop();
+    await alice.locator('[data-status="offline"]').waitFor({ timeout: WAIT });
+    await typeAtEnd(alice, ' Written offline.');
+
+    server = await server.restart();
+    await waitLive(alice);
+    await waitForNotes(bob, 'Written offline.');
+    const onServer = await serverNotes(promoId, aliceToken);
+    expect(onServer.text()).toContain('Bob too. Written offline.');
+  }, 120_000);
+
+  it('deleting a project asks first, then closes it for everyone', async () => {
+    const projectId = await createProject(alice, 'Doomed draft');
+    await invite(alice, 'bob', 'editor');
+    await openProject(bob, projectId);
+
+    await alice.getByRole('button', { name: 'Delete project' }).click();
+    const dialog = alice.getByRole('dialog', { name: 'Delete “Doomed draft”?' });
+    await dialog.waitFor({ timeout: WAIT });
+    await alice.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden', timeout: WAIT });
+    expect(alice.url()).toContain(projectId);
+
+    await alice.getByRole('button', { name: 'Delete project' }).click();
+    await dialog.getByRole('button', { name: 'Delete forever' }).click();
+    await alice.waitForURL(/\/projects\?deleted=/, { timeout: WAIT });
+    await bob.waitForURL(/\/projects\?deleted=/, { timeout: WAIT });
+    await bob.getByText('“Doomed draft” was deleted.').waitFor({ timeout: WAIT });
+    expect(await bob.getByRole('link', { name: /Doomed draft/ }).count()).toBe(0);
+  }, 120_000);
+
+  it('shows a 404 page to someone who is not a member', async () => {
+    const projectId = await createProject(alice, 'Private');
+    const response = await bob.goto(`${server.url}/projects/${projectId}`);
+    expect(response?.status()).toBe(404);
+    await bob.getByRole('heading', { name: 'Nothing here' }).waitFor({ timeout: WAIT });
+  }, 60_000);
+});
