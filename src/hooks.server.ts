@@ -1,6 +1,7 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { getApp } from '$lib/server/app';
 import { SESSION_COOKIE } from '$lib/server/auth/authenticator';
+import { jsonMethodNotAllowed } from '$lib/server/http/api-route';
 import { clearSessionCookie, setSessionCookie } from '$lib/server/http/session-cookie';
 
 export const init: ServerInit = async () => {
@@ -39,7 +40,7 @@ export const handle: Handle = async ({ event, resolve }) => {
     clearSessionCookie(event.cookies, event.url);
   }
 
-  const response = await resolve(event);
+  const response = jsonMethodNotAllowed(await resolve(event), event);
   for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!response.headers.has(k)) response.headers.set(k, v);
   return response;
 };

@@ -51,3 +51,43 @@ export async function addMember(server: { url: string }, owner: TestUser, projec
   const r = await api(server, 'POST', `/api/projects/${projectId}/members`, { token: owner.token, body: { username, role } });
   if (r.status !== 201) throw new Error(`add member failed: ${r.status} ${JSON.stringify(r.body)}`);
 }
+
+let counter = 0;
+/** A username no other test of this process uses (3–32 characters, as the signup rules ask). */
+export function uniqueName(prefix: string): string {
+  return `${prefix}_${process.pid.toString(36)}${(counter++).toString(36)}${Math.random().toString(36).slice(2, 6)}`.slice(0, 32);
+}
+
+/** Issues a personal API token (`ast_…`) for the user. */
+export async function createApiToken(server: { url: string }, user: TestUser, name = 'test client'): Promise<string> {
+  const r = await api(server, 'POST', '/api/tokens', { token: user.token, body: { name } });
+  if (r.status !== 201) throw new Error(`create token failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.token;
+}
+
+export interface Team {
+  projectId: string;
+  owner: TestUser;
+  editor: TestUser;
+  viewer: TestUser;
+  /** Signed up, but not a member of the project. */
+  outsider: TestUser;
+}
+
+/** Four fresh users and a project owned by `owner`, with `editor` and `viewer` as members. */
+export async function createTeam(server: { url: string }, projectName = 'Team project'): Promise<Team> {
+  const [owner, editor, viewer, outsider] = await Promise.all(['owner', 'editor', 'viewer', 'outsider'].map((p) => signup(server, uniqueName(p))));
+  const projectId = await createProject(server, owner, projectName);
+  await addMember(server, owner, projectId, editor.username, 'editor');
+  await addMember(server, owner, projectId, viewer.username, 'viewer');
+  return { projectId, owner, editor, viewer, outsider };
+}
+
+/** Asserts the API's error contract: the status, and a body `{"error": {"code", "message"}}`. */
+export function expectApiError(r: ApiResult, status: number, code?: string): void {
+  const where = `${r.status} ${JSON.stringify(r.body)}`;
+  if (r.status !== status) throw new Error(`expected status ${status}, got ${where}`);
+  const e = r.body?.error;
+  if (typeof e?.code !== 'string' || typeof e?.message !== 'string' || !e.message) throw new Error(`not an API error body: ${where}`);
+  if (code !== undefined && e.code !== code) throw new Error(`expected error code ${code}, got ${where}`);
+}

@@ -37,7 +37,17 @@ export async function createTestDatabase(kind: DialectKind): Promise<TestDatabas
       const c = new pg.Client({ connectionString: ADMIN_URL });
       await c.connect();
       try {
-        await c.query(`drop database if exists ${name} with (force)`);
+        // A closed pool's connections end a moment after close() resolves: wait for them rather than kill them
+        // (a killed connection reports "terminating connection" to a client nobody listens to any more).
+        for (let i = 0; ; i++) {
+          try {
+            await c.query(`drop database if exists ${name}${i >= 50 ? ' with (force)' : ''}`);
+            break;
+          } catch (e) {
+            if (i >= 50 || (e as { code?: string }).code !== '55006') throw e;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
       } finally {
         await c.end();
       }

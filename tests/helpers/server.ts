@@ -28,17 +28,33 @@ export interface RunningServer {
   kill9(): Promise<void>;
   /** Starts the same server again on the same port, data folder and database. */
   restart(): Promise<RunningServer>;
+  /** Stops the process (SIGTERM, SIGKILL if it hangs) and deletes the data folder: for afterAll. */
+  destroy(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function tryListen(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
+    s.once('error', () => resolve(null));
+    s.listen(port, '127.0.0.1', () => {
+      const bound = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(bound));
     });
-    s.on('error', reject);
   });
+}
+
+/**
+ * A free port below Linux's ephemeral range (32768+): a restart reuses the port after a kill, and a port from the
+ * ephemeral range may meanwhile become the source port of any outgoing connection on the machine.
+ */
+export async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await tryListen(20_000 + Math.floor(Math.random() * 12_000));
+    if (port !== null) return port;
+  }
+  const port = await tryListen(0);
+  if (port === null) throw new Error('no free port');
+  return port;
 }
 
 /** Runs the built web process (`node build/server.js`, as `npm start` does) and waits until /health answers. */
@@ -90,16 +106,25 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     proc,
     output: () => out,
     async stop() {
-      if (proc.exitCode !== null) return proc.exitCode;
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
       return exited;
     },
     async kill9() {
-      if (proc.exitCode !== null) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGKILL');
       await exited;
     },
-    restart: () => startServer({ ...options, dataDir, port })
+    restart: () => startServer({ ...options, dataDir, port }),
+    async destroy() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const hung = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(hung);
+      }
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   };
   return running;
 }

@@ -1,5 +1,13 @@
+const BRAND: unique symbol = Symbol.for('airstudio.ApiError');
+
 /** An error the caller can fix: rendered as `{"error": {"code", "message"}}` with a 4xx status. */
 export class ApiError extends Error {
+  // build/server.js and the SvelteKit bundle each hold a copy of this class, so instanceof checks a shared brand.
+  readonly [BRAND] = true;
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
   constructor(
     readonly status: number,
     readonly code: string,

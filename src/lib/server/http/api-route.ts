@@ -29,7 +29,14 @@ export function zodMessage(e: z.ZodError): string {
 
 /** Reads a JSON body and validates it; malformed JSON or a wrong shape is a 400 that says what is wrong. */
 export async function readJson<T>(request: Request, schema: z.ZodType<T>): Promise<T> {
-  const text = await request.text();
+  let text: string;
+  try {
+    text = await request.text();
+  } catch (e) {
+    // adapter-node stops a body over BODY_SIZE_LIMIT as it streams in: the caller's mistake, not a 500.
+    if ((e as { status?: unknown }).status === 413) throw new ApiError(413, 'payload_too_large', (e as Error).message);
+    throw e;
+  }
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : {};
@@ -53,4 +60,11 @@ export function clientIp(event: RequestEvent): string {
   } catch {
     return 'unknown';
   }
+}
+
+/** SvelteKit answers a method a route lacks with a plain-text 405; the API promises JSON errors. */
+export function jsonMethodNotAllowed(response: Response, event: RequestEvent): Response {
+  if (response.status !== 405 || !event.url.pathname.startsWith('/api/')) return response;
+  const message = `${event.request.method} is not allowed on ${event.url.pathname}.`;
+  return json({ error: { code: 'method_not_allowed', message } }, { status: 405, headers: { Allow: response.headers.get('allow') ?? '' } });
 }

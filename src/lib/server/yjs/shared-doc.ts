@@ -31,19 +31,28 @@ export class SharedDoc {
   ) {
     // The server has no presence of its own.
     this.awareness.setLocalState(null);
-    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === LOADING) return;
-      this.pending.push(update);
-      this.scheduleFlush();
-    });
+    this.doc.on('update', this.onUpdate);
   }
+
+  private readonly onUpdate = (update: Uint8Array, origin: unknown) => {
+    if (origin === LOADING) return;
+    this.pending.push(update);
+    this.scheduleFlush();
+  };
 
   async load(): Promise<void> {
     const stored = await this.log.load(this.projectId);
-    Y.transact(this.doc, () => {
-      if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
-      for (const u of stored.updates) Y.applyUpdate(this.doc, u);
-    }, LOADING);
+    // With an 'update' listener attached, Yjs re-encodes everything a transaction added when it ends: for the
+    // loaded state that is the whole document again (a third of the load time for a 10,000-record project).
+    this.doc.off('update', this.onUpdate);
+    try {
+      Y.transact(this.doc, () => {
+        if (stored.snapshot) Y.applyUpdate(this.doc, stored.snapshot);
+        for (const u of stored.updates) Y.applyUpdate(this.doc, u);
+      }, LOADING);
+    } finally {
+      this.doc.on('update', this.onUpdate);
+    }
     this.lastUpdateId = stored.lastUpdateId;
     this.rowsSinceSnapshot = stored.updates.length;
   }

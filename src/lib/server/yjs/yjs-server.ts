@@ -65,7 +65,11 @@ export class YjsServer {
       if (e.type === 'members') {
         for (const c of this.conns.get(e.projectId) ?? []) {
           const m = e.members.find((m) => m.userId === c.user.id);
-          if (m) c.role = m.role;
+          if (!m) continue;
+          const promoted = !canEdit(c.role) && canEdit(m.role);
+          c.role = m.role;
+          // Updates refused before the promotion left gaps its later updates depend on: ask for them again.
+          if (promoted && c.shared) send(c, syncStep1Message(c.shared.doc));
         }
       }
     });
@@ -137,10 +141,7 @@ export class YjsServer {
     this.ensureBroadcast(conn.projectId, shared);
     const { doc, awareness } = shared;
     // Sync step 1 from the server, then everyone's presence.
-    const enc = encoding.createEncoder();
-    encoding.writeVarUint(enc, MESSAGE_SYNC);
-    syncProtocol.writeSyncStep1(enc, doc);
-    send(conn, encoding.toUint8Array(enc));
+    send(conn, syncStep1Message(doc));
     const states = awareness.getStates();
     if (states.size > 0) send(conn, awarenessMessage(awareness, [...states.keys()]));
   }
@@ -218,14 +219,33 @@ export class YjsServer {
   }
 
   private onAwareness(conn: Conn, shared: SharedDoc, update: Uint8Array) {
-    // Presence must be the connection's own user: a client cannot appear as someone else.
+    // Presence must be the connection's own user: a client cannot appear as someone else. y-websocket clients
+    // relay every awareness change they receive back to the server, so entries for client ids another connection
+    // owns, or no newer than what the server holds, are echoes: dropped, never applied, never a reason to close.
     const d = decoding.createDecoder(update);
     const n = decoding.readVarUint(d);
+    const kept: Array<[clientId: number, clock: number, json: string]> = [];
+    const others = [...(this.conns.get(conn.projectId) ?? [])].filter((c) => c !== conn);
     for (let i = 0; i < n; i++) {
-      decoding.readVarUint(d);
-      decoding.readVarUint(d);
-      const state = JSON.parse(decoding.readVarString(d)) as { user?: { id?: string } } | null;
+      const clientId = decoding.readVarUint(d);
+      const clock = decoding.readVarUint(d);
+      const json = decoding.readVarString(d);
+      const state = JSON.parse(json) as { user?: { id?: string } } | null;
+      const known = shared.awareness.meta.get(clientId);
+      if (!conn.awarenessIds.has(clientId) && (others.some((c) => c.awarenessIds.has(clientId)) || (known && known.clock >= clock))) continue;
       if (state?.user && state.user.id !== conn.user.id) throw new MalformedMessage('presence for another user');
+      kept.push([clientId, clock, json]);
+    }
+    if (kept.length === 0) return;
+    if (kept.length < n) {
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, kept.length);
+      for (const [clientId, clock, json] of kept) {
+        encoding.writeVarUint(enc, clientId);
+        encoding.writeVarUint(enc, clock);
+        encoding.writeVarString(enc, json);
+      }
+      update = encoding.toUint8Array(enc);
     }
     awarenessProtocol.applyAwarenessUpdate(shared.awareness, update, conn);
   }
@@ -265,6 +285,13 @@ function send(conn: Conn, message: Uint8Array) {
   conn.ws.send(message, (err) => {
     if (err) conn.ws.terminate();
   });
+}
+
+function syncStep1Message(doc: Y.Doc): Uint8Array {
+  const enc = encoding.createEncoder();
+  encoding.writeVarUint(enc, MESSAGE_SYNC);
+  syncProtocol.writeSyncStep1(enc, doc);
+  return encoding.toUint8Array(enc);
 }
 
 function awarenessMessage(awareness: awarenessProtocol.Awareness, clients: number[]): Uint8Array {
