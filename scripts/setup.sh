@@ -24,7 +24,12 @@ if [ "$node_major" -lt 20 ]; then echo "airstudio needs Node.js 20 or newer (fou
 # npm packages: install when missing or when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/airstudio-npm-ci.log; then
+    # A registry mirror that serves only this platform's optional binaries (e.g. rollup's) makes npm 11's ci
+    # reject the lock file as incomplete; install from the same lock file without rewriting it instead.
+    log "npm ci refused the lock file ($(grep -m1 -o 'Missing: [^ ]*' /tmp/airstudio-npm-ci.log || echo 'see /tmp/airstudio-npm-ci.log')); using npm install --no-save"
+    npm install --no-save --no-audit --no-fund --loglevel=error
+  fi
 fi
 
 # Build when there is none or any source is newer than it.
