@@ -33,13 +33,18 @@ afterAll(async () => {
 async function signUp(username: string, displayName: string): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${server.url}/signup`);
+  // Loaded scripts mean a hydrated, enhanced form: a click before that races the page's own start-up.
+  await page.goto(`${server.url}/signup`, { waitUntil: 'networkidle' });
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Email').fill(`${username}@example.test`);
   await page.getByLabel('Password').fill(TEST_PASSWORD);
   await page.getByLabel('Display name (optional)').fill(displayName);
   await page.getByRole('button', { name: 'Create account' }).click();
-  await page.waitForURL(`${server.url}/projects`, { timeout: WAIT });
+  const outcome = await Promise.race([
+    page.waitForURL(`${server.url}/projects`, { timeout: WAIT }).then(() => null),
+    page.getByRole('alert').first().waitFor({ timeout: WAIT }).then(() => page.getByRole('alert').first().innerText())
+  ]);
+  if (outcome !== null) throw new Error(`signup of ${username} failed in the form: ${outcome}`);
   return page;
 }
 

@@ -134,6 +134,23 @@ describe('the Yjs endpoint (real server, headless y-websocket clients)', () => {
     await waitFor(() => !a.provider.awareness.getStates().has(424242), 'presence to be removed when its socket closes');
   });
 
+  it('presence of two users stays up: echoed awareness is not taken for impersonation', async () => {
+    const [a, b] = await synced(team.owner.token, team.editor.token);
+    const user = (u: { id: string; username: string }, role: string) => ({ id: u.id, name: u.username, username: u.username, color: '#2563eb', role });
+    let drops = 0;
+    for (const c of [a, b]) c.provider.on('connection-close', () => drops++);
+    a.provider.awareness.setLocalStateField('user', user(team.owner, 'owner'));
+    b.provider.awareness.setLocalStateField('user', user(team.editor, 'editor'));
+    // y-websocket clients relay every awareness change they receive; several rounds give the echoes time to arrive.
+    for (let round = 0; round < 5; round++) {
+      await serverCaughtUp(a, b);
+      await serverCaughtUp(b, a);
+    }
+    expect(drops).toBe(0);
+    expect((a.provider.awareness.getStates().get(b.doc.clientID) as { user?: { id: string } }).user?.id).toBe(team.editor.id);
+    expect((b.provider.awareness.getStates().get(a.doc.clientID) as { user?: { id: string } }).user?.id).toBe(team.owner.id);
+  });
+
   it('role changes apply to open connections: a demoted editor’s writes are refused from then on', async () => {
     const [owner, ed] = await synced(team.owner.token, team.editor.token);
     ed.doc.getText('notes').insert(0, 'before demotion;');
