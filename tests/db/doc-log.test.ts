@@ -56,6 +56,29 @@ describe.each(DIALECTS)('update log and compaction on %s', (kind) => {
     shared.destroy();
   });
 
+  it('the full state a new client receives is the whole document, before and after further edits', async () => {
+    const projectId = await newProject();
+    const first = new SharedDoc(projectId, t.app.docLog, { compactAfterUpdates: 1000 }, t.app.logger);
+    await first.load();
+    for (let i = 0; i < 8; i++) edit(new ProjectDoc(first.doc), user, i);
+    await first.persistAndCompact();
+    first.destroy();
+
+    const shared = new SharedDoc(projectId, t.app.docLog, { compactAfterUpdates: 1000 }, t.app.logger);
+    await shared.load();
+    const empty = Y.encodeStateVector(new Y.Doc());
+    const fresh = () => {
+      const d = new Y.Doc();
+      Y.applyUpdate(d, shared.encodeStateFor(empty));
+      return docFingerprint(d);
+    };
+    expect(fresh()).toEqual(docFingerprint(shared.doc));
+    edit(new ProjectDoc(shared.doc), user, 100);
+    expect(fresh()).toEqual(docFingerprint(shared.doc));
+    expect(new ProjectDoc(shared.doc).notes.toString()).toContain('line 100');
+    shared.destroy();
+  });
+
   it('merges a burst of edits made in one turn of the event loop into few rows', async () => {
     const projectId = await newProject();
     const shared = new SharedDoc(projectId, t.app.docLog, { compactAfterUpdates: 1000 }, t.app.logger);

@@ -1,7 +1,7 @@
 import * as Y from 'yjs';
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness';
 import type { Logger } from '../log';
-import type { DocLogRepository } from './doc-log.repository';
+import type { DocLogRepository, StoredDoc } from './doc-log.repository';
 
 export interface DocPersistenceOptions {
   /** Fold the log into the snapshot once this many rows follow it. */
@@ -36,12 +36,24 @@ export class SharedDoc {
 
   private readonly onUpdate = (update: Uint8Array, origin: unknown) => {
     if (origin === LOADING) return;
+    this.fullState = null;
     this.pending.push(update);
     this.scheduleFlush();
   };
 
+  /** The whole document as one update, cached until the next edit: what a client that has nothing needs. */
+  private fullState: Uint8Array | null = null;
+
   async load(): Promise<void> {
-    const stored = await this.log.load(this.projectId);
+    this.apply(await this.read());
+  }
+
+  /** Reads the stored snapshot and log rows (without applying them, so a caller can send them on meanwhile). */
+  read(): Promise<StoredDoc> {
+    return this.log.load(this.projectId);
+  }
+
+  apply(stored: StoredDoc): void {
     // With an 'update' listener attached, Yjs re-encodes everything a transaction added when it ends: for the
     // loaded state that is the whole document again (a third of the load time for a 10,000-record project).
     this.doc.off('update', this.onUpdate);
@@ -55,6 +67,15 @@ export class SharedDoc {
     }
     this.lastUpdateId = stored.lastUpdateId;
     this.rowsSinceSnapshot = stored.updates.length;
+    // A snapshot with no rows after it already is the whole document, encoded.
+    this.fullState = stored.updates.length === 0 ? stored.snapshot : null;
+  }
+
+  /** The update a client with this state vector lacks; for a new client, the cached full state. */
+  encodeStateFor(stateVector: Uint8Array): Uint8Array {
+    const empty = stateVector.length === 1 && stateVector[0] === 0;
+    if (!empty) return Y.encodeStateAsUpdate(this.doc, stateVector);
+    return (this.fullState ??= Y.encodeStateAsUpdate(this.doc));
   }
 
   private scheduleFlush() {

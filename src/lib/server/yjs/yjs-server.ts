@@ -13,6 +13,7 @@ import type { Logger } from '../log';
 import type { ProjectService } from '../project/project.service';
 import type { DocRegistry } from './doc-registry';
 import type { SharedDoc } from './shared-doc';
+import type { StoredDoc } from './doc-log.repository';
 import { refuseUpgrade, originAllowed } from '../http/upgrade';
 
 export const YJS_PATH = '/yjs/';
@@ -124,7 +125,7 @@ export class YjsServer {
       }
     });
     this.registry
-      .acquire(projectId)
+      .acquire(projectId, (stored) => this.sendStored(conn, stored))
       .then((shared) => {
         if (ws.readyState !== WebSocket.OPEN) return;
         conn.shared = shared;
@@ -135,6 +136,30 @@ export class YjsServer {
         this.logger.error({ err: e, projectId }, 'loading document failed');
         ws.close(1011, 'document could not be loaded');
       });
+  }
+
+  /**
+   * The first client of a document not yet loaded gets the stored state as sync step 2 straight from the
+   * database: it is everything this process will hold once loaded. Log rows go first, so the client is
+   * complete when step 2 marks it synced.
+   */
+  private sendStored(conn: Conn, stored: StoredDoc): Promise<void> {
+    const messages = stored.updates.map((u) => {
+      const enc = encoding.createEncoder();
+      encoding.writeVarUint(enc, MESSAGE_SYNC);
+      syncProtocol.writeUpdate(enc, u);
+      return encoding.toUint8Array(enc);
+    });
+    const step2 = encoding.createEncoder();
+    encoding.writeVarUint(step2, MESSAGE_SYNC);
+    encoding.writeVarUint(step2, syncProtocol.messageYjsSyncStep2);
+    encoding.writeVarUint8Array(step2, stored.snapshot ?? Y.encodeStateAsUpdate(new Y.Doc()));
+    messages.push(encoding.toUint8Array(step2));
+    // Resolve once the bytes are handed to the kernel, so applying on this side does not hold up the transfer.
+    return new Promise((resolve) => {
+      if (conn.ws.readyState !== WebSocket.OPEN) return resolve();
+      messages.forEach((m, i) => conn.ws.send(m, i === messages.length - 1 ? () => resolve() : undefined));
+    });
   }
 
   private start(conn: Conn, shared: SharedDoc) {
@@ -196,7 +221,7 @@ export class YjsServer {
       const enc = encoding.createEncoder();
       encoding.writeVarUint(enc, MESSAGE_SYNC);
       encoding.writeVarUint(enc, syncProtocol.messageYjsSyncStep2);
-      encoding.writeVarUint8Array(enc, Y.encodeStateAsUpdate(shared.doc, stateVector));
+      encoding.writeVarUint8Array(enc, shared.encodeStateFor(stateVector));
       send(conn, encoding.toUint8Array(enc));
       return;
     }
