@@ -100,6 +100,19 @@ describe('accounts over HTTP', () => {
       expect((await api(server, 'POST', '/api/auth/logout')).status).toBe(204);
     });
 
+    it('logout everywhere ends every session of the user, but not their API tokens or other users', async () => {
+      const other = await signup(server, uniqueName('bystander'));
+      const login = () => api(server, 'POST', '/api/auth/login', { body: { username: user.username, password: TEST_PASSWORD } });
+      const [a, b] = [await login(), await login()];
+      const apiToken = (await api(server, 'POST', '/api/tokens', { token: a.body.token, body: { name: 'script' } })).body.token;
+      expectApiError(await api(server, 'POST', '/api/auth/logout', { token: a.body.token, body: { everywhere: 'yes' } }), 400, 'invalid_input');
+      expect((await api(server, 'POST', '/api/auth/logout', { token: a.body.token, body: { everywhere: true } })).status).toBe(204);
+      expectApiError(await api(server, 'GET', '/api/me', { token: a.body.token }), 401, 'invalid_token');
+      expectApiError(await api(server, 'GET', '/api/me', { token: b.body.token }), 401, 'invalid_token');
+      expect((await api(server, 'GET', '/api/me', { token: apiToken })).status).toBe(200);
+      expect((await api(server, 'GET', '/api/me', { token: other.token })).status).toBe(200);
+    });
+
     it('clears a cookie that holds an unknown session', async () => {
       const r = await api(server, 'GET', '/api/me', { headers: { cookie: `${COOKIE}=abc.def` } });
       expectApiError(r, 401, 'unauthorized');

@@ -9,8 +9,11 @@ export const load: PageServerLoad = ({ locals }) => {
 };
 
 export const actions: Actions = {
-  default: async ({ locals, cookies, url }) => {
-    if (locals.sessionId) await (await getApp()).sessions.invalidate(locals.sessionId);
+  default: async ({ locals, cookies, url, request }) => {
+    const app = await getApp();
+    // "Everywhere" ends every session of this user: a lost laptop, a shared computer.
+    if ((await request.formData()).get('everywhere') === 'yes' && locals.user) await app.sessions.invalidateAll(locals.user.id);
+    else if (locals.sessionId) await app.sessions.invalidate(locals.sessionId);
     clearSessionCookie(cookies, url);
     redirect(303, '/');
   }

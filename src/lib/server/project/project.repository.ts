@@ -54,10 +54,6 @@ export class ProjectRepository {
     await this.db.updateTable('projects').set({ name, updated_at: at }).where('id', '=', id).execute();
   }
 
-  async touch(id: string, at: number): Promise<void> {
-    await this.db.updateTable('projects').set({ updated_at: at }).where('id', '=', id).execute();
-  }
-
   async delete(id: string): Promise<void> {
     // Children first: PostgreSQL and SQLite both cascade, but this keeps it explicit for either.
     await this.db.transaction().execute(async (tx) => {

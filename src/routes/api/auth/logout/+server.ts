@@ -1,10 +1,17 @@
 import { getApp } from '$lib/server/app';
-import { apiRoute } from '$lib/server/http/api-route';
+import { z } from 'zod';
+import { apiRoute, readJson } from '$lib/server/http/api-route';
 import { clearSessionCookie } from '$lib/server/http/session-cookie';
 import type { RequestHandler } from './$types';
 
-export const POST: RequestHandler = apiRoute(async ({ locals, cookies, url }) => {
-  if (locals.sessionId) await (await getApp()).sessions.invalidate(locals.sessionId);
+const logoutSchema = z.object({ everywhere: z.boolean().default(false) });
+
+/** Ends this session, or with `{"everywhere": true}` every session of the user (API tokens stay valid). */
+export const POST: RequestHandler = apiRoute(async ({ locals, cookies, url, request }) => {
+  const { everywhere } = await readJson(request, logoutSchema);
+  const app = await getApp();
+  if (everywhere && locals.user) await app.sessions.invalidateAll(locals.user.id);
+  else if (locals.sessionId) await app.sessions.invalidate(locals.sessionId);
   clearSessionCookie(cookies, url);
   return new Response(null, { status: 204 });
 });
