@@ -1,10 +1,11 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
-import { getApp } from '$lib/server/app';
+import { getApp, type App } from '$lib/server/app';
+import type { UserRow } from '$lib/server/db/schema';
 import { toPublicUser } from '$lib/server/auth/user';
 import { actionFailure, pageError, parseForm, requireLogin } from '$lib/server/http/pages';
 import { addMemberSchema, changeRoleSchema, renameProjectSchema } from '$lib/server/project/project.schema';
-import type { Actions, PageServerLoad } from './$types';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
 const memberSchema = z.object({ username: z.string().trim().min(1, 'username is required').max(64) });
 const roleChangeSchema = memberSchema.extend(changeRoleSchema.shape);
@@ -20,7 +21,6 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
   }
 };
 
-// Leaving and deleting cannot be undone: without `confirm=yes` the page asks first (without JavaScript too).
 export const actions: Actions = {
   rename: async ({ request, locals, params, url }) => {
     const user = requireLogin(locals, url);
@@ -63,30 +63,25 @@ export const actions: Actions = {
       return actionFailure(e, { action: 'remove' as const });
     }
   },
-  leave: async ({ request, locals, params, url }) => {
-    const user = requireLogin(locals, url);
-    if ((await request.formData()).get('confirm') !== 'yes') return fail(400, { action: 'leave' as const, confirm: true });
-    const app = await getApp();
-    let name: string;
-    try {
-      ({ name } = await app.projects.get(user, params.id));
-      await app.projects.removeMember(user, params.id, user.username);
-    } catch (e) {
-      return actionFailure(e, { action: 'leave' as const });
-    }
-    redirect(303, `/projects?left=${encodeURIComponent(name)}`);
-  },
-  delete: async ({ request, locals, params, url }) => {
-    const user = requireLogin(locals, url);
-    if ((await request.formData()).get('confirm') !== 'yes') return fail(400, { action: 'delete' as const, confirm: true });
-    const app = await getApp();
-    let name: string;
-    try {
-      ({ name } = await app.projects.get(user, params.id));
-      await app.projects.delete(user, params.id);
-    } catch (e) {
-      return actionFailure(e, { action: 'delete' as const });
-    }
-    redirect(303, `/projects?deleted=${encodeURIComponent(name)}`);
-  }
+  leave: (event) => confirmThenLeave(event, 'leave', (app, user, id) => app.projects.removeMember(user, id, user.username)),
+  delete: (event) => confirmThenLeave(event, 'delete', (app, user, id) => app.projects.delete(user, id))
 };
+
+/** Leaving and deleting cannot be undone: ask first unless `confirm=yes` (works without JavaScript), then do it and go to the projects list with a notice. */
+async function confirmThenLeave(
+  { request, locals, params, url }: RequestEvent,
+  action: 'leave' | 'delete',
+  perform: (app: App, user: UserRow, projectId: string) => Promise<unknown>
+) {
+  const user = requireLogin(locals, url);
+  if ((await request.formData()).get('confirm') !== 'yes') return fail(400, { action, confirm: true });
+  const app = await getApp();
+  let name: string;
+  try {
+    ({ name } = await app.projects.get(user, params.id));
+    await perform(app, user, params.id);
+  } catch (e) {
+    return actionFailure(e, { action });
+  }
+  redirect(303, `/projects?${action === 'leave' ? 'left' : 'deleted'}=${encodeURIComponent(name)}`);
+}
