@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './log';
 import { ProjectRepository } from './project/project.repository';
 import { ProjectService } from './project/project.service';
 import { LocalStorage } from './storage/local-storage';
+import { Metrics } from './metrics/metrics';
 import { DocLogRepository } from './yjs/doc-log.repository';
 import { DocRegistry } from './yjs/doc-registry';
 
@@ -34,6 +35,7 @@ export interface App {
   docLog: DocLogRepository;
   docs: DocRegistry;
   health: HealthService;
+  metrics: Metrics;
   /** Filled in by the HTTP server once the realtime endpoints are attached. */
   realtimeStats: () => HealthReport['realtime'];
 }
@@ -56,9 +58,11 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
     health: undefined as unknown as HealthService,
+    metrics: undefined as unknown as Metrics,
     realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 })
   };
   app.health = new HealthService(db, storage, () => app.realtimeStats(), VERSION);
+  app.metrics = new Metrics(() => app.realtimeStats());
   return app;
 }
 

@@ -14,7 +14,8 @@ const envSchema = z.object({
   SESSION_INACTIVITY_DAYS: z.coerce.number().positive().default(30),
   LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(30),
-  LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60)
+  LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  METRICS_TOKEN: z.string().optional()
 });
 
 export interface Config {
@@ -28,6 +29,8 @@ export interface Config {
   yjs: { maxMessageBytes: number; compactAfterUpdates: number };
   session: { inactivityTimeoutMs: number; activityCheckIntervalMs: number };
   loginThrottle: { maxFailuresPerUser: number; maxFailuresPerIp: number; windowSeconds: number };
+  /** Bearer token for GET /metrics; unset means loopback only. */
+  metricsToken?: string;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -53,6 +56,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFailuresPerUser: e.LOGIN_MAX_FAILURES_PER_USER,
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: e.LOGIN_THROTTLE_WINDOW_SECONDS
-    }
+    },
+    metricsToken: e.METRICS_TOKEN || undefined
   };
 }

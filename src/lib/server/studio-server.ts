@@ -16,19 +16,20 @@ export interface StudioServer {
 
 /** One HTTP server, one port: the SvelteKit handler, the Yjs endpoint and socket.io. */
 export function createStudioServer(app: App, handler: RequestHandler): StudioServer {
-  const server = http.createServer((req, res) =>
+  const server = http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') return void app.metrics.serve(req, res, app.config.metricsToken);
     handler(req, res, () => {
       res.statusCode = 404;
       res.setHeader('Content-Type', 'application/json');
       res.end(JSON.stringify({ error: { code: 'not_found', message: `Nothing at ${req.url}` } }));
-    })
-  );
+    });
+  });
   return attachRealtime(app, server);
 }
 
 /** Attaches Yjs and socket.io to an existing server (ours, or Vite's in development). */
 export function attachRealtime(app: App, server: http.Server): StudioServer {
-  const yjs = new YjsServer(app.docs, app.auth, app.projects, app.logger, {
+  const yjs = new YjsServer(app.docs, app.auth, app.projects, app.logger, app.metrics, {
     maxMessageBytes: app.config.yjs.maxMessageBytes,
     origin: app.config.origin
   });

@@ -10,6 +10,7 @@ import { canEdit, type Role } from '$lib/editor/model/role';
 import type { Authenticator } from '../auth/authenticator';
 import type { UserRow } from '../db/schema';
 import type { Logger } from '../log';
+import type { Metrics } from '../metrics/metrics';
 import type { ProjectService } from '../project/project.service';
 import type { DocRegistry } from './doc-registry';
 import type { SharedDoc } from './shared-doc';
@@ -57,6 +58,7 @@ export class YjsServer {
     private readonly auth: Authenticator,
     private readonly projects: ProjectService,
     private readonly logger: Logger,
+    private readonly metrics: Metrics,
     private readonly options: { maxMessageBytes: number; origin?: string }
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
@@ -121,6 +123,7 @@ export class YjsServer {
     ws.on('close', () => this.onClose(conn));
     ws.on('error', (err) => {
       if ((err as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+        this.metrics.yjsClosed.inc({ reason: 'too_big' });
         this.logger.warn({ projectId, user: user.username }, 'yjs message over the size limit; connection closed');
       }
     });
@@ -210,6 +213,7 @@ export class YjsServer {
       } else throw new MalformedMessage(`unknown message type ${type}`);
     } catch (e) {
       this.logger.warn({ projectId: conn.projectId, user: conn.user.username, reason: (e as Error).message }, 'malformed yjs message; connection closed');
+      this.metrics.yjsClosed.inc({ reason: 'malformed' });
       conn.ws.close(CLOSE.malformed, 'malformed message');
     }
   }
@@ -235,12 +239,14 @@ export class YjsServer {
     if (empty) return;
     if (!canEdit(conn.role)) {
       conn.refusedWrites++;
+      this.metrics.yjsRefusedWrites.inc();
       if (conn.refusedWrites === 1 || conn.refusedWrites % 100 === 0) {
         this.logger.warn({ projectId: conn.projectId, user: conn.user.username, role: conn.role, refused: conn.refusedWrites }, 'refused document write from a viewer');
       }
       return;
     }
     Y.applyUpdate(shared.doc, update, conn);
+    this.metrics.yjsUpdates.inc();
   }
 
   private onAwareness(conn: Conn, shared: SharedDoc, update: Uint8Array) {
