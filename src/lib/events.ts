@@ -20,6 +20,8 @@ export interface ClientToServerEvents {
 export interface SocketData {
   userId: string;
   username: string;
+  /** The session that opened the socket, or null for an API token. */
+  sessionId: string | null;
 }
 
 export const projectRoom = (projectId: string) => `project:${projectId}`;

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SessionRepository } from '$lib/server/auth/session.repository';
-import { SessionService } from '$lib/server/auth/session.service';
+import { SESSION_HANDLE_LENGTH, SessionService } from '$lib/server/auth/session.service';
 import { ApiTokenRepository } from '$lib/server/auth/api-token.repository';
 import { ApiTokenService } from '$lib/server/auth/api-token.service';
 import { AccountService } from '$lib/server/auth/account.service';
 import { LoginThrottle } from '$lib/server/auth/login-throttle';
+import { verifyPassword } from '$lib/server/auth/password';
 import { ApiError } from '$lib/server/http/api-error';
 import type { UserRow } from '$lib/server/db/schema';
 import { TEST_PASSWORD, uniqueName } from '../helpers/api';
@@ -127,6 +128,82 @@ describe.each(DIALECTS)('accounts, sessions and API tokens on %s', (kind) => {
     });
   });
 
+  describe('account settings', () => {
+    const repo = () => new SessionRepository(t.app.db.kysely);
+    const insertSession = (id: string, userId: string, lastVerifiedAt: number, createdAt = lastVerifiedAt) =>
+      repo().create({ id, user_id: userId, secret_hash: new Uint8Array(32), created_at: createdAt, last_verified_at: lastVerifiedAt, user_agent: `ua-${id}` });
+
+    it('UserRepository updates the display name and the password hash of one user only', async () => {
+      const a = await makeUser(t.app, 'upd');
+      const b = await makeUser(t.app, 'upd');
+      await t.app.users.updateDisplayName(a.id, 'Änne Ü');
+      await t.app.users.updatePasswordHash(a.id, '$argon2id$new');
+      expect(await t.app.users.findById(a.id)).toMatchObject({ display_name: 'Änne Ü', password_hash: '$argon2id$new', username: a.username });
+      expect(await t.app.users.findById(b.id)).toMatchObject({ display_name: b.display_name, password_hash: b.password_hash });
+    });
+
+    it('SessionRepository lists a user’s sessions used since a moment, newest use first, without the secret hash', async () => {
+      const a = await makeUser(t.app, 'lst');
+      const b = await makeUser(t.app, 'lst');
+      const base = Date.UTC(2031, 0, 1);
+      await insertSession(`old-${a.id}`, a.id, base - 1);
+      await insertSession(`mid-${a.id}`, a.id, base + 10, base - 5 * DAY);
+      await insertSession(`new-${a.id}`, a.id, base + 20);
+      await insertSession(`edge-${a.id}`, a.id, base);
+      await insertSession(`other-${b.id}`, b.id, base + 30);
+      const rows = await repo().listForUser(a.id, base);
+      expect(rows.map((r) => r.id)).toEqual([`new-${a.id}`, `mid-${a.id}`, `edge-${a.id}`]);
+      expect(rows[1]).toEqual({ id: `mid-${a.id}`, user_id: a.id, created_at: base - 5 * DAY, last_verified_at: base + 10, user_agent: `ua-mid-${a.id}` });
+      expect(await repo().listForUser(b.id, base + 31)).toEqual([]);
+    });
+
+    it('SessionRepository.deleteOthers keeps one session and the other users’ sessions', async () => {
+      const a = await makeUser(t.app, 'del');
+      const b = await makeUser(t.app, 'del');
+      const at = Date.UTC(2031, 0, 1);
+      for (const n of [1, 2, 3]) await insertSession(`s${n}-${a.id}`, a.id, at + n);
+      await insertSession(`s1-${b.id}`, b.id, at);
+      // Three: s1, s3 and the session signup opened.
+      expect(await repo().deleteOthers(a.id, `s2-${a.id}`)).toBe(3);
+      expect((await repo().listForUser(a.id, 0)).map((r) => r.id)).toEqual([`s2-${a.id}`]);
+      const kept = (await repo().listForUser(b.id, 0)).map((r) => r.id);
+      expect(kept).toHaveLength(2); // b's signup session and s1
+      expect(kept).toContain(`s1-${b.id}`);
+    });
+
+    it('SessionService lists unexpired sessions by handle, ends one by handle, and ends the others', async () => {
+      const clock = manualClock(Date.UTC(2032, 0, 1));
+      const s = sessionService(clock);
+      const u = await makeUser(t.app, 'svc');
+      const stale = await s.create(u.id, 'stale');
+      clock.advance(policy.inactivityTimeoutMs - HOUR);
+      const [here, there, third] = [await s.create(u.id, 'here'), await s.create(u.id, 'there'), await s.create(u.id, 'third')];
+      clock.advance(2 * HOUR);
+      const id = (token: string) => token.split('.')[0];
+      const handle = (token: string) => id(token).slice(0, SESSION_HANDLE_LENGTH);
+
+      const listed = await s.list(u.id, id(here.token));
+      expect(listed.map((x) => x.userAgent).sort()).toEqual(['here', 'there', 'third']);
+      expect(listed.find((x) => x.current)?.id).toBe(handle(here.token));
+      expect(listed.every((x) => x.id.length === SESSION_HANDLE_LENGTH)).toBe(true);
+      expect(await s.validate(stale.token)).toBeNull();
+
+      await expect(s.end(u.id, handle(here.token), id(here.token))).rejects.toMatchObject({ status: 400, code: 'current_session' });
+      await expect(s.end(u.id, handle(stale.token), id(here.token))).rejects.toMatchObject({ status: 404 });
+      const stranger = await makeUser(t.app, 'svc');
+      await expect(s.end(stranger.id, handle(there.token), null)).rejects.toMatchObject({ status: 404 });
+      await s.end(u.id, handle(there.token), id(here.token));
+      expect(await s.validate(there.token)).toBeNull();
+      expect(await s.validate(third.token)).not.toBeNull();
+
+      await s.invalidateOthers(u.id, id(here.token));
+      expect(await s.validate(third.token)).toBeNull();
+      expect(await s.validate(here.token)).not.toBeNull();
+      await s.invalidateOthers(u.id, null);
+      expect(await s.validate(here.token)).toBeNull();
+    });
+  });
+
   describe('API tokens', () => {
     it('are created as `ast_<id>.<secret>`, authenticate their owner, and stop working once revoked', async () => {
       const clock = manualClock();
@@ -195,6 +272,30 @@ describe.each(DIALECTS)('accounts, sessions and API tokens on %s', (kind) => {
       await expect(a.signup({ username: name.toUpperCase(), email: 'other@example.test', password: TEST_PASSWORD }, null)).rejects.toMatchObject({ status: 409, code: 'username_taken' });
       await expect(a.signup({ username: uniqueName('other'), email: `${name.toUpperCase()}@example.test`, password: TEST_PASSWORD }, null)).rejects.toMatchObject({ status: 409, code: 'email_taken' });
       await expect(a.signup({ username: uniqueName('weak'), email: 'weak@example.test', password: 'password123' }, null)).rejects.toMatchObject({ status: 400, code: 'weak_password' });
+    });
+
+    it('changes the password only with the right current one, counting wrong ones as failed logins', async () => {
+      const a = accounts();
+      const name = uniqueName('chpw');
+      const { user: u, token: current } = await a.signup({ username: name, email: `${name}@example.test`, password: TEST_PASSWORD }, null);
+      const other = await t.app.sessions.create(u.id);
+      await expect(a.changePassword(u, { currentPassword: 'wrong-password-1', newPassword: 'amber-kettle-orchard-7' }, '10.2.2.2', null)).rejects.toMatchObject({ status: 401, code: 'invalid_credentials' });
+      await expect(a.changePassword(u, { currentPassword: TEST_PASSWORD, newPassword: 'tiny' }, '10.2.2.2', null)).rejects.toMatchObject({ status: 400, code: 'weak_password' });
+      expect(await t.app.sessions.validate(other.token)).not.toBeNull();
+
+      await a.changePassword(u, { currentPassword: TEST_PASSWORD, newPassword: 'amber-kettle-orchard-7' }, '10.2.2.2', current.split('.')[0]);
+      const stored = (await t.app.users.findById(u.id))!.password_hash;
+      expect(stored).toMatch(/^\$argon2id\$/);
+      expect(await verifyPassword(stored, 'amber-kettle-orchard-7')).toBe(true);
+      expect(await verifyPassword(stored, TEST_PASSWORD)).toBe(false);
+      expect(await t.app.sessions.validate(current)).not.toBeNull();
+      expect(await t.app.sessions.validate(other.token)).toBeNull();
+
+      const changed = (await t.app.users.findById(u.id))!;
+      for (let i = 0; i < 3; i++) {
+        await expect(a.changePassword(changed, { currentPassword: `wrong-${i}-password`, newPassword: 'violet-harbour-lamp-43' }, '10.2.2.3', null)).rejects.toMatchObject({ status: 401 });
+      }
+      await expect(a.login({ username: name, password: 'amber-kettle-orchard-7' }, '10.2.2.4', null)).rejects.toMatchObject({ status: 429 });
     });
 
     it('logs in with the right password (any username case), throttles repeated failures', async () => {

@@ -1,9 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { ProjectDoc } from '../../src/lib/editor/model/project-doc';
-import { TEST_PASSWORD } from '../helpers/api';
+import { api, TEST_PASSWORD } from '../helpers/api';
 import { startServer, type RunningServer } from '../helpers/server';
 import { connectClient, waitFor, type YClient } from '../helpers/yclient';
 
@@ -99,6 +99,31 @@ async function waitForNotes(page: Page, text: string) {
 }
 const editable = (page: Page) => page.locator('.cm-content').getAttribute('contenteditable');
 
+/** An element's text as one line, as a screen reader speaks it (innerText breaks flex items onto lines). */
+const spokenText = async (locator: Locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+/** The names of this browser profile's local project copies (y-indexeddb databases). */
+const localCopies = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).flatMap((db) => (db.name?.startsWith('airstudio:') ? [db.name] : [])));
+
+/** How many updates a local copy holds: one per keystroke until y-indexeddb compacts them (at 500). */
+function localUpdates(page: Page, name: string): Promise<number> {
+  return page.evaluate(
+    (dbName) =>
+      new Promise<number>((resolve, reject) => {
+        const open = indexedDB.open(dbName);
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const count = open.result.transaction('updates').objectStore('updates').count();
+          count.onsuccess = () => {
+            open.result.close();
+            resolve(count.result);
+          };
+        };
+      }),
+    name
+  );
+}
+
 /** Reads the server's copy of the notes as a headless y-websocket client with an API token. */
 async function serverNotes(projectId: string, token: string): Promise<{ text: () => string }> {
   const client = connectClient(server.wsUrl, projectId, token);
@@ -183,6 +208,9 @@ describe('studio in the browser', () => {
     await invite(alice, 'carol', 'viewer');
     await openProject(carol, projectId);
     const onServer = await serverNotes(projectId, aliceToken);
+    // A viewer keeps a local copy too, for a faster load; it is deleted below when she is removed.
+    await carol.locator('[data-local-copy="device"]').waitFor({ timeout: WAIT });
+    expect((await localCopies(carol)).filter((n) => n.endsWith(`:${projectId}`))).toHaveLength(1);
 
     await carol.getByText('View only.').waitFor({ timeout: WAIT });
     expect(await editable(carol)).toBe('false');
@@ -216,6 +244,7 @@ describe('studio in the browser', () => {
     await alice.getByRole('button', { name: 'Remove Carol Cho' }).click();
     await carol.waitForURL(/\/projects\?removed=/, { timeout: WAIT });
     await carol.getByText('You no longer have access to “Listing at 12 Elm St”').waitFor({ timeout: WAIT });
+    await waitFor(async () => !(await localCopies(carol)).some((n) => n.endsWith(`:${projectId}`)), 'the removed project\'s local copy to be deleted', WAIT);
   }, 120_000);
 
   it('keeps edits made while the server is down and merges them when it is back', async () => {
@@ -232,10 +261,69 @@ describe('studio in the browser', () => {
     expect(onServer.text()).toContain('Bob too. Written offline.');
   }, 120_000);
 
+  it('keeps edits typed offline on this device: the studio opened again after the tab closed sends them', async () => {
+    const me = await api(server, 'GET', '/api/me', { token: aliceToken });
+    const copy = `airstudio:${me.body.user.id}:${promoId}`;
+    // Alice's other tab leaves the project, so only the tab closed below holds the offline edit.
+    await alice.goto(`${server.url}/projects`);
+    const tab = await alice.context().newPage();
+    await openProject(tab, promoId);
+    await tab.locator('[data-local-copy="device"]').waitFor({ timeout: WAIT });
+    expect(await localCopies(tab)).toContain(copy);
+
+    await server.stop();
+    const pill = tab.locator('[data-status="offline"]');
+    await pill.waitFor({ timeout: WAIT });
+    expect(await spokenText(pill)).toContain('Offline — edits saved on this device');
+    const text = ' Typed with the server down, tab closed after.';
+    const stored = await localUpdates(tab, copy);
+    await typeAtEnd(tab, text);
+    // Closing the tab right after the keystrokes are on disk, as a user might.
+    await waitFor(async () => (await localUpdates(tab, copy)) >= stored + text.length, 'the offline keystrokes to reach IndexedDB', WAIT);
+    await tab.screenshot({ path: path.join(os.tmpdir(), 'airstudio-offline.png') });
+    await tab.close();
+
+    server = await server.restart();
+    const again = await alice.context().newPage();
+    await openProject(again, promoId);
+    await waitForNotes(again, text.trim());
+    const onServer = await serverNotes(promoId, aliceToken);
+    await waitFor(() => onServer.text().includes(text.trim()), 'the server copy to take the offline edit', WAIT);
+    await waitForNotes(bob, text.trim());
+    await again.close();
+  }, 120_000);
+
+  it('without IndexedDB the studio still works, and says offline edits are kept only in the tab', async () => {
+    const dave = await signUp('dave', 'Dave Diaz');
+    // As in private modes or profiles that refuse storage: opening any database fails.
+    await dave.context().addInitScript(() => {
+      IDBFactory.prototype.open = () => {
+        throw new DOMException('storage is blocked', 'SecurityError');
+      };
+    });
+    const projectId = await createProject(dave, 'No storage here');
+    await invite(dave, 'alice', 'viewer');
+    await dave.locator('[data-local-copy="tab"]').waitFor({ timeout: WAIT });
+    await typeAtEnd(dave, 'Online. ');
+
+    await server.stop();
+    const pill = dave.locator('[data-status="offline"]');
+    await pill.waitFor({ timeout: WAIT });
+    expect(await spokenText(pill)).toContain('Offline — edits kept only while this tab is open');
+    await typeAtEnd(dave, 'Offline, in the tab.');
+
+    server = await server.restart();
+    await waitLive(dave);
+    const onServer = await serverNotes(projectId, aliceToken);
+    await waitFor(() => onServer.text() === 'Online. Offline, in the tab.', 'the server copy to take the edit kept in the tab', WAIT);
+  }, 120_000);
+
   it('deleting a project asks first, then closes it for everyone', async () => {
     const projectId = await createProject(alice, 'Doomed draft');
     await invite(alice, 'bob', 'editor');
     await openProject(bob, projectId);
+    for (const page of [alice, bob]) await page.locator('[data-local-copy="device"]').waitFor({ timeout: WAIT });
+    expect((await localCopies(bob)).filter((n) => n.endsWith(`:${projectId}`))).toHaveLength(1);
 
     await alice.getByRole('button', { name: 'Delete project' }).click();
     const dialog = alice.getByRole('dialog', { name: 'Delete “Doomed draft”?' });
@@ -250,6 +338,7 @@ describe('studio in the browser', () => {
     await bob.waitForURL(/\/projects\?deleted=/, { timeout: WAIT });
     await bob.getByText('“Doomed draft” was deleted.').waitFor({ timeout: WAIT });
     expect(await bob.getByRole('link', { name: /Doomed draft/ }).count()).toBe(0);
+    for (const page of [alice, bob]) await waitFor(async () => !(await localCopies(page)).some((n) => n.endsWith(`:${projectId}`)), 'the deleted project\'s local copies to be deleted', WAIT);
   }, 120_000);
 
   it('shows a 404 page to someone who is not a member', async () => {
@@ -257,5 +346,26 @@ describe('studio in the browser', () => {
     const response = await bob.goto(`${server.url}/projects/${projectId}`);
     expect(response?.status()).toBe(404);
     await bob.getByRole('heading', { name: 'Nothing here' }).waitFor({ timeout: WAIT });
+  }, 60_000);
+
+  it('logging out deletes the local copies, from the menu and from the logout page', async () => {
+    // From the menu, with the studio open in the same tab: its own connection to the copy must not block the deletion.
+    await openProject(alice, promoId);
+    await alice.locator('[data-local-copy="device"]').waitFor({ timeout: WAIT });
+    expect(await localCopies(alice)).not.toEqual([]);
+    await alice.getByLabel('Account menu for Alice Archer').click();
+    await alice.getByRole('button', { name: 'Log out', exact: true }).click();
+    await alice.waitForURL(`${server.url}/`, { timeout: WAIT });
+    expect(await localCopies(alice)).toEqual([]);
+
+    // From the logout page, "every device" still reaches the server after the deletion: another session of Bob's ends.
+    const other = await api(server, 'POST', '/api/auth/login', { body: { username: 'bob', password: TEST_PASSWORD } });
+    expect((await api(server, 'GET', '/api/me', { token: other.body.token })).status).toBe(200);
+    expect(await localCopies(bob)).not.toEqual([]);
+    await bob.goto(`${server.url}/logout`, { waitUntil: 'networkidle' });
+    await bob.getByRole('button', { name: 'Log out on every device' }).click();
+    await bob.waitForURL(`${server.url}/`, { timeout: WAIT });
+    expect(await localCopies(bob)).toEqual([]);
+    expect((await api(server, 'GET', '/api/me', { token: other.body.token })).status).toBe(401);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
-import { api, createApiToken, createTeam, type Team } from '../helpers/api';
+import { addMember, api, createApiToken, createTeam, signup, uniqueName, type Team } from '../helpers/api';
 import { startServer, type RunningServer } from '../helpers/server';
 import {
   awarenessMessage,
@@ -184,6 +184,31 @@ describe('the Yjs endpoint (real server, headless y-websocket clients)', () => {
   });
 
   // Restarts the server: kept last in this file.
+  it('ending a session closes the sockets it opened (4401); other sessions and API tokens stay connected', async () => {
+    // A user of its own: logging out everywhere must not end the sessions the other tests use.
+    const member = await signup(server, uniqueName('sessions'));
+    await addMember(server, team.owner, team.projectId, member.username, 'editor');
+    const login = async () => (await api(server, 'POST', '/api/auth/login', { body: { username: member.username, password: member.password } })).body.token as string;
+    const [ending, staying] = [await login(), await login()];
+    const apiToken = await createApiToken(server, member, 'outlives sessions');
+    const [a, b, t] = [await raw(ending), await raw(staying), await raw(apiToken)];
+    const closedA = closeOf(a);
+    expect((await api(server, 'POST', '/api/auth/logout', { token: ending })).status).toBe(204);
+    expect((await closedA).code).toBe(4401);
+    // Both others still answer: a query for presence gets a reply on each.
+    const answers = (ws: import('ws').WebSocket) => new Promise<void>((resolve, reject) => {
+      ws.once('message', () => resolve());
+      ws.once('close', (code) => reject(new Error(`closed with ${code}`)));
+      ws.send(new Uint8Array([3]));
+    });
+    await Promise.all([answers(b), answers(t)]);
+    // Logging out everywhere ends the other session's socket too, but not the API token's.
+    const closedB = closeOf(b);
+    expect((await api(server, 'POST', '/api/auth/logout', { token: staying, body: { everywhere: true } })).status).toBe(204);
+    expect((await closedB).code).toBe(4401);
+    await answers(t);
+  });
+
   it('a viewer receives updates, but its writes never reach the stored document, before or after a restart', async () => {
     const [owner, viewer] = await synced(team.owner.token, team.viewer.token);
     owner.doc.getText('notes').insert(0, 'OWNER-LINE;');

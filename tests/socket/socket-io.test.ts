@@ -52,6 +52,17 @@ describe('socket.io on the studio port', () => {
     }
   });
 
+  it('logging out disconnects that session\'s sockets, not API-token ones', async () => {
+    const session = (await api(server, 'POST', '/api/auth/login', { body: { username: team.editor.username, password: team.editor.password } })).body.token;
+    const bySession = connect({ token: session });
+    const byToken = connect({ token: await createApiToken(server, team.editor, 'socket outlives') });
+    await Promise.all([connected(bySession), connected(byToken)]);
+    const gone = new Promise<string>((resolve) => bySession.once('disconnect', (reason) => resolve(reason)));
+    expect((await api(server, 'POST', '/api/auth/logout', { token: session })).status).toBe(204);
+    expect(await gone).toBe('io server disconnect');
+    expect(await join(byToken, team.projectId)).toEqual({ ok: true, role: 'editor' });
+  });
+
   it('accepts a session token, an API token, or the session cookie', async () => {
     const a = connect({ token: team.owner.token });
     const b = connect({ token: await createApiToken(server, team.editor, 'socket') });

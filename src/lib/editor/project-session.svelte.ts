@@ -1,9 +1,11 @@
 import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
+import { IndexeddbPersistence } from 'y-indexeddb';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '$lib/events';
 import type { MemberView } from '$lib/project';
 import type { CommandContext } from './commands/command';
+import { deleteLocalCopy, localCopyName } from './local-copy';
 import type { Comment } from './model/comment';
 import { userOrigin } from './model/origin';
 import { presenceUserSchema, type PresenceUser } from './model/presence';
@@ -11,6 +13,8 @@ import { ProjectDoc } from './model/project-doc';
 import type { Role } from './model/role';
 
 export type ConnectionStatus = 'connecting' | 'live' | 'offline';
+/** Where edits are kept besides the server: on this device (IndexedDB), or only in this tab when it is unavailable. */
+export type LocalCopyState = 'loading' | 'device' | 'tab';
 
 /** What the page does when the project changes under it (pushed over socket.io). */
 export interface ProjectEventHandlers {
@@ -21,11 +25,13 @@ export interface ProjectEventHandlers {
 }
 
 /**
- * One open project in the browser: the Y.Doc behind its typed ProjectDoc, the y-websocket connection that syncs it,
- * everyone's presence, and the socket.io channel for membership events. Create it only in the browser.
+ * One open project in the browser: the Y.Doc behind its typed ProjectDoc, its copy in this browser's IndexedDB,
+ * the y-websocket connection that syncs it, everyone's presence, and the socket.io channel for membership events.
+ * Create it only in the browser.
  */
 export class ProjectSession {
   status = $state<ConnectionStatus>('connecting');
+  localCopy = $state<LocalCopyState>('loading');
   /** The first sync with the server completed: the document shows the project, not an empty start. */
   synced = $state(false);
   /** The other people here now, one entry per person however many tabs they have open. */
@@ -41,6 +47,7 @@ export class ProjectSession {
   /** Per-user undo: only this user's edits (comments via commands, notes via the editor binding) are undone. */
   readonly undoManager: Y.UndoManager;
   readonly provider: WebsocketProvider;
+  private readonly persistence: IndexeddbPersistence;
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly stop: (() => void)[] = [];
   private user: PresenceUser;
@@ -62,6 +69,8 @@ export class ProjectSession {
     this.comments = this.project.commentList();
     this.stop.push(this.project.comments.observe(() => (this.comments = this.project.commentList())));
 
+    this.persistence = this.openLocalCopy(localCopyName(user.id, projectId));
+
     const wsBase = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}`;
     // Not connected yet: the server closes a socket whose first presence names someone else, so set ours first.
     this.provider = new WebsocketProvider(`${wsBase}/yjs`, projectId, this.doc, { connect: false });
@@ -74,18 +83,25 @@ export class ProjectSession {
     const awarenessChanged = () => this.updatePeers();
     this.provider.awareness.on('change', awarenessChanged);
     this.stop.push(() => this.provider.awareness.off('change', awarenessChanged));
+    // Connects while the local copy loads: whichever lands first, Yjs sends the server what it lacks, offline edits included.
     this.provider.connect();
+
+    const gone = (why: 'deleted' | 'removed') => {
+      void this.forgetLocalCopy();
+      events.gone(why);
+    };
 
     this.socket = io({ path: '/socket.io' });
     const join = () =>
       this.socket.emit('project:join', projectId, (r) => {
-        if (!r.ok) events.gone('removed');
+        // Only a refusal means you are out; a server error must not delete edits not yet sent.
+        if (!r.ok && r.error.code === 'forbidden') gone('removed');
       });
     this.socket.on('connect', join);
     this.socket.on('project:renamed', (e) => e.projectId === projectId && events.renamed(e.name));
     this.socket.on('project:members', (e) => e.projectId === projectId && events.members(e.members));
-    this.socket.on('project:deleted', (e) => e.projectId === projectId && events.gone('deleted'));
-    this.socket.on('project:removed', (e) => e.projectId === projectId && events.gone('removed'));
+    this.socket.on('project:deleted', (e) => e.projectId === projectId && gone('deleted'));
+    this.socket.on('project:removed', (e) => e.projectId === projectId && gone('removed'));
   }
 
   /** The context the editor commands run in, with this user's origin and current role. */
@@ -101,9 +117,34 @@ export class ProjectSession {
     this.provider.awareness.setLocalStateField('user', this.user);
   }
 
+  /** Deletes this project's copy in this browser: with no access left, it must not stay on the device. */
+  async forgetLocalCopy(): Promise<void> {
+    this.localCopy = 'tab';
+    await this.persistence.destroy().catch(() => {});
+    await deleteLocalCopy(this.persistence.name);
+  }
+
+  private openLocalCopy(name: string): IndexeddbPersistence {
+    const persistence = new IndexeddbPersistence(name, this.doc);
+    persistence._db.then(
+      // Logging out (here or in another tab) deletes the database: stop writing to it, edits stay in this tab.
+      (db) =>
+        db.addEventListener('versionchange', () => {
+          this.localCopy = 'tab';
+          void persistence.destroy();
+        }),
+      // Private mode or blocked storage: the studio works as before, and the status says edits live only in this tab.
+      () => (this.localCopy = 'tab')
+    );
+    void persistence.whenSynced.then(() => {
+      if (this.localCopy === 'loading') this.localCopy = 'device';
+    });
+    return persistence;
+  }
+
   private updateStatus() {
     if (this.provider.wsconnected) this.status = this.provider.synced ? 'live' : 'connecting';
-    // Once the project has loaded, a lost connection is "offline": edits stay in this tab and merge on reconnect.
+    // Once the project has loaded, a lost connection is "offline": edits wait locally and merge on reconnect.
     else this.status = this.synced ? 'offline' : 'connecting';
   }
 
@@ -123,6 +164,7 @@ export class ProjectSession {
     this.socket.emit('project:leave', this.projectId);
     this.socket.disconnect();
     this.undoManager.destroy();
+    void this.persistence.destroy().catch(() => {});
     this.provider.destroy();
     this.doc.destroy();
   }

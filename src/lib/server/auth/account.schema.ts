@@ -19,5 +19,20 @@ export const loginSchema = z.object({
   password: z.string({ error: 'password is required' }).min(1, 'password is required').max(1024)
 });
 
+export const displayNameSchema = z
+  .string({ error: 'displayName is required' })
+  .trim()
+  .min(1, 'Display name must be 1 to 64 characters.')
+  .max(64, 'Display name must be 1 to 64 characters.')
+  .regex(/^[^\p{Cc}]*$/u, 'Display name must not contain control characters.');
+
+export const updateMeSchema = z.object({ displayName: displayNameSchema });
+
+export const changePasswordSchema = z.object({
+  currentPassword: z.string({ error: 'currentPassword is required' }).min(1, 'Enter your current password.').max(1024),
+  newPassword: z.string({ error: 'newPassword is required' }).min(1, 'Enter a new password.').max(1024)
+});
+
 export type SignupInput = z.infer<typeof signupSchema>;
 export type LoginInput = z.infer<typeof loginSchema>;
+export type ChangePasswordInput = z.infer<typeof changePasswordSchema>;

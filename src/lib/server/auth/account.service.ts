@@ -1,8 +1,8 @@
 import type { UserRow } from '../db/schema';
 import { newId } from '$lib/editor/model/ids';
 import { colorForId } from '$lib/editor/model/presence';
-import { ApiError, badRequest, conflict, tooManyRequests } from '../http/api-error';
-import type { SignupInput, LoginInput } from './account.schema';
+import { ApiError, badRequest, conflict, notFound, tooManyRequests } from '../http/api-error';
+import type { ChangePasswordInput, SignupInput, LoginInput } from './account.schema';
 import type { LoginThrottle } from './login-throttle';
 import { hashPassword, passwordProblem, verifyPassword } from './password';
 import type { SessionService } from './session.service';
@@ -47,16 +47,43 @@ export class AccountService {
   }
 
   async login(input: LoginInput, ip: string, userAgent: string | null): Promise<{ user: UserRow; token: string; expiresAt: number }> {
-    const wait = await this.throttle.retryAfter(input.username, ip);
-    if (wait > 0) throw tooManyRequests(wait, `Too many failed logins. Try again in ${Math.ceil(wait)} seconds.`);
-    const user = await this.users.findByUsername(input.username);
-    const ok = await verifyPassword(user?.password_hash ?? DUMMY_HASH, input.password);
-    if (!user || !ok) {
-      await this.throttle.recordFailure(input.username, ip);
-      throw new ApiError(401, 'invalid_credentials', 'Wrong username or password.');
-    }
-    await this.throttle.recordSuccess(input.username);
+    const found = await this.users.findByUsername(input.username);
+    const user = await this.checkPassword(input.username, ip, found, input.password, 'Wrong username or password.');
     const session = await this.sessions.create(user.id, userAgent);
     return { user, ...session };
+  }
+
+  /** Collaborators see the new name on their next load of a project (presence and member lists read it from here). */
+  async updateDisplayName(userId: string, displayName: string): Promise<UserRow> {
+    await this.users.updateDisplayName(userId, displayName);
+    const user = await this.users.findById(userId);
+    if (!user) throw notFound('Your account no longer exists.');
+    return user;
+  }
+
+  /**
+   * Verifies the current password under the login throttle (a stolen session must not be a way to guess it), then
+   * stores the new hash and ends every other session of the user; API tokens stay valid.
+   */
+  async changePassword(user: UserRow, input: ChangePasswordInput, ip: string, keepSessionId: string | null): Promise<void> {
+    await this.checkPassword(user.username, ip, user, input.currentPassword, 'Your current password is wrong.');
+    const problem = passwordProblem(input.newPassword, user.username, user.email);
+    if (problem) throw badRequest(problem, 'weak_password');
+    if (input.newPassword === input.currentPassword) throw badRequest('Choose a password different from your current one.', 'weak_password');
+    await this.users.updatePasswordHash(user.id, await hashPassword(input.newPassword));
+    await this.sessions.invalidateOthers(user.id, keepSessionId);
+  }
+
+  /** A password check under the login throttle: 429 past the limit, and a wrong password counts as a failed login (401). */
+  private async checkPassword(username: string, ip: string, user: UserRow | undefined, password: string, wrong: string): Promise<UserRow> {
+    const wait = await this.throttle.retryAfter(username, ip);
+    if (wait > 0) throw tooManyRequests(wait, `Too many wrong passwords. Try again in ${Math.ceil(wait)} seconds.`);
+    const ok = await verifyPassword(user?.password_hash ?? DUMMY_HASH, password);
+    if (!user || !ok) {
+      await this.throttle.recordFailure(username, ip);
+      throw new ApiError(401, 'invalid_credentials', wrong);
+    }
+    await this.throttle.recordSuccess(username);
+    return user;
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { SessionRow, UserRow } from '../db/schema';
 import { API_TOKEN_PREFIX, type ApiTokenService } from './api-token.service';
-import type { SessionService, ValidSession } from './session.service';
+import type { SessionService, SessionsEnded, ValidSession } from './session.service';
 
 export const SESSION_COOKIE = 'airstudio_session';
 
@@ -31,6 +31,10 @@ export class Authenticator {
       return valid ? { via: 'session', user: valid.user, session: valid.session, valid } : null;
     }
     return null;
+  }
+
+  onSessionsEnded(fn: (e: SessionsEnded) => void): () => void {
+    return this.sessions.onEnded(fn);
   }
 
   /** For raw Node requests (WebSocket upgrades, socket.io handshakes): cookie, `Authorization`, or `?token=`. */

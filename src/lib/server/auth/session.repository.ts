@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database, SessionRow, UserRow } from '../db/schema';
 
+/** A session as its owner may see it: no secret hash. */
+export type SessionSummary = Omit<SessionRow, 'secret_hash'>;
+
 export class SessionRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
@@ -27,6 +30,18 @@ export class SessionRepository {
     };
   }
 
+  /** The user's sessions used since `activeSince`, most recently used first. */
+  listForUser(userId: string, activeSince: number): Promise<SessionSummary[]> {
+    return this.db
+      .selectFrom('sessions')
+      .select(['id', 'user_id', 'created_at', 'last_verified_at', 'user_agent'])
+      .where('user_id', '=', userId)
+      .where('last_verified_at', '>=', activeSince)
+      .orderBy('last_verified_at', 'desc')
+      .orderBy('created_at', 'desc')
+      .execute();
+  }
+
   async touch(id: string, lastVerifiedAt: number): Promise<void> {
     await this.db.updateTable('sessions').set({ last_verified_at: lastVerifiedAt }).where('id', '=', id).execute();
   }
@@ -37,6 +52,11 @@ export class SessionRepository {
 
   async deleteForUser(userId: string): Promise<void> {
     await this.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+  }
+
+  async deleteOthers(userId: string, keepId: string): Promise<number> {
+    const r = await this.db.deleteFrom('sessions').where('user_id', '=', userId).where('id', '!=', keepId).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async deleteInactiveSince(cutoff: number): Promise<number> {

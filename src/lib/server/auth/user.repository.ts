@@ -17,6 +17,14 @@ export class UserRepository {
     return this.db.selectFrom('users').selectAll().where('username', '=', username.toLowerCase()).executeTakeFirst();
   }
 
+  async updateDisplayName(id: string, displayName: string): Promise<void> {
+    await this.db.updateTable('users').set({ display_name: displayName }).where('id', '=', id).execute();
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
+  }
+
   async usernameOrEmailTaken(username: string, email: string): Promise<{ username: boolean; email: boolean }> {
     const rows = await this.db
       .selectFrom('users')

@@ -3,6 +3,7 @@ import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '$lib/events';
 import { projectRoom } from '$lib/events';
 import type { Authenticator } from '../auth/authenticator';
+import { sessionEnded } from '../auth/session.service';
 import type { Logger } from '../log';
 import type { ProjectService } from '../project/project.service';
 import { originAllowed } from '../http/upgrade';
@@ -30,6 +31,7 @@ export function createSocketServer(http: HttpServer, auth: Authenticator, projec
       if (!a) return next(Object.assign(new Error('unauthorized'), { data: { code: 'unauthorized', message: 'Sign in, or pass an API token in auth.token.' } }));
       socket.data.userId = a.user.id;
       socket.data.username = a.user.username;
+      socket.data.sessionId = a.via === 'session' ? a.session.id : null;
       next();
     } catch (e) {
       logger.error({ err: e }, 'socket.io auth failed');
@@ -42,7 +44,14 @@ export function createSocketServer(http: HttpServer, auth: Authenticator, projec
     socket.on('project:join', async (projectId, ack) => {
       if (typeof ack !== 'function') return;
       if (typeof projectId !== 'string') return ack({ ok: false, error: { code: 'bad_request', message: 'project:join takes a project id.' } });
-      const role = await projects.roleOf(socket.data.userId, projectId).catch(() => null);
+      let role;
+      try {
+        role = await projects.roleOf(socket.data.userId, projectId);
+      } catch (e) {
+        // Not "forbidden": the client takes that as removal and deletes its local copy of the project.
+        logger.error({ err: e }, 'project:join role check failed');
+        return ack({ ok: false, error: { code: 'internal', message: 'Could not check your access; try again.' } });
+      }
       if (!role) return ack({ ok: false, error: { code: 'forbidden', message: 'You are not a member of this project.' } });
       await socket.join(projectRoom(projectId));
       ack({ ok: true, role });
@@ -50,6 +59,10 @@ export function createSocketServer(http: HttpServer, auth: Authenticator, projec
     socket.on('project:leave', (projectId) => {
       if (typeof projectId === 'string') void socket.leave(projectRoom(projectId));
     });
+  });
+
+  auth.onSessionsEnded((e) => {
+    for (const socket of io.of('/').sockets.values()) if (sessionEnded(e, socket.data.userId, socket.data.sessionId)) socket.disconnect(true);
   });
 
   projects.onEvent((e) => {

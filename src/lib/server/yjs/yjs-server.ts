@@ -8,6 +8,7 @@ import * as syncProtocol from 'y-protocols/sync';
 import * as awarenessProtocol from 'y-protocols/awareness';
 import { canEdit, type Role } from '$lib/editor/model/role';
 import type { Authenticator } from '../auth/authenticator';
+import { sessionEnded } from '../auth/session.service';
 import type { UserRow } from '../db/schema';
 import type { Logger } from '../log';
 import type { Metrics } from '../metrics/metrics';
@@ -28,6 +29,7 @@ export const CLOSE = {
   malformed: 1007,
   tooBig: 1009,
   restart: 1012,
+  sessionEnded: 4401,
   removed: 4403,
   deleted: 4404
 } as const;
@@ -35,6 +37,8 @@ export const CLOSE = {
 interface Conn {
   ws: WebSocket;
   user: UserRow;
+  /** The session that opened it, or null for an API token. */
+  sessionId: string | null;
   role: Role;
   projectId: string;
   shared?: SharedDoc;
@@ -62,6 +66,9 @@ export class YjsServer {
     private readonly options: { maxMessageBytes: number; origin?: string }
   ) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false });
+    auth.onSessionsEnded((e) => {
+      for (const set of this.conns.values()) for (const c of set) if (sessionEnded(e, c.user.id, c.sessionId)) c.ws.close(CLOSE.sessionEnded, 'session ended');
+    });
     projects.onEvent((e) => {
       if (e.type === 'deleted') this.closeProject(e.projectId, CLOSE.deleted, 'project deleted');
       if (e.type === 'member-removed') this.closeUser(e.projectId, e.userId, CLOSE.removed, 'removed from project');
@@ -105,15 +112,16 @@ export class YjsServer {
       const role = await this.projects.roleOf(auth.user.id, projectId);
       if (!role) return refuseUpgrade(socket, 403, 'forbidden', 'You are not a member of this project.');
       if (socket.destroyed) return;
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, auth.user, role, projectId));
+      const sessionId = auth.via === 'session' ? auth.session.id : null;
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, auth.user, sessionId, role, projectId));
     } catch (e) {
       this.logger.error({ err: e }, 'yjs upgrade failed');
       refuseUpgrade(socket, 500, 'internal', 'The server could not open this document.');
     }
   }
 
-  private accept(ws: WebSocket, user: UserRow, role: Role, projectId: string) {
-    const conn: Conn = { ws, user, role, projectId, awarenessIds: new Set(), refusedWrites: 0 };
+  private accept(ws: WebSocket, user: UserRow, sessionId: string | null, role: Role, projectId: string) {
+    const conn: Conn = { ws, user, sessionId, role, projectId, awarenessIds: new Set(), refusedWrites: 0 };
     let set = this.conns.get(projectId);
     if (!set) this.conns.set(projectId, (set = new Set()));
     set.add(conn);
