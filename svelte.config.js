@@ -6,6 +6,21 @@ export default {
   preprocess: vitePreprocess(),
   kit: {
     // SvelteKit's default origin check guards form actions against CSRF; the JSON API relies on SameSite=Lax cookies.
-    adapter: adapter({ out: 'build' })
+    adapter: adapter({ out: 'build' }),
+    // Scripts only from us (SvelteKit adds nonces for its inline start-up); CodeMirror injects <style>, hence inline styles.
+    csp: {
+      mode: 'auto',
+      directives: {
+        'default-src': ['self'],
+        'script-src': ['self'],
+        'style-src': ['self', 'unsafe-inline'],
+        'img-src': ['self', 'data:', 'blob:'],
+        'connect-src': ['self'],
+        'object-src': ['none'],
+        'base-uri': ['self'],
+        'form-action': ['self'],
+        'frame-ancestors': ['none']
+      }
+    }
   }
 };

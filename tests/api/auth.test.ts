@@ -169,6 +169,20 @@ describe('accounts over HTTP', () => {
     });
   });
 
+  it('pages carry a Content-Security-Policy (scripts only ours, no framing) and the other security headers', async () => {
+    const r = await fetch(`${server.url}/login`);
+    expect(r.status).toBe(200);
+    const csp = r.headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(/script-src 'self' 'nonce-[^']+'/);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    // The nonce in the header is the one on the page's own start-up script.
+    const nonce = csp.match(/'nonce-([^']+)'/)![1];
+    expect(await r.text()).toContain(`nonce="${nonce}"`);
+    expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
+  });
+
   it('GET /health reports the database and storage', async () => {
     const r = await api(server, 'GET', '/health');
     expect(r.status).toBe(200);
