@@ -48,8 +48,9 @@ async function signUp(username: string, displayName: string): Promise<Page> {
   return page;
 }
 
+/** Pages are opened with `networkidle`: typing into a form before hydration is lost when hydration resets its bound value. */
 async function createProject(page: Page, name: string): Promise<string> {
-  await page.goto(`${server.url}/projects`);
+  await page.goto(`${server.url}/projects`, { waitUntil: 'networkidle' });
   await page.getByLabel('Project name').fill(name);
   await page.getByRole('button', { name: 'Create project' }).click();
   await page.waitForURL(/\/projects\/[a-z2-7]{16}$/, { timeout: WAIT });
@@ -148,7 +149,7 @@ describe('studio in the browser', () => {
     alice.on('websocket', (ws) => ws.url().includes('/yjs/') && aliceDocSockets.push(ws.url()));
     const projectId = (promoId = await createProject(alice, 'Spring promo'));
     await invite(alice, 'bob', 'editor');
-    await bob.goto(`${server.url}/projects`);
+    await bob.goto(`${server.url}/projects`, { waitUntil: 'networkidle' });
     await bob.getByRole('link', { name: /Spring promo/ }).waitFor({ timeout: WAIT });
     await openProject(bob, projectId);
 
@@ -187,7 +188,7 @@ describe('studio in the browser', () => {
   }, 120_000);
 
   it('issues a personal API token through the settings page, shown once', async () => {
-    await alice.goto(`${server.url}/settings/tokens`);
+    await alice.goto(`${server.url}/settings/tokens`, { waitUntil: 'networkidle' });
     await alice.getByLabel('Token name').fill('e2e reader');
     await alice.getByRole('button', { name: 'Create token' }).click();
     const shown = alice.locator('[data-new-token]');
@@ -265,7 +266,7 @@ describe('studio in the browser', () => {
     const me = await api(server, 'GET', '/api/me', { token: aliceToken });
     const copy = `airstudio:${me.body.user.id}:${promoId}`;
     // Alice's other tab leaves the project, so only the tab closed below holds the offline edit.
-    await alice.goto(`${server.url}/projects`);
+    await alice.goto(`${server.url}/projects`, { waitUntil: 'networkidle' });
     const tab = await alice.context().newPage();
     await openProject(tab, promoId);
     await tab.locator('[data-local-copy="device"]').waitFor({ timeout: WAIT });
@@ -367,5 +368,21 @@ describe('studio in the browser', () => {
     await bob.waitForURL(`${server.url}/`, { timeout: WAIT });
     expect(await localCopies(bob)).toEqual([]);
     expect((await api(server, 'GET', '/api/me', { token: other.body.token })).status).toBe(401);
+  }, 60_000);
+  it('keeps what was typed before the page finished loading (hydration does not reset form fields)', async () => {
+    const page = await signUp('dana', 'Dana Drake');
+    // Slow the app's scripts so the field is filled while the page is still plain HTML.
+    await page.route('**/_app/immutable/**', async (route) => {
+      await new Promise((r) => setTimeout(r, 600));
+      await route.continue();
+    });
+    await page.goto(`${server.url}/projects`, { waitUntil: 'domcontentloaded' });
+    await page.getByLabel('Project name').fill('Typed early');
+    await page.waitForLoadState('networkidle');
+    expect(await page.getByLabel('Project name').inputValue()).toBe('Typed early');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/\/projects\/[a-z2-7]{16}$/, { timeout: WAIT });
+    await page.getByRole('heading', { name: 'Typed early' }).waitFor({ timeout: WAIT });
+    await page.context().close();
   }, 60_000);
 });
