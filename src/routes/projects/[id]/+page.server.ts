@@ -22,50 +22,37 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
 };
 
 export const actions: Actions = {
-  rename: async ({ request, locals, params, url }) => {
-    const user = requireLogin(locals, url);
-    try {
-      const { name } = parseForm(await request.formData(), renameProjectSchema);
-      await (await getApp()).projects.rename(user, params.id, name);
-      return { action: 'rename' as const };
-    } catch (e) {
-      return actionFailure(e, { action: 'rename' as const });
-    }
-  },
-  invite: async ({ request, locals, params, url }) => {
-    const user = requireLogin(locals, url);
-    const form = await request.formData();
-    try {
-      const { username, role } = parseForm(form, addMemberSchema);
-      await (await getApp()).projects.addMember(user, params.id, username, role);
-      return { action: 'invite' as const, invited: username };
-    } catch (e) {
-      return actionFailure(e, { action: 'invite' as const, username: String(form.get('username') ?? '') });
-    }
-  },
-  changeRole: async ({ request, locals, params, url }) => {
-    const user = requireLogin(locals, url);
-    try {
-      const { username, role } = parseForm(await request.formData(), roleChangeSchema);
-      await (await getApp()).projects.addMember(user, params.id, username, role);
-      return { action: 'changeRole' as const };
-    } catch (e) {
-      return actionFailure(e, { action: 'changeRole' as const });
-    }
-  },
-  remove: async ({ request, locals, params, url }) => {
-    const user = requireLogin(locals, url);
-    try {
-      const { username } = parseForm(await request.formData(), memberSchema);
-      await (await getApp()).projects.removeMember(user, params.id, username);
-      return { action: 'remove' as const };
-    } catch (e) {
-      return actionFailure(e, { action: 'remove' as const });
-    }
-  },
+  rename: projectAction('rename', renameProjectSchema, (app, user, id, { name }) => app.projects.rename(user, id, name)),
+  invite: projectAction('invite', addMemberSchema, async (app, user, id, { username, role }) => {
+    await app.projects.addMember(user, id, username, role);
+    return { invited: username };
+  }),
+  changeRole: projectAction('changeRole', roleChangeSchema, (app, user, id, { username, role }) => app.projects.addMember(user, id, username, role)),
+  remove: projectAction('remove', memberSchema, (app, user, id, { username }) => app.projects.removeMember(user, id, username)),
   leave: (event) => confirmThenLeave(event, 'leave', (app, user, id) => app.projects.removeMember(user, id, user.username)),
   delete: (event) => confirmThenLeave(event, 'delete', (app, user, id) => app.projects.delete(user, id))
 };
+
+/**
+ * A form action on this project: validate the form with `schema`, call the service, and answer `{action, ...}`;
+ * a service error becomes the form's error, keeping the typed username for the invite field.
+ */
+function projectAction<A extends string, T, R extends object | void>(
+  action: A,
+  schema: z.ZodType<T>,
+  perform: (app: App, user: UserRow, projectId: string, input: T) => Promise<R>
+) {
+  return async ({ request, locals, params, url }: RequestEvent) => {
+    const user = requireLogin(locals, url);
+    const form = await request.formData();
+    try {
+      const extra = await perform(await getApp(), user, params.id, parseForm(form, schema));
+      return { action, ...(extra ?? {}) };
+    } catch (e) {
+      return actionFailure(e, { action, username: String(form.get('username') ?? '') });
+    }
+  };
+}
 
 /** Leaving and deleting cannot be undone: ask first unless `confirm=yes` (works without JavaScript), then do it and go to the projects list with a notice. */
 async function confirmThenLeave(
