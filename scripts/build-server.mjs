@@ -1,18 +1,27 @@
-// Bundles the web process entry (src/lib/server/main.ts) next to SvelteKit's adapter-node output.
+// Bundles the web process, the worker and the CLI next to SvelteKit's adapter-node output.
 import { build } from 'esbuild';
 import path from 'node:path';
 
-await build({
-  entryPoints: ['src/lib/server/main.ts'],
-  outfile: 'build/server.js',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  sourcemap: true,
-  alias: { $lib: path.resolve('src/lib') },
-  external: ['./handler.js'],
-  logLevel: 'warning'
-});
-console.log('built build/server.js');
+const entries = {
+  server: 'src/lib/server/main.ts',
+  worker: 'workers/main.ts',
+  'worker-token': 'src/lib/server/worker/worker-token-cli.ts'
+};
+await Promise.all(
+  Object.entries(entries).map(([name, entry]) =>
+    build({
+      entryPoints: [entry],
+      outfile: `build/${name}.js`,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      packages: 'external',
+      sourcemap: true,
+      alias: { $lib: path.resolve('src/lib') },
+      external: ['./handler.js'],
+      logLevel: 'warning'
+    })
+  )
+);
+console.log(`built ${Object.keys(entries).map((n) => `build/${n}.js`).join(', ')}`);

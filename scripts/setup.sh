@@ -32,9 +32,12 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   fi
 fi
 
+# ffmpeg and ffprobe: upload checks in the web process and media processing in the local workers.
+apt_install ffmpeg
+
 # Build when there is none or any source is newer than it.
 stamp=build/server.js
-if [ ! -f "$stamp" ] || [ -n "$(find src static migrations svelte.config.js vite.config.ts package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find src workers static migrations svelte.config.js vite.config.ts package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   log "building"
   npm run --silent build >/dev/null
 fi

@@ -1,5 +1,7 @@
 import type { MemberView } from './project';
 import type { Role } from './editor/model/role';
+import type { AssetJson } from './asset';
+import type { JobJson } from './job';
 
 /** The one typed map of socket.io events between the studio and the server. */
 export type AckResult<T = object> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
@@ -10,6 +12,10 @@ export interface ServerToClientEvents {
   'project:members': (e: { projectId: string; members: MemberView[] }) => void;
   /** You lost access to the project (removed by the owner). */
   'project:removed': (e: { projectId: string }) => void;
+  /** A job in the project changed (queued, started, progress, finished). */
+  job: (job: JobJson) => void;
+  'asset:changed': (asset: AssetJson) => void;
+  'asset:deleted': (e: { projectId: string; assetId: string }) => void;
 }
 
 export interface ClientToServerEvents {

@@ -7,6 +7,8 @@ export interface ProjectView {
   role: Role;
   createdAt: string;
   updatedAt: string;
+  /** Viewers may upload; their uploads wait for approval. */
+  viewerUploads: boolean;
 }
 
 export interface MemberView {

@@ -17,6 +17,15 @@ import { LocalStorage } from './storage/local-storage';
 import { Metrics } from './metrics/metrics';
 import { DocLogRepository } from './yjs/doc-log.repository';
 import { DocRegistry } from './yjs/doc-registry';
+import { AssetRepository } from './asset/asset.repository';
+import { AssetService } from './asset/asset.service';
+import { DEFAULT_MEDIA_LIMITS, maxUploadBytes, type MediaLimits } from './asset/media-inspect';
+import { UrlSigner } from './asset/signed-url';
+import { JobRepository } from './job/job.repository';
+import { JobService } from './job/job.service';
+import { WorkerTokenRepository } from './worker/worker-token.repository';
+import { WorkerTokenService } from './worker/worker-token.service';
+import type { WorkerInfo } from '$lib/worker-protocol';
 
 export const VERSION = '0.1.0';
 
@@ -34,8 +43,16 @@ export interface App {
   projects: ProjectService;
   docLog: DocLogRepository;
   docs: DocRegistry;
+  jobRepository: JobRepository;
+  jobs: JobService;
+  workerTokens: WorkerTokenService;
+  signer: UrlSigner;
+  mediaLimits: MediaLimits;
+  assets: AssetService;
   health: HealthService;
   metrics: Metrics;
+  /** Filled in by the HTTP server once the worker gateway is attached. */
+  connectedWorkers: () => WorkerInfo[];
   /** Filled in by the HTTP server once the realtime endpoints are attached. */
   realtimeStats: () => HealthReport['realtime'];
 }
@@ -55,13 +72,31 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const projects = new ProjectService(new ProjectRepository(db.kysely), users);
   const docLog = new DocLogRepository(db.kysely);
   const docs = new DocRegistry(docLog, { compactAfterUpdates: config.yjs.compactAfterUpdates }, logger);
+  const jobRepository = new JobRepository(db.kysely, db.dialect);
+  const jobs = new JobService(jobRepository, projects, logger, {
+    leaseMs: config.jobs.leaseMs,
+    defaultMaxAttempts: config.jobs.maxAttempts,
+    backoff: { baseMs: config.jobs.backoffBaseMs, maxMs: 10 * 60_000 }
+  });
+  const workerTokens = new WorkerTokenService(new WorkerTokenRepository(db.kysely), projects);
+  const signer = UrlSigner.fromConfig(config.signingSecret, config.dataDir, config.signedUrlTtlMs);
+  const mediaLimits: MediaLimits = {
+    ...DEFAULT_MEDIA_LIMITS,
+    maxBytes: config.media.maxBytes,
+    maxDurationSeconds: config.media.maxDurationSeconds,
+    maxImagePixels: config.media.maxImagePixels,
+    maxVideoPixels: config.media.maxVideoPixels
+  };
+  const assets = new AssetService(new AssetRepository(db.kysely), projects, jobs, storage, signer, mediaLimits, logger);
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets,
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,
-    realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 })
+    realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 }),
+    connectedWorkers: () => []
   };
-  app.health = new HealthService(db, storage, () => app.realtimeStats(), VERSION);
+  app.health = new HealthService(db, storage, () => app.realtimeStats(), () => app.connectedWorkers(), () => jobs.queueDepth(), VERSION);
   app.metrics = new Metrics(() => app.realtimeStats());
   return app;
 }

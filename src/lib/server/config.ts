@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { z } from 'zod';
 
+const MB = 1024 * 1024;
+
 /** Everything the process reads from its environment, validated once at start. */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -15,7 +17,22 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES_PER_USER: z.coerce.number().int().positive().default(5),
   LOGIN_MAX_FAILURES_PER_IP: z.coerce.number().int().positive().default(30),
   LOGIN_THROTTLE_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
-  METRICS_TOKEN: z.string().optional()
+  METRICS_TOKEN: z.string().optional(),
+  JOB_LEASE_SECONDS: z.coerce.number().positive().default(30),
+  JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  JOB_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(2000),
+  JOB_POLL_MS: z.coerce.number().int().min(50).default(1000),
+  LOCAL_WORKERS: z.coerce.number().int().min(0).max(32).default(1),
+  LOCAL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  SIGNING_SECRET: z.string().min(32).optional(),
+  SIGNED_URL_TTL_SECONDS: z.coerce.number().int().positive().default(6 * 3600),
+  MEDIA_MAX_AUDIO_MB: z.coerce.number().positive().default(1024),
+  MEDIA_MAX_VIDEO_MB: z.coerce.number().positive().default(8192),
+  MEDIA_MAX_IMAGE_MB: z.coerce.number().positive().default(100),
+  MEDIA_MAX_DURATION_SECONDS: z.coerce.number().positive().default(6 * 3600),
+  MEDIA_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(120_000_000),
+  MEDIA_MAX_VIDEO_PIXELS: z.coerce.number().int().positive().default(7680 * 4320),
+  MULTIPART_MAX_MB: z.coerce.number().positive().default(100)
 });
 
 export interface Config {
@@ -31,6 +48,18 @@ export interface Config {
   loginThrottle: { maxFailuresPerUser: number; maxFailuresPerIp: number; windowSeconds: number };
   /** Bearer token for GET /metrics; unset means loopback only. */
   metricsToken?: string;
+  jobs: { leaseMs: number; maxAttempts: number; backoffBaseMs: number; pollMs: number };
+  localWorkers: { count: number; concurrency: number };
+  /** HMAC key for signed file URLs; without SIGNING_SECRET one is kept in DATA_DIR. */
+  signingSecret?: string;
+  signedUrlTtlMs: number;
+  media: {
+    maxBytes: { audio: number; video: number; image: number };
+    maxDurationSeconds: number;
+    maxImagePixels: number;
+    maxVideoPixels: number;
+    multipartMaxBytes: number;
+  };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -57,6 +86,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
       windowSeconds: e.LOGIN_THROTTLE_WINDOW_SECONDS
     },
-    metricsToken: e.METRICS_TOKEN || undefined
+    metricsToken: e.METRICS_TOKEN || undefined,
+    jobs: { leaseMs: e.JOB_LEASE_SECONDS * 1000, maxAttempts: e.JOB_MAX_ATTEMPTS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, pollMs: e.JOB_POLL_MS },
+    localWorkers: { count: e.LOCAL_WORKERS, concurrency: e.LOCAL_WORKER_CONCURRENCY },
+    signingSecret: e.SIGNING_SECRET,
+    signedUrlTtlMs: e.SIGNED_URL_TTL_SECONDS * 1000,
+    media: {
+      maxBytes: { audio: e.MEDIA_MAX_AUDIO_MB * MB, video: e.MEDIA_MAX_VIDEO_MB * MB, image: e.MEDIA_MAX_IMAGE_MB * MB },
+      maxDurationSeconds: e.MEDIA_MAX_DURATION_SECONDS,
+      maxImagePixels: e.MEDIA_MAX_IMAGE_PIXELS,
+      maxVideoPixels: e.MEDIA_MAX_VIDEO_PIXELS,
+      multipartMaxBytes: e.MULTIPART_MAX_MB * MB
+    }
   };
 }

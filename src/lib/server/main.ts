@@ -2,6 +2,7 @@ import { createApp, setApp } from './app';
 import { loadConfig } from './config';
 import { createLogger } from './log';
 import { createStudioServer, type RequestHandler } from './studio-server';
+import { WorkerSupervisor } from './worker/supervisor';
 
 const PROTOCOL_HEADER = 'x-airstudio-protocol';
 
@@ -38,6 +39,22 @@ async function main() {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, database: app.db.describe, dataDir: config.dataDir }, `airstudio listening on http://localhost:${port}`);
 
+  // Local workers dial in over loopback like any remote worker would.
+  let supervisor: WorkerSupervisor | null = null;
+  if (config.localWorkers.count > 0) {
+    supervisor = new WorkerSupervisor(
+      {
+        script: new URL('./worker.js', import.meta.url).pathname,
+        server: `http://127.0.0.1:${port}`,
+        token: app.workerTokens.localToken,
+        count: config.localWorkers.count,
+        concurrency: config.localWorkers.concurrency
+      },
+      logger
+    );
+    supervisor.start();
+  }
+
   const purge = setInterval(() => void app.sessions.purgeExpired().catch(() => {}), 3600_000);
   purge.unref();
 
@@ -52,6 +69,7 @@ async function main() {
     }, 10_000);
     force.unref();
     try {
+      await supervisor?.stop();
       await studio.close();
       await app.db.close();
       logger.info('shutdown complete');

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database';
 import type { LocalStorage } from '../storage/local-storage';
+import type { WorkerInfo } from '$lib/worker-protocol';
 
 export interface HealthReport {
   status: 'ok' | 'degraded';
@@ -9,7 +10,10 @@ export interface HealthReport {
   database: { ok: boolean; dialect: string; latencyMs?: number; error?: string };
   storage: Awaited<ReturnType<LocalStorage['check']>>;
   realtime: { yjsConnections: number; loadedDocuments: number; socketClients: number };
-  workers: { connected: number };
+  /** Workers connected to this web process. */
+  workers: { connected: number; list: WorkerInfo[] };
+  /** Jobs waiting and running, per type, across all web processes. */
+  queue: Record<string, { queued: number; running: number }>;
 }
 
 export class HealthService {
@@ -17,6 +21,8 @@ export class HealthService {
     private readonly db: Db,
     private readonly storage: LocalStorage,
     private readonly realtime: () => HealthReport['realtime'],
+    private readonly workers: () => WorkerInfo[],
+    private readonly queueDepth: () => Promise<HealthReport['queue']>,
     private readonly version: string
   ) {}
 
@@ -30,6 +36,8 @@ export class HealthService {
       database = { ok: false, dialect: this.db.dialect, error: (e as Error).message };
     }
     const storage = await this.storage.check();
+    const queue = database.ok ? await this.queueDepth().catch(() => ({})) : {};
+    const list = this.workers();
     return {
       status: database.ok && storage.ok ? 'ok' : 'degraded',
       version: this.version,
@@ -37,8 +45,8 @@ export class HealthService {
       database,
       storage,
       realtime: this.realtime(),
-      // Workers arrive with the jobs issue; until then none can connect.
-      workers: { connected: 0 }
+      workers: { connected: list.length, list },
+      queue
     };
   }
 }

@@ -50,6 +50,10 @@ export class ProjectRepository {
     return row?.role ?? null;
   }
 
+  async setViewerUploads(id: string, allowed: boolean, at: number): Promise<void> {
+    await this.db.updateTable('projects').set({ viewer_uploads: allowed ? 1 : 0, updated_at: at }).where('id', '=', id).execute();
+  }
+
   async rename(id: string, name: string, at: number): Promise<void> {
     await this.db.updateTable('projects').set({ name, updated_at: at }).where('id', '=', id).execute();
   }

@@ -8,6 +8,9 @@ export const projectNameSchema = z
 
 export const createProjectSchema = z.object({ name: projectNameSchema });
 export const renameProjectSchema = z.object({ name: projectNameSchema });
+export const updateProjectSchema = z
+  .object({ name: projectNameSchema.optional(), viewerUploads: z.boolean({ error: 'viewerUploads is true or false' }).optional() })
+  .refine((v) => v.name !== undefined || v.viewerUploads !== undefined, 'Send name and/or viewerUploads.');
 export const addMemberSchema = z.object({
   username: z.string({ error: 'username is required' }).trim().min(1, 'username is required').max(64),
   role: z.enum(['editor', 'viewer'], { error: 'role must be "editor" or "viewer"' })

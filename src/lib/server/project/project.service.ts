@@ -39,13 +39,13 @@ export class ProjectService {
   async create(user: UserRow, name: string): Promise<ProjectView> {
     const t = this.now();
     const id = newId();
-    await this.projects.create({ id, name, created_by: user.id, created_at: t, updated_at: t }, user.id);
-    return { id, name, role: 'owner', createdAt: new Date(t).toISOString(), updatedAt: new Date(t).toISOString() };
+    await this.projects.create({ id, name, created_by: user.id, created_at: t, updated_at: t, viewer_uploads: 0 }, user.id);
+    return { id, name, role: 'owner', createdAt: new Date(t).toISOString(), updatedAt: new Date(t).toISOString(), viewerUploads: false };
   }
 
   async list(user: UserRow): Promise<ProjectView[]> {
     const rows = await this.projects.listForUser(user.id);
-    return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, createdAt: new Date(r.created_at).toISOString(), updatedAt: new Date(r.updated_at).toISOString() }));
+    return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, createdAt: new Date(r.created_at).toISOString(), updatedAt: new Date(r.updated_at).toISOString(), viewerUploads: r.viewer_uploads === 1 }));
   }
 
   /** The caller's role in the project; 404 (not 403) for non-members so ids cannot be probed. */
@@ -62,11 +62,20 @@ export class ProjectService {
     return this.projects.roleOf(projectId, userId);
   }
 
+  async viewerUploadsAllowed(projectId: string): Promise<boolean> {
+    return (await this.projects.findById(projectId))?.viewer_uploads === 1;
+  }
+
+  /** Callers check that the user is the owner (the asset service does, since it decides upload status). */
+  async setViewerUploads(projectId: string, allowed: boolean): Promise<void> {
+    await this.projects.setViewerUploads(projectId, allowed, this.now());
+  }
+
   async get(user: UserRow, projectId: string): Promise<ProjectView> {
     const role = await this.requireRole(user.id, projectId);
     const p = await this.projects.findById(projectId);
     if (!p) throw notFound('No such project.');
-    return { id: p.id, name: p.name, role, createdAt: new Date(p.created_at).toISOString(), updatedAt: new Date(p.updated_at).toISOString() };
+    return { id: p.id, name: p.name, role, createdAt: new Date(p.created_at).toISOString(), updatedAt: new Date(p.updated_at).toISOString(), viewerUploads: p.viewer_uploads === 1 };
   }
 
   async rename(user: UserRow, projectId: string, name: string): Promise<ProjectView> {

@@ -2,10 +2,8 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '$lib/events';
 import { projectRoom } from '$lib/events';
-import type { Authenticator } from '../auth/authenticator';
+import type { App } from '../app';
 import { sessionEnded } from '../auth/session.service';
-import type { Logger } from '../log';
-import type { ProjectService } from '../project/project.service';
 import { originAllowed } from '../http/upgrade';
 
 export type StudioIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -14,7 +12,8 @@ export type StudioIo = Server<ClientToServerEvents, ServerToClientEvents, Record
  * socket.io on the shared HTTP server, for events that are not document state (membership now; jobs,
  * chat and progress later). Every connection is authenticated; rooms are joined only after a role check.
  */
-export function createSocketServer(http: HttpServer, auth: Authenticator, projects: ProjectService, logger: Logger, origin?: string): StudioIo {
+export function createSocketServer(http: HttpServer, app: App, origin?: string): StudioIo {
+  const { auth, projects, logger } = app;
   const io: StudioIo = new Server(http, {
     path: '/socket.io',
     serveClient: false,
@@ -74,6 +73,12 @@ export function createSocketServer(http: HttpServer, auth: Authenticator, projec
       io.to(`user:${e.userId}`).emit('project:removed', { projectId: e.projectId });
       io.in(`user:${e.userId}`).socketsLeave(projectRoom(e.projectId));
     }
+  });
+
+  app.jobs.onEvent(({ job }) => io.to(projectRoom(job.projectId)).emit('job', job));
+  app.assets.onEvent((e) => {
+    if (e.type === 'changed') io.to(projectRoom(e.projectId)).emit('asset:changed', e.asset);
+    else io.to(projectRoom(e.projectId)).emit('asset:deleted', { projectId: e.projectId, assetId: e.assetId });
   });
 
   return io;

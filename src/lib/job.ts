@@ -1,0 +1,37 @@
+/** Jobs as the API, the studio and the worker protocol see them. */
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const isFinished = (s: JobStatus) => s === 'succeeded' || s === 'failed' || s === 'canceled';
+
+export interface JobJson {
+  id: string;
+  projectId: string;
+  type: string;
+  status: JobStatus;
+  input: unknown;
+  result: unknown;
+  error: string | null;
+  /** 0..1 */
+  progress: number;
+  progressMessage: string | null;
+  attempts: number;
+  maxAttempts: number;
+  priority: number;
+  /** Not before this time (ms since epoch): the backoff after a failed attempt. */
+  runAfter: number;
+  idempotencyKey: string | null;
+  /** The worker holding the job while it runs. */
+  worker: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+  updatedAt: number;
+}
+
+/** What a job type means to people, for the jobs panel. */
+export const JOB_TYPE_LABELS: Record<string, string> = {
+  'media.process': 'Processing upload',
+  'system.echo': 'Echo (diagnostic)',
+  'system.sleep': 'Sleep (diagnostic)'
+};

@@ -1,0 +1,361 @@
+import fs from 'node:fs/promises';
+import { z } from 'zod';
+import { canEdit, canManage, type Role } from '$lib/editor/model/role';
+import { newId } from '$lib/editor/model/ids';
+import type { AssetJson, AssetStatus, VariantJson } from '$lib/asset';
+import type { JobJson } from '$lib/job';
+import type { AssetRow, AssetVariantRow, UserRow } from '../db/schema';
+import { ApiError, badRequest, forbidden, notFound } from '../http/api-error';
+import type { JobService } from '../job/job.service';
+import type { Logger } from '../log';
+import type { ProjectService } from '../project/project.service';
+import type { BlobStorage } from '../storage/local-storage';
+import type { AssetListFilter, AssetPatch, AssetRepository } from './asset.repository';
+import { displayName, titleFromName } from './file-name';
+import { inspectMedia, MediaRejected, type MediaLimits } from './media-inspect';
+import type { UrlSigner } from './signed-url';
+
+export const MEDIA_PROCESS = 'media.process';
+
+export type AssetEvent = { type: 'changed'; projectId: string; asset: AssetJson } | { type: 'deleted'; projectId: string; assetId: string };
+
+export interface IngestInput {
+  projectId: string;
+  user: UserRow;
+  /** A finished upload on the store's filesystem; moved into the store or removed. */
+  file: string;
+  sha256: string;
+  bytes: number;
+  originalName: string | null | undefined;
+  meta?: Partial<Pick<AssetRow, 'title' | 'artist' | 'description' | 'category'>> & { tags?: string[] };
+}
+
+const variantResult = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  mime: z.string().max(100),
+  meta: z.record(z.string(), z.unknown()).optional()
+});
+const processResult = z.object({
+  probe: z.unknown(),
+  duration: z.number().nonnegative().nullable(),
+  width: z.number().int().positive().nullable(),
+  height: z.number().int().positive().nullable(),
+  variants: z.array(variantResult).max(20)
+});
+
+const tagsOf = (row: AssetRow): string[] => {
+  try {
+    const t = JSON.parse(row.tags);
+    return Array.isArray(t) ? t.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+};
+
+export function normalizeTags(tags: string[]): string[] {
+  return [...new Set(tags.map((t) => t.trim().toLowerCase().replace(/\s+/g, ' ')).filter((t) => t.length > 0 && t.length <= 40))].slice(0, 50);
+}
+
+/** The media library: ingest validated uploads, moderation, metadata, variants from the processing job. */
+export class AssetService {
+  private readonly listeners = new Set<(e: AssetEvent) => void>();
+
+  constructor(
+    private readonly assets: AssetRepository,
+    private readonly projects: ProjectService,
+    private readonly jobs: JobService,
+    private readonly storage: BlobStorage,
+    private readonly signer: UrlSigner,
+    private readonly limits: MediaLimits,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now
+  ) {
+    jobs.registerKind(MEDIA_PROCESS, {
+      urls: async (job) => {
+        const row = await this.assets.findById((job.input as { assetId: string }).assetId);
+        if (!row) throw new Error('the asset was deleted');
+        return { source: this.signer.sign(`/api/assets/${row.id}/file`) };
+      },
+      started: (job) => this.setProcessing(job, 'running', null),
+      succeeded: (job, result) => this.applyProcessing(job, result),
+      stopped: (job) => this.setProcessing(job, 'failed', job.status === 'canceled' ? 'Processing was canceled; retry it from the jobs panel.' : job.error)
+    });
+    jobs.onEvent(({ job, change }) => {
+      if (job.type === MEDIA_PROCESS && (change === 'queued' || change === 'retrying')) void this.setProcessing(job, 'queued', change === 'retrying' ? job.error : null);
+    });
+  }
+
+  onEvent(fn: (e: AssetEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private async emitChanged(row: AssetRow | undefined): Promise<AssetJson | undefined> {
+    if (!row) return undefined;
+    const json = await this.toJson(row);
+    for (const fn of this.listeners) fn({ type: 'changed', projectId: row.project_id, asset: json });
+    return json;
+  }
+
+  // ---- JSON ----
+
+  private variantJson(assetId: string, v: AssetVariantRow): VariantJson {
+    let meta: Record<string, unknown> = {};
+    try {
+      meta = JSON.parse(v.meta);
+    } catch {
+      // Stored by us; an unreadable value is shown as empty rather than failing the whole list.
+    }
+    return { name: v.name, mime: v.mime, bytes: Number(v.bytes), sha256: v.sha256, meta, url: this.signer.sign(`/api/assets/${assetId}/variants/${v.name}`) };
+  }
+
+  private async toJsonMany(rows: AssetRow[]): Promise<AssetJson[]> {
+    const variants = await this.assets.variants(rows.map((r) => r.id));
+    return rows.map((r) => this.rowJson(r, variants.filter((v) => v.asset_id === r.id)));
+  }
+
+  private async toJson(row: AssetRow): Promise<AssetJson> {
+    return (await this.toJsonMany([row]))[0];
+  }
+
+  private rowJson(r: AssetRow, variants: AssetVariantRow[]): AssetJson {
+    let probe: unknown = null;
+    try {
+      probe = r.probe ? JSON.parse(r.probe) : null;
+    } catch {
+      probe = null;
+    }
+    return {
+      id: r.id,
+      projectId: r.project_id,
+      kind: r.kind,
+      status: r.status,
+      rejectionReason: r.rejection_reason,
+      sha256: r.sha256,
+      bytes: Number(r.bytes),
+      mime: r.mime,
+      originalName: r.original_name,
+      title: r.title,
+      artist: r.artist,
+      description: r.description,
+      category: r.category,
+      tags: tagsOf(r),
+      duration: r.duration,
+      width: r.width,
+      height: r.height,
+      processing: { state: r.processing, error: r.processing_error, jobId: r.processing_job_id },
+      probe,
+      variants: variants.map((v) => this.variantJson(r.id, v)),
+      url: this.signer.sign(`/api/assets/${r.id}/file`),
+      uploadedBy: r.uploaded_by,
+      createdAt: r.created_at,
+      updatedAt: r.updated_at
+    };
+  }
+
+  // ---- uploads ----
+
+  /** Who may upload, and what status their upload gets: editors' are approved, viewers' wait (if allowed). */
+  async uploadStatus(user: UserRow, projectId: string): Promise<AssetStatus> {
+    const role = await this.projects.requireRole(user.id, projectId);
+    if (canEdit(role)) return 'approved';
+    if (await this.projects.viewerUploadsAllowed(projectId)) return 'pending';
+    throw forbidden('Viewers cannot upload to this project: the owner can allow viewer uploads (they then wait for approval).');
+  }
+
+  /** Validates a finished upload and adds it to the library (or answers the asset that already has its content). */
+  async ingest(input: IngestInput): Promise<{ asset: AssetJson; duplicate: boolean }> {
+    const removeUpload = () => fs.rm(input.file, { force: true });
+    try {
+      const status = await this.uploadStatus(input.user, input.projectId);
+      const existing = await this.assets.findBySha(input.projectId, input.sha256);
+      if (existing) {
+        await removeUpload();
+        return { asset: { ...(await this.toJson(existing)), duplicate: true }, duplicate: true };
+      }
+      const name = displayName(input.originalName);
+      let media;
+      try {
+        media = await inspectMedia(input.file, this.limits, name);
+      } catch (e) {
+        if (e instanceof MediaRejected) throw new ApiError(e.status, e.code, e.message);
+        throw e;
+      }
+      await this.storage.adoptFile(input.file, input.sha256);
+      const t = this.now();
+      const { asset: row, created } = await this.assets.insert({
+        id: newId(),
+        project_id: input.projectId,
+        kind: media.kind,
+        status,
+        rejection_reason: null,
+        sha256: input.sha256,
+        bytes: input.bytes,
+        mime: media.mime,
+        original_name: name,
+        title: input.meta?.title?.trim() || titleFromName(name),
+        artist: input.meta?.artist?.trim() ?? '',
+        description: input.meta?.description?.trim() ?? '',
+        category: input.meta?.category?.trim() ?? '',
+        tags: JSON.stringify(normalizeTags(input.meta?.tags ?? [])),
+        duration: media.duration,
+        width: media.width,
+        height: media.height,
+        probe: null,
+        processing: 'queued',
+        processing_error: null,
+        processing_job_id: null,
+        uploaded_by: input.user.id,
+        created_at: t,
+        updated_at: t
+      });
+      if (!created) return { asset: { ...(await this.toJson(row)), duplicate: true }, duplicate: true };
+      const { job } = await this.jobs.enqueue(input.projectId, {
+        type: MEDIA_PROCESS,
+        input: { assetId: row.id, kind: row.kind, sha256: row.sha256 },
+        idempotencyKey: `${MEDIA_PROCESS}:${row.id}`,
+        createdBy: input.user.id
+      });
+      const withJob = await this.assets.update(row.id, { processing_job_id: job.id } as Partial<AssetRow>, t);
+      const json = (await this.emitChanged(withJob))!;
+      this.logger.info({ assetId: row.id, projectId: row.project_id, kind: row.kind, bytes: row.bytes }, 'asset uploaded');
+      return { asset: { ...json, duplicate: false }, duplicate: false };
+    } catch (e) {
+      await removeUpload();
+      throw e;
+    }
+  }
+
+  // ---- processing (job hooks) ----
+
+  private async setProcessing(job: JobJson, state: AssetRow['processing'], error: string | null): Promise<void> {
+    const id = (job.input as { assetId?: string })?.assetId;
+    if (!id) return;
+    try {
+      await this.emitChanged(await this.assets.update(id, { processing: state, processing_error: error, processing_job_id: job.id } as Partial<AssetRow>, this.now()));
+    } catch (e) {
+      this.logger.error({ err: e, assetId: id }, 'recording processing state failed');
+    }
+  }
+
+  private async applyProcessing(job: JobJson, raw: unknown): Promise<unknown> {
+    const id = (job.input as { assetId: string }).assetId;
+    const result = processResult.parse(raw);
+    for (const v of result.variants) {
+      if (!(await this.storage.has(v.sha256))) throw new Error(`variant ${v.name} was not uploaded`);
+    }
+    const t = this.now();
+    const row = await this.assets.replaceVariants(
+      id,
+      result.variants.map((v) => ({ asset_id: id, name: v.name, sha256: v.sha256, bytes: v.bytes, mime: v.mime, meta: JSON.stringify(v.meta ?? {}), created_at: t })),
+      {
+        probe: JSON.stringify(result.probe ?? null),
+        duration: result.duration,
+        width: result.width,
+        height: result.height,
+        processing: 'ready',
+        processing_error: null
+      },
+      t
+    );
+    if (!row) throw new Error('the asset was deleted while it was processed');
+    await this.emitChanged(row);
+    return { assetId: id, variants: result.variants.map((v) => v.name) };
+  }
+
+  // ---- the library ----
+
+  private async requireAsset(user: UserRow, id: string): Promise<{ row: AssetRow; role: Role }> {
+    const row = await this.assets.findById(id);
+    const role = row ? await this.projects.roleOf(user.id, row.project_id) : null;
+    if (!row || !role) throw notFound('No asset with that id in your projects.');
+    return { row, role };
+  }
+
+  async list(user: UserRow, projectId: string, f: AssetListFilter): Promise<{ assets: AssetJson[]; total: number; offset: number; limit: number }> {
+    await this.projects.requireRole(user.id, projectId);
+    const { rows, total } = await this.assets.list(projectId, f);
+    return { assets: await this.toJsonMany(rows), total, offset: f.offset, limit: f.limit };
+  }
+
+  async get(user: UserRow, id: string): Promise<AssetJson> {
+    return this.toJson((await this.requireAsset(user, id)).row);
+  }
+
+  async update(user: UserRow, id: string, patch: { title?: string; artist?: string; description?: string; category?: string; tags?: string[]; status?: AssetStatus; rejectionReason?: string | null }): Promise<AssetJson> {
+    const { row, role } = await this.requireAsset(user, id);
+    if (!canEdit(role)) throw forbidden('Viewers cannot edit the library: ask the owner for the editor role.');
+    const set: AssetPatch = {};
+    if (patch.title !== undefined) set.title = patch.title.trim() || row.title;
+    if (patch.artist !== undefined) set.artist = patch.artist.trim();
+    if (patch.description !== undefined) set.description = patch.description.trim();
+    if (patch.category !== undefined) set.category = patch.category.trim();
+    if (patch.tags !== undefined) set.tags = JSON.stringify(normalizeTags(patch.tags));
+    if (patch.status !== undefined) Object.assign(set, this.moderation(patch.status, patch.rejectionReason));
+    return (await this.emitChanged(await this.assets.update(id, set, this.now())))!;
+  }
+
+  private moderation(status: AssetStatus, reason: string | null | undefined): AssetPatch {
+    if (status === 'rejected' && !reason?.trim()) throw badRequest('Say why the asset is rejected (rejectionReason): the uploader sees it.', 'reason_required');
+    return { status, rejection_reason: status === 'rejected' ? reason!.trim().slice(0, 500) : null };
+  }
+
+  /** Tags and moderation for many assets at once (the library's bulk actions). */
+  async bulk(user: UserRow, projectId: string, b: { ids: string[]; addTags?: string[]; removeTags?: string[]; status?: AssetStatus; rejectionReason?: string | null }): Promise<AssetJson[]> {
+    const role = await this.projects.requireRole(user.id, projectId);
+    if (!canEdit(role)) throw forbidden('Viewers cannot edit the library: ask the owner for the editor role.');
+    const rows = await this.assets.findByIds(projectId, b.ids);
+    if (rows.length !== new Set(b.ids).size) throw notFound('Some of those assets are not in this project (deleted meanwhile?); reload and try again.');
+    const add = normalizeTags(b.addTags ?? []);
+    const remove = new Set(normalizeTags(b.removeTags ?? []));
+    const mod = b.status !== undefined ? this.moderation(b.status, b.rejectionReason) : {};
+    const t = this.now();
+    const out: AssetJson[] = [];
+    for (const row of rows) {
+      const tags = normalizeTags([...tagsOf(row).filter((x) => !remove.has(x)), ...add]);
+      const updated = await this.assets.update(row.id, { ...mod, tags: JSON.stringify(tags) }, t);
+      out.push((await this.emitChanged(updated))!);
+    }
+    return out;
+  }
+
+  async delete(user: UserRow, id: string): Promise<void> {
+    const { row, role } = await this.requireAsset(user, id);
+    const ownPending = row.uploaded_by === user.id && row.status === 'pending';
+    if (!canEdit(role) && !ownPending) throw forbidden('Viewers can only delete their own pending uploads.');
+    const variants = await this.assets.variants([id]);
+    await this.assets.delete(id);
+    if (row.processing_job_id && (row.processing === 'queued' || row.processing === 'running')) {
+      await this.jobs.cancel(user, row.processing_job_id).catch(() => undefined);
+    }
+    // Content-addressed: the bytes go only when nothing else (here or in another project) uses them.
+    for (const sha of new Set([row.sha256, ...variants.map((v) => v.sha256)])) {
+      if (!(await this.assets.blobInUse(sha))) await this.storage.delete(sha);
+    }
+    for (const fn of this.listeners) fn({ type: 'deleted', projectId: row.project_id, assetId: id });
+  }
+
+  // ---- files ----
+
+  /** The stored file behind GET /api/assets/:id/file or /variants/:name, after the caller's access is checked. */
+  async fileFor(id: string, variant: string | null, access: { user: UserRow | null; signed: boolean }): Promise<{ sha256: string; mime: string; name: string; bytes: number }> {
+    const row = await this.assets.findById(id);
+    if (!row) throw notFound('No such asset.');
+    if (!access.signed) {
+      if (!access.user || !(await this.projects.roleOf(access.user.id, row.project_id))) throw notFound('No such asset in your projects.');
+    }
+    if (variant === null) return { sha256: row.sha256, mime: row.mime, name: row.original_name, bytes: Number(row.bytes) };
+    const v = (await this.assets.variants([id])).find((x) => x.name === variant);
+    if (!v) throw notFound(`This asset has no ${variant} variant${row.processing === 'ready' ? '' : ' yet: it is still being processed'}.`);
+    return { sha256: v.sha256, mime: v.mime, name: `${row.title || 'asset'}-${variant}`, bytes: Number(v.bytes) };
+  }
+
+  /** Only owners change who may upload; kept here because it decides asset status. */
+  async setViewerUploads(user: UserRow, projectId: string, allowed: boolean): Promise<void> {
+    const role = await this.projects.requireRole(user.id, projectId);
+    if (!canManage(role)) throw forbidden('Only the owner decides whether viewers may upload.');
+    await this.projects.setViewerUploads(projectId, allowed);
+  }
+}

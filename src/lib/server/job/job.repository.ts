@@ -1,0 +1,203 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database, JobRow, JobStatus } from '../db/schema';
+
+export interface ClaimFilter {
+  types: string[];
+  /** Only projects this user owns (a user's worker token); null serves every project. */
+  ownerId: string | null;
+}
+
+export interface JobListFilter {
+  status?: JobStatus;
+  type?: string;
+  limit: number;
+  /** Paging: jobs created before this time. */
+  before?: number;
+}
+
+/** All SQL for jobs. Every state change is one conditional UPDATE, so two processes can never both win it. */
+export class JobRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: 'sqlite' | 'postgres'
+  ) {}
+
+  /** Inserts, or returns the existing job with the same idempotency key in the project. */
+  async insert(job: JobRow): Promise<{ job: JobRow; created: boolean }> {
+    const inserted = await this.db
+      .insertInto('jobs')
+      .values(job)
+      .onConflict((oc) => oc.columns(['project_id', 'idempotency_key']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { job: inserted, created: true };
+    const existing = await this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('project_id', '=', job.project_id)
+      .where('idempotency_key', '=', job.idempotency_key)
+      .executeTakeFirstOrThrow();
+    return { job: existing, created: false };
+  }
+
+  findById(id: string): Promise<JobRow | undefined> {
+    return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listForProject(projectId: string, f: JobListFilter): Promise<JobRow[]> {
+    let q = this.db.selectFrom('jobs').selectAll().where('project_id', '=', projectId);
+    if (f.status) q = q.where('status', '=', f.status);
+    if (f.type) q = q.where('type', '=', f.type);
+    if (f.before !== undefined) q = q.where('created_at', '<', f.before);
+    return q.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit).execute();
+  }
+
+  /**
+   * Takes the most urgent runnable job for a worker. PostgreSQL skips rows another transaction has locked
+   * (SKIP LOCKED); SQLite serialises writers, and the `status = 'queued'` guard makes a lost race claim nothing.
+   */
+  async claim(workerId: string, filter: ClaimFilter, leaseMs: number, now: number): Promise<JobRow | undefined> {
+    if (filter.types.length === 0) return undefined;
+    return this.db.transaction().execute(async (tx) => {
+      let pick = tx
+        .selectFrom('jobs')
+        .select('id')
+        .where('status', '=', 'queued')
+        .where('type', 'in', filter.types)
+        .where('run_after', '<=', now);
+      if (filter.ownerId !== null) {
+        const ownerId = filter.ownerId;
+        pick = pick.where('project_id', 'in', (eb) =>
+          eb.selectFrom('project_members').select('project_id').where('user_id', '=', ownerId).where('role', '=', 'owner')
+        );
+      }
+      pick = pick.orderBy('priority', 'desc').orderBy('run_after').orderBy('created_at').orderBy('id').limit(1);
+      if (this.dialect === 'postgres') pick = pick.forUpdate().skipLocked();
+      const row = await pick.executeTakeFirst();
+      if (!row) return undefined;
+      return tx
+        .updateTable('jobs')
+        .set((eb) => ({
+          status: 'running',
+          attempts: eb('attempts', '+', 1),
+          lease_owner: workerId,
+          lease_expires_at: now + leaseMs,
+          started_at: sql<number>`coalesce(started_at, ${now})`,
+          progress: 0,
+          progress_message: null,
+          updated_at: now
+        }))
+        .where('id', '=', row.id)
+        .where('status', '=', 'queued')
+        .returningAll()
+        .executeTakeFirst();
+    });
+  }
+
+  /** Renews leases held by the worker; returns the ids it no longer holds (canceled, expired and re-queued). */
+  async heartbeat(workerId: string, jobIds: string[], leaseMs: number, now: number): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const renewed = await this.db
+      .updateTable('jobs')
+      .set({ lease_expires_at: now + leaseMs })
+      .where('id', 'in', jobIds)
+      .where('status', '=', 'running')
+      .where('lease_owner', '=', workerId)
+      .returning('id')
+      .execute();
+    const held = new Set(renewed.map((r) => r.id));
+    return jobIds.filter((id) => !held.has(id));
+  }
+
+  async progress(jobId: string, workerId: string, progress: number, message: string | null, now: number): Promise<JobRow | undefined> {
+    return this.db
+      .updateTable('jobs')
+      .set({ progress, progress_message: message, updated_at: now })
+      .where('id', '=', jobId)
+      .where('status', '=', 'running')
+      .where('lease_owner', '=', workerId)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Only the lease holder of a running job can finish it: a worker that lost its lease cannot overwrite. */
+  async succeed(jobId: string, workerId: string, result: string, now: number): Promise<JobRow | undefined> {
+    return this.db
+      .updateTable('jobs')
+      .set({ status: 'succeeded', result, error: null, progress: 1, lease_owner: null, lease_expires_at: null, completed_at: now, updated_at: now })
+      .where('id', '=', jobId)
+      .where('status', '=', 'running')
+      .where('lease_owner', '=', workerId)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Back to the queue after `retryAt`, or failed for good when `retryAt` is null. */
+  async fail(jobId: string, workerId: string, error: string, retryAt: number | null, now: number): Promise<JobRow | undefined> {
+    return this.release(error, retryAt, now)
+      .where('id', '=', jobId)
+      .where('status', '=', 'running')
+      .where('lease_owner', '=', workerId)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** Running jobs whose lease ran out (their worker died or hung). */
+  expiredLeases(now: number): Promise<JobRow[]> {
+    return this.db.selectFrom('jobs').selectAll().where('status', '=', 'running').where('lease_expires_at', '<', now).execute();
+  }
+
+  /** Releases an expired lease, unless a heartbeat renewed it since it was read. */
+  releaseExpired(job: JobRow, error: string, retryAt: number | null, now: number): Promise<JobRow | undefined> {
+    return this.release(error, retryAt, now)
+      .where('id', '=', job.id)
+      .where('status', '=', 'running')
+      .where('lease_owner', '=', job.lease_owner ?? '')
+      .where('lease_expires_at', '<', now)
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  private release(error: string, retryAt: number | null, now: number) {
+    const q = this.db.updateTable('jobs');
+    return retryAt === null
+      ? q.set({ status: 'failed', error, lease_owner: null, lease_expires_at: null, completed_at: now, updated_at: now })
+      : q.set({ status: 'queued', error, lease_owner: null, lease_expires_at: null, run_after: retryAt, updated_at: now });
+  }
+
+  async cancel(jobId: string, now: number): Promise<JobRow | undefined> {
+    return this.db
+      .updateTable('jobs')
+      .set({ status: 'canceled', lease_owner: null, lease_expires_at: null, completed_at: now, updated_at: now, error: 'Canceled.' })
+      .where('id', '=', jobId)
+      .where('status', 'in', ['queued', 'running'])
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** A finished job that did not succeed goes back to the queue with a fresh set of attempts. */
+  async retry(jobId: string, now: number): Promise<JobRow | undefined> {
+    return this.db
+      .updateTable('jobs')
+      .set({ status: 'queued', attempts: 0, error: null, result: null, progress: 0, progress_message: null, run_after: now, completed_at: null, updated_at: now })
+      .where('id', '=', jobId)
+      .where('status', 'in', ['failed', 'canceled'])
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  async queueDepth(): Promise<Record<string, { queued: number; running: number }>> {
+    const rows = await this.db
+      .selectFrom('jobs')
+      .select(['type', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('status', 'in', ['queued', 'running'])
+      .groupBy(['type', 'status'])
+      .execute();
+    const out: Record<string, { queued: number; running: number }> = {};
+    for (const r of rows) {
+      const slot = (out[r.type] ??= { queued: 0, running: 0 });
+      slot[r.status as 'queued' | 'running'] = Number(r.n);
+    }
+    return out;
+  }
+}

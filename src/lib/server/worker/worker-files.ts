@@ -1,0 +1,58 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JobRepository } from '../job/job.repository';
+import type { Logger } from '../log';
+import type { BlobStorage } from '../storage/local-storage';
+import { TooLarge } from '../storage/local-storage';
+import type { WorkerTokenService } from './worker-token.service';
+
+const ROUTE = /^\/api\/worker\/jobs\/([a-z2-7]{16})\/files\/([a-z0-9][a-z0-9._-]{0,63})$/;
+
+/**
+ * PUT /api/worker/jobs/:id/files/:name: a worker delivers a result file into the content store.
+ * Only the worker holding the job's lease may; the answer is the file's hash for the job result.
+ */
+export class WorkerFiles {
+  constructor(
+    private readonly tokens: WorkerTokenService,
+    private readonly jobs: JobRepository,
+    private readonly storage: BlobStorage,
+    private readonly maxBytes: number,
+    private readonly logger: Logger
+  ) {}
+
+  handles(req: IncomingMessage): boolean {
+    return (req.url ?? '').startsWith('/api/worker/');
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const json = (status: number, body: unknown) => {
+      if (res.headersSent) return void res.end();
+      res.writeHead(status, { 'Content-Type': 'application/json', Connection: status >= 400 ? 'close' : 'keep-alive' }).end(JSON.stringify(body));
+    };
+    const fail = (status: number, code: string, message: string) => {
+      json(status, { error: { code, message } });
+      req.resume();
+    };
+    const m = ROUTE.exec((req.url ?? '').split('?')[0]);
+    if (!m) return fail(404, 'not_found', `Nothing at ${req.url}`);
+    if (req.method !== 'PUT') return fail(405, 'method_not_allowed', 'Result files are sent with PUT.');
+    try {
+      const header = req.headers.authorization;
+      const identity = await this.tokens.authenticate(header?.startsWith('Bearer ') ? header.slice(7).trim() : null);
+      if (!identity) return fail(401, 'unauthorized', 'Send the worker token as "Authorization: Bearer <token>".');
+      const instance = String(req.headers['x-worker-instance'] ?? '');
+      const job = await this.jobs.findById(m[1]);
+      if (!job || job.status !== 'running' || job.lease_owner !== `${identity.tokenId}:${instance}`) {
+        return fail(409, 'lease_lost', 'This worker does not hold that job (finished, canceled, or its lease expired).');
+      }
+      const declared = Number(req.headers['content-length'] ?? 0);
+      if (declared > this.maxBytes) return fail(413, 'too_large', `Result files take up to ${this.maxBytes} bytes.`);
+      const blob = await this.storage.putStream(req, this.maxBytes);
+      json(201, blob);
+    } catch (e) {
+      if (e instanceof TooLarge) return fail(413, 'too_large', `Result files take up to ${this.maxBytes} bytes.`);
+      this.logger.error({ err: e }, 'storing a worker file failed');
+      fail(500, 'internal', 'Could not store the file.');
+    }
+  }
+}

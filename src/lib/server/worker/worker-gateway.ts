@@ -1,0 +1,246 @@
+import type { Namespace, Socket } from 'socket.io';
+import { z } from 'zod';
+import {
+  WORKER_PROTOCOL_VERSION,
+  type JobAssignment,
+  type ServerToWorkerEvents,
+  type WorkerInfo,
+  type WorkerToServerEvents
+} from '$lib/worker-protocol';
+import type { JobService } from '../job/job.service';
+import type { Logger } from '../log';
+import type { WorkerIdentity, WorkerTokenService } from './worker-token.service';
+
+type WorkerSocket = Socket<WorkerToServerEvents, ServerToWorkerEvents, Record<string, never>, { worker: ConnectedWorker }>;
+export type WorkerNamespace = Namespace<WorkerToServerEvents, ServerToWorkerEvents, Record<string, never>, { worker: ConnectedWorker }>;
+
+interface ConnectedWorker {
+  /** Lease owner in the jobs table: stable across reconnects of one worker process. */
+  id: string;
+  name: string;
+  identity: WorkerIdentity;
+  capabilities: string[];
+  concurrency: number;
+  version: string;
+  running: Set<string>;
+  connectedAt: number;
+  socket: WorkerSocket;
+}
+
+const helloSchema = z.object({
+  token: z.string().min(1),
+  name: z.string().trim().min(1).max(80),
+  capabilities: z.array(z.string().regex(/^[a-z0-9]+(\.[a-z0-9-]+)+$/)).min(1).max(50),
+  concurrency: z.number().int().min(1).max(64),
+  version: z.string().max(40),
+  protocol: z.number().int(),
+  instanceId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/)
+});
+const jobIdSchema = z.string().min(1).max(64);
+const progressSchema = z.object({ jobId: jobIdSchema, progress: z.number(), message: z.string().max(500).optional() });
+const heartbeatSchema = z.object({ jobIds: z.array(jobIdSchema).max(256) });
+const completeSchema = z.object({ jobId: jobIdSchema, result: z.unknown() });
+const failSchema = z.object({ jobId: jobIdSchema, error: z.string().max(20_000), retryable: z.boolean().optional() });
+
+const badEvent = (message: string) => ({ ok: false as const, error: { code: 'bad_request', message } });
+
+/**
+ * The `/workers` socket.io namespace: authenticates workers, hands them jobs while they have free slots,
+ * and turns their progress, heartbeats and results into job-service calls. Workers never touch the database.
+ */
+export class WorkerGateway {
+  private readonly workers = new Map<string, ConnectedWorker>();
+  private pumping = false;
+  private pumpAgain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly stopListening: () => void;
+
+  constructor(
+    private readonly ns: WorkerNamespace,
+    private readonly jobs: JobService,
+    private readonly tokens: WorkerTokenService,
+    private readonly logger: Logger,
+    private readonly pollMs = 1000
+  ) {
+    ns.use(async (socket, next) => {
+      const hello = helloSchema.safeParse(socket.handshake.auth);
+      const fail = (code: string, message: string) => next(Object.assign(new Error(code), { data: { code, message } }));
+      if (!hello.success) return fail('bad_hello', `The worker hello is invalid: ${hello.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      if (hello.data.protocol !== WORKER_PROTOCOL_VERSION) {
+        return fail('protocol_mismatch', `This server speaks worker protocol ${WORKER_PROTOCOL_VERSION}; the worker speaks ${hello.data.protocol}. Update the worker.`);
+      }
+      let identity: WorkerIdentity | null;
+      try {
+        identity = await tokens.authenticate(hello.data.token);
+      } catch (e) {
+        logger.error({ err: e }, 'worker token check failed');
+        return fail('internal', 'Could not check the worker token; try again.');
+      }
+      if (!identity) return fail('unauthorized', 'Unknown or revoked worker token: create one in settings or with `npm run worker-token`.');
+      const h = hello.data;
+      socket.data.worker = {
+        id: `${identity.tokenId}:${h.instanceId}`,
+        name: h.name,
+        identity,
+        capabilities: [...new Set(h.capabilities)],
+        concurrency: h.concurrency,
+        version: h.version,
+        running: new Set(),
+        connectedAt: Date.now(),
+        socket
+      };
+      next();
+    });
+    ns.on('connection', (socket) => this.connected(socket));
+    this.stopListening = jobs.onEvent(({ job, change }) => {
+      if (change === 'queued') this.pump();
+      if (change === 'canceled' && job.worker) this.stopJob(job.worker, job.id, 'canceled');
+    });
+    this.timer = setInterval(() => void this.tick(), pollMs);
+    this.timer.unref();
+  }
+
+  private connected(socket: WorkerSocket): void {
+    const w = socket.data.worker;
+    const previous = this.workers.get(w.id);
+    // The same worker process reconnected: its first heartbeat tells which jobs it still runs.
+    if (previous) previous.socket.disconnect(true);
+    this.workers.set(w.id, w);
+    this.logger.info({ worker: w.id, name: w.name, capabilities: w.capabilities, concurrency: w.concurrency }, 'worker connected');
+
+    socket.on('job:progress', (e) => {
+      const p = progressSchema.safeParse(e);
+      if (p.success) void this.jobs.progress(w.id, p.data.jobId, p.data.progress, p.data.message ?? null).catch((err) => this.logger.error({ err }, 'job progress failed'));
+    });
+    socket.on('job:heartbeat', async (e, ack) => {
+      if (typeof ack !== 'function') return;
+      const p = heartbeatSchema.safeParse(e);
+      if (!p.success) return ack(badEvent('job:heartbeat takes { jobIds: string[] }.'));
+      try {
+        for (const id of p.data.jobIds) w.running.add(id);
+        const stop = await this.jobs.heartbeat(w.id, p.data.jobIds);
+        for (const id of stop) w.running.delete(id);
+        ack({ ok: true, stop });
+        if (stop.length) this.pump();
+      } catch (err) {
+        this.logger.error({ err }, 'heartbeat failed');
+        ack({ ok: false, error: { code: 'internal', message: 'Heartbeat failed; keep going and try again.' } });
+      }
+    });
+    socket.on('job:complete', async (e, ack) => {
+      if (typeof ack !== 'function') return;
+      const p = completeSchema.safeParse(e);
+      if (!p.success) return ack(badEvent('job:complete takes { jobId, result }.'));
+      await this.finish(w, p.data.jobId, ack, () => this.jobs.complete(w.id, p.data.jobId, p.data.result));
+    });
+    socket.on('job:fail', async (e, ack) => {
+      if (typeof ack !== 'function') return;
+      const p = failSchema.safeParse(e);
+      if (!p.success) return ack(badEvent('job:fail takes { jobId, error, retryable? }.'));
+      await this.finish(w, p.data.jobId, ack, () => this.jobs.fail(w.id, p.data.jobId, p.data.error, p.data.retryable ?? true));
+    });
+    socket.on('disconnect', (reason) => {
+      if (this.workers.get(w.id)?.socket !== socket) return;
+      this.workers.delete(w.id);
+      // Its leases stay until they expire: a worker back within the lease keeps its jobs.
+      this.logger.info({ worker: w.id, reason, running: w.running.size }, 'worker disconnected');
+    });
+    this.pump();
+  }
+
+  private async finish(w: ConnectedWorker, jobId: string, ack: (r: { ok: true } | { ok: false; error: { code: string; message: string } }) => void, run: () => Promise<boolean>) {
+    try {
+      const held = await run();
+      w.running.delete(jobId);
+      ack(held ? { ok: true } : { ok: false, error: { code: 'lease_lost', message: 'This worker no longer holds the job (canceled, or its lease expired).' } });
+      this.pump();
+    } catch (err) {
+      this.logger.error({ err, jobId }, 'finishing a job failed');
+      ack({ ok: false, error: { code: 'internal', message: 'The server could not record the outcome; try again.' } });
+    }
+  }
+
+  private stopJob(workerId: string, jobId: string, reason: string): void {
+    const w = this.workers.get(workerId);
+    if (!w) return;
+    w.running.delete(jobId);
+    w.socket.emit('job:cancel', { jobId, reason });
+    this.pump();
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.jobs.releaseExpiredLeases();
+    } catch (err) {
+      this.logger.error({ err }, 'releasing expired leases failed');
+    }
+    this.pump();
+  }
+
+  /** Hands out jobs round-robin, one per worker with a free slot per round, until none fit. */
+  pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void (async () => {
+      try {
+        do {
+          this.pumpAgain = false;
+          let handed = true;
+          while (handed) {
+            handed = false;
+            for (const w of this.workers.values()) {
+              if (w.running.size >= w.concurrency || !w.socket.connected) continue;
+              const claimed = await this.jobs.claim(w.id, { types: w.capabilities, ownerId: w.identity.ownerId });
+              if (!claimed) continue;
+              w.running.add(claimed.job.id);
+              const job: JobAssignment = {
+                id: claimed.job.id,
+                projectId: claimed.job.projectId,
+                type: claimed.job.type,
+                input: claimed.job.input,
+                attempt: claimed.job.attempts,
+                maxAttempts: claimed.job.maxAttempts,
+                leaseMs: this.jobs.config.leaseMs,
+                urls: claimed.urls
+              };
+              w.socket.emit('job:run', job);
+              handed = true;
+            }
+          }
+        } while (this.pumpAgain);
+      } catch (err) {
+        this.logger.error({ err }, 'handing out jobs failed');
+      } finally {
+        this.pumping = false;
+      }
+    })();
+  }
+
+  list(): WorkerInfo[] {
+    return [...this.workers.values()].map((w) => ({
+      id: w.id,
+      name: w.name,
+      capabilities: w.capabilities,
+      concurrency: w.concurrency,
+      running: w.running.size,
+      version: w.version,
+      scope: w.identity.ownerId === null ? 'operator' : 'user',
+      connectedAt: w.connectedAt
+    }));
+  }
+
+  /** The lease owner id of a connected worker authenticated with this identity, for file uploads over HTTP. */
+  holds(workerId: string): boolean {
+    return this.workers.has(workerId);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.stopListening();
+    for (const w of this.workers.values()) w.socket.disconnect(true);
+    this.workers.clear();
+  }
+}

@@ -1,0 +1,6 @@
+import { json } from '@sveltejs/kit';
+import { getApp } from '$lib/server/app';
+import { apiRoute, requireUser } from '$lib/server/http/api-route';
+import type { RequestHandler } from './$types';
+
+export const POST: RequestHandler = apiRoute(async ({ params, locals }) => json(await (await getApp()).jobs.cancel(requireUser(locals), params.id)));

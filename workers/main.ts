@@ -1,0 +1,58 @@
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { availableHandlers } from './handlers';
+import { WorkerClient } from './worker-client';
+
+const USAGE = `Usage: npm run worker -- --server URL --token TOKEN [--name NAME] [--concurrency N] [--only type,type]
+  --server       the studio's URL (env AIRSTUDIO_SERVER)
+  --token        a worker token from settings or \`npm run worker-token\` (env AIRSTUDIO_WORKER_TOKEN)
+  --concurrency  jobs at once (default 1; env AIRSTUDIO_WORKER_CONCURRENCY)
+  --only         take only these job types (default: every type this machine can run)`;
+
+/** A worker process: `npm run worker -- --server URL --token T` here or on another machine. */
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      server: { type: 'string' },
+      token: { type: 'string' },
+      name: { type: 'string' },
+      concurrency: { type: 'string' },
+      only: { type: 'string' },
+      help: { type: 'boolean' }
+    }
+  });
+  if (values.help) return console.log(USAGE);
+  const server = values.server ?? process.env.AIRSTUDIO_SERVER;
+  const token = values.token ?? process.env.AIRSTUDIO_WORKER_TOKEN;
+  if (!server || !token) {
+    console.error(`The worker needs --server and --token.\n${USAGE}`);
+    process.exit(2);
+  }
+  const concurrency = Number(values.concurrency ?? process.env.AIRSTUDIO_WORKER_CONCURRENCY ?? 1);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    console.error('--concurrency takes a whole number from 1 to 64.');
+    process.exit(2);
+  }
+  let handlers = availableHandlers((m) => console.warn(`[worker] ${m}`));
+  if (values.only) {
+    const only = new Set(values.only.split(',').map((s) => s.trim()));
+    handlers = Object.fromEntries(Object.entries(handlers).filter(([t]) => only.has(t)));
+    if (!Object.keys(handlers).length) {
+      console.error(`None of --only ${values.only} can run here.`);
+      process.exit(2);
+    }
+  }
+  const client = new WorkerClient({ server, token, name: values.name ?? `${os.hostname()}-${process.pid}`, concurrency, version: '0.1.0', handlers });
+  const stop = () => void client.stop().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  try {
+    await client.start();
+  } catch (e) {
+    console.error(`The server refused this worker: ${(e as Error).message}`);
+    // Exit code 3: the supervisor does not restart a worker whose token is refused.
+    process.exit(3);
+  }
+}
+
+void main();

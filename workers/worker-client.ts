@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { io, type Socket } from 'socket.io-client';
+import {
+  WORKER_PROTOCOL_VERSION,
+  type JobAssignment,
+  type ServerToWorkerEvents,
+  type WorkerAck,
+  type WorkerFileRef,
+  type WorkerHello,
+  type WorkerToServerEvents
+} from '../src/lib/worker-protocol';
+
+export interface JobContext {
+  job: JobAssignment;
+  signal: AbortSignal;
+  /** A scratch folder for this attempt, removed afterwards. */
+  workDir: string;
+  /** Reported to everyone watching the job; sent at most a few times a second. */
+  progress(fraction: number, message?: string): void;
+  /** Fetches one of the job's signed URLs into a file. */
+  download(urlKey: string, dest: string): Promise<void>;
+  /** Sends a result file to the server's store; returns its reference for the result. */
+  upload(name: string, file: string, mime: string, meta?: Record<string, unknown>): Promise<WorkerFileRef>;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<unknown>;
+
+/** A failure that another attempt cannot fix (bad input): the job fails at once. */
+export class PermanentJobError extends Error {}
+
+export interface WorkerOptions {
+  server: string;
+  token: string;
+  name: string;
+  concurrency: number;
+  version: string;
+  handlers: Record<string, JobHandler>;
+  log?: (level: 'info' | 'warn' | 'error', msg: string, extra?: object) => void;
+}
+
+type WorkerSocket = Socket<ServerToWorkerEvents, WorkerToServerEvents>;
+
+/** Dials in to the web process over socket.io, runs the jobs it is given, and keeps their leases alive. */
+export class WorkerClient {
+  readonly instanceId = randomBytes(9).toString('base64url');
+  private socket: WorkerSocket | undefined;
+  private readonly running = new Map<string, AbortController>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  private leaseMs = 30_000;
+  private readonly log: NonNullable<WorkerOptions['log']>;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.log = o.log ?? ((level, msg, extra) => console[level === 'info' ? 'log' : level](`[worker ${o.name}] ${msg}`, extra ?? ''));
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** Resolves once connected; rejects on an authentication or protocol refusal (which retrying cannot fix). */
+  start(): Promise<void> {
+    const hello: WorkerHello = {
+      token: this.o.token,
+      name: this.o.name,
+      capabilities: Object.keys(this.o.handlers),
+      concurrency: this.o.concurrency,
+      version: this.o.version,
+      protocol: WORKER_PROTOCOL_VERSION,
+      instanceId: this.instanceId
+    };
+    const socket: WorkerSocket = io(new URL('/workers', this.o.server).href, {
+      auth: hello,
+      transports: ['websocket'],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000
+    });
+    this.socket = socket;
+    socket.on('job:run', (job) => void this.run(job));
+    socket.on('job:cancel', ({ jobId, reason }) => {
+      this.log('info', `job ${jobId} stopped by the server: ${reason}`);
+      this.running.get(jobId)?.abort(new Error(reason));
+    });
+    socket.on('connect', () => {
+      this.log('info', `connected to ${this.o.server} as ${this.o.name} (${hello.capabilities.join(', ')})`);
+      void this.beat();
+    });
+    this.heartbeat = setInterval(() => void this.beat(), 1000);
+    return new Promise((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.on('connect_error', (err) => {
+        const data = (err as Error & { data?: { code?: string; message?: string } }).data;
+        if (data?.code && ['unauthorized', 'bad_hello', 'protocol_mismatch'].includes(data.code)) {
+          socket.disconnect();
+          reject(new Error(data.message ?? data.code));
+        } else {
+          this.log('warn', `cannot reach ${this.o.server} (${err.message}); retrying`);
+        }
+      });
+    });
+  }
+
+  private lastBeat = 0;
+
+  /** Renews leases about three times per lease period; stops jobs the server says are no longer ours. */
+  private async beat(): Promise<void> {
+    const socket = this.socket;
+    if (!socket?.connected || this.running.size === 0) return;
+    if (Date.now() - this.lastBeat < this.leaseMs / 3) return;
+    this.lastBeat = Date.now();
+    try {
+      const r = (await socket.timeout(10_000).emitWithAck('job:heartbeat', { jobIds: [...this.running.keys()] })) as WorkerAck<{ stop: string[] }>;
+      if (r.ok) for (const id of r.stop) this.running.get(id)?.abort(new Error('the server no longer holds this job for us'));
+    } catch {
+      this.lastBeat = 0;
+    }
+  }
+
+  private async run(job: JobAssignment): Promise<void> {
+    const handler = this.o.handlers[job.type];
+    this.leaseMs = job.leaseMs;
+    const controller = new AbortController();
+    this.running.set(job.id, controller);
+    this.lastBeat = 0;
+    const workDir = await fs.mkdtemp(path.join(os.tmpdir(), `airstudio-job-${job.id}-`));
+    let lastProgress = 0;
+    const ctx: JobContext = {
+      job,
+      signal: controller.signal,
+      workDir,
+      progress: (fraction, message) => {
+        const now = Date.now();
+        if (now - lastProgress < 250 && fraction < 1) return;
+        lastProgress = now;
+        this.socket?.emit('job:progress', { jobId: job.id, progress: fraction, message });
+      },
+      download: (key, dest) => this.download(job, key, dest, controller.signal),
+      upload: (name, file, mime, meta) => this.upload(job, name, file, mime, meta, controller.signal)
+    };
+    this.log('info', `job ${job.id} (${job.type}) attempt ${job.attempt}/${job.maxAttempts}`);
+    try {
+      if (!handler) throw new PermanentJobError(`This worker cannot run ${job.type} jobs.`);
+      const result = await handler(ctx);
+      if (controller.signal.aborted) return;
+      await this.report('job:complete', { jobId: job.id, result: result ?? null });
+    } catch (e) {
+      if (controller.signal.aborted) return; // Canceled or taken away: the server already knows.
+      const message = e instanceof Error ? e.message : String(e);
+      this.log('warn', `job ${job.id} failed: ${message}`);
+      await this.report('job:fail', { jobId: job.id, error: message, retryable: !(e instanceof PermanentJobError) });
+    } finally {
+      this.running.delete(job.id);
+      await fs.rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** Tries until the server answers: if it never does, the lease expires and the job runs again elsewhere. */
+  private async report(event: 'job:complete' | 'job:fail', payload: { jobId: string; result?: unknown; error?: string; retryable?: boolean }) {
+    for (let i = 0; i < 5; i++) {
+      try {
+        const socket = this.socket!;
+        const r = (await (socket.timeout(15_000) as unknown as WorkerSocket).emitWithAck(event as 'job:complete', payload as { jobId: string; result: unknown })) as WorkerAck;
+        if (!r.ok && r.error.code !== 'internal') this.log('warn', `server refused ${event} for ${payload.jobId}: ${r.error.message}`);
+        if (r.ok || r.error.code !== 'internal') return;
+      } catch {
+        // No answer within the timeout (disconnected): try again after a pause.
+      }
+      await new Promise((r) => setTimeout(r, 1000 * (i + 1)));
+    }
+  }
+
+  private headers(): Record<string, string> {
+    return { authorization: `Bearer ${this.o.token}`, 'x-worker-instance': this.instanceId };
+  }
+
+  private async download(job: JobAssignment, key: string, dest: string, signal: AbortSignal): Promise<void> {
+    const rel = job.urls[key];
+    if (!rel) throw new PermanentJobError(`The job has no ${key} URL.`);
+    const res = await fetch(new URL(rel, this.o.server), { headers: this.headers(), signal });
+    if (!res.ok || !res.body) throw new Error(`Downloading ${key} failed: HTTP ${res.status} ${await res.text().catch(() => '')}`);
+    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(dest), { signal });
+  }
+
+  private async upload(job: JobAssignment, name: string, file: string, mime: string, meta: Record<string, unknown> = {}, signal: AbortSignal): Promise<WorkerFileRef> {
+    const { size } = await fs.stat(file);
+    const res = await fetch(new URL(`/api/worker/jobs/${job.id}/files/${encodeURIComponent(name)}`, this.o.server), {
+      method: 'PUT',
+      headers: { ...this.headers(), 'content-type': mime, 'content-length': String(size) },
+      body: Readable.toWeb(createReadStream(file)) as unknown as BodyInit,
+      duplex: 'half',
+      signal
+    } as RequestInit);
+    const body = (await res.json().catch(() => ({}))) as { sha256?: string; bytes?: number; error?: { message: string } };
+    if (!res.ok || !body.sha256) throw new Error(`Uploading ${name} failed: HTTP ${res.status} ${body.error?.message ?? ''}`);
+    return { name, sha256: body.sha256, bytes: body.bytes ?? size, mime, meta };
+  }
+
+  /** Stops taking jobs; running ones are abandoned to lease expiry unless `drain` waits for them. */
+  async stop(drain = false): Promise<void> {
+    clearInterval(this.heartbeat);
+    if (drain) while (this.running.size) await new Promise((r) => setTimeout(r, 200));
+    for (const c of this.running.values()) c.abort(new Error('worker stopping'));
+    this.socket?.disconnect();
+  }
+}
