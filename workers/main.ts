@@ -44,6 +44,8 @@ async function main() {
   }
   const client = new WorkerClient({ server, token, name: values.name ?? `${os.hostname()}-${process.pid}`, concurrency, version: '0.1.0', handlers });
   const stop = () => void client.stop().then(() => process.exit(0));
+  // Started by the web process's supervisor: do not outlive it.
+  if (process.send) process.on('disconnect', stop);
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   try {

@@ -53,45 +53,44 @@ export class JobRepository {
   }
 
   /**
-   * Takes the most urgent runnable job for a worker. PostgreSQL skips rows another transaction has locked
-   * (SKIP LOCKED); SQLite serialises writers, and the `status = 'queued'` guard makes a lost race claim nothing.
+   * Takes the most urgent runnable job for a worker, in one statement. PostgreSQL's subquery skips rows another
+   * transaction has locked (SKIP LOCKED); SQLite runs each statement alone, and the `status = 'queued'` guard
+   * makes a claim that lost a race take nothing. No explicit transaction: on SQLite a read-then-write transaction
+   * fails with SQLITE_BUSY when another connection writes in between.
    */
   async claim(workerId: string, filter: ClaimFilter, leaseMs: number, now: number): Promise<JobRow | undefined> {
     if (filter.types.length === 0) return undefined;
-    return this.db.transaction().execute(async (tx) => {
-      let pick = tx
-        .selectFrom('jobs')
-        .select('id')
-        .where('status', '=', 'queued')
-        .where('type', 'in', filter.types)
-        .where('run_after', '<=', now);
-      if (filter.ownerId !== null) {
-        const ownerId = filter.ownerId;
-        pick = pick.where('project_id', 'in', (eb) =>
-          eb.selectFrom('project_members').select('project_id').where('user_id', '=', ownerId).where('role', '=', 'owner')
-        );
-      }
-      pick = pick.orderBy('priority', 'desc').orderBy('run_after').orderBy('created_at').orderBy('id').limit(1);
-      if (this.dialect === 'postgres') pick = pick.forUpdate().skipLocked();
-      const row = await pick.executeTakeFirst();
-      if (!row) return undefined;
-      return tx
-        .updateTable('jobs')
-        .set((eb) => ({
-          status: 'running',
-          attempts: eb('attempts', '+', 1),
-          lease_owner: workerId,
-          lease_expires_at: now + leaseMs,
-          started_at: sql<number>`coalesce(started_at, ${now})`,
-          progress: 0,
-          progress_message: null,
-          updated_at: now
-        }))
-        .where('id', '=', row.id)
-        .where('status', '=', 'queued')
-        .returningAll()
-        .executeTakeFirst();
-    });
+    return this.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        status: 'running',
+        attempts: eb('attempts', '+', 1),
+        lease_owner: workerId,
+        lease_expires_at: now + leaseMs,
+        started_at: sql<number>`coalesce(started_at, ${now})`,
+        progress: 0,
+        progress_message: null,
+        updated_at: now
+      }))
+      .where('id', '=', (eb) => {
+        let pick = eb
+          .selectFrom('jobs')
+          .select('id')
+          .where('status', '=', 'queued')
+          .where('type', 'in', filter.types)
+          .where('run_after', '<=', now);
+        if (filter.ownerId !== null) {
+          const ownerId = filter.ownerId;
+          pick = pick.where('project_id', 'in', (sub) =>
+            sub.selectFrom('project_members').select('project_id').where('user_id', '=', ownerId).where('role', '=', 'owner')
+          );
+        }
+        pick = pick.orderBy('priority', 'desc').orderBy('run_after').orderBy('created_at').orderBy('id').limit(1);
+        return this.dialect === 'postgres' ? pick.forUpdate().skipLocked() : pick;
+      })
+      .where('status', '=', 'queued')
+      .returningAll()
+      .executeTakeFirst();
   }
 
   /** Renews leases held by the worker; returns the ids it no longer holds (canceled, expired and re-queued). */

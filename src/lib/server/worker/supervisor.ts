@@ -48,7 +48,8 @@ export class WorkerSupervisor {
     const child = spawn(
       process.execPath,
       [this.o.script, '--server', this.o.server, '--name', `local-${slot.index + 1}`, '--concurrency', String(this.o.concurrency)],
-      { env: { ...process.env, AIRSTUDIO_WORKER_TOKEN: this.o.token }, stdio: ['ignore', 'inherit', 'inherit'] }
+      // The IPC channel closes when this process dies, however it dies: the worker then exits too.
+      { env: { ...process.env, AIRSTUDIO_WORKER_TOKEN: this.o.token }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }
     );
     slot.child = child;
     this.logger.info({ worker: slot.index + 1, pid: child.pid }, 'local worker started');
