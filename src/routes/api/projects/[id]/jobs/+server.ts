@@ -17,6 +17,6 @@ export const POST: RequestHandler = apiRoute(async ({ params, locals, request })
   const app = await getApp();
   const body = await readJson(request, enqueueJobSchema);
   if (!canEdit(await app.projects.requireRole(user.id, params.id))) throw forbidden('Viewers cannot start jobs.');
-  const { job, created } = await app.jobs.enqueue(params.id, { ...body, createdBy: user.id });
+  const { job, created } = await app.jobs.enqueue(params.id, { ...body, input: body.input ?? null, createdBy: user.id });
   return json(job, { status: created ? 201 : 200 });
 });
