@@ -39,6 +39,17 @@ describe('GET /metrics (Prometheus, prom-client)', () => {
     expect(sample(during, 'airstudio_yjs_updates_total')).toBeGreaterThanOrEqual(1);
   });
 
+  it('counts workers and jobs: queued per type, and finished ones by outcome', async () => {
+    expect(sample(await scrape(), 'airstudio_workers_connected')).toBe(0);
+    const r = await api(server, 'POST', `/api/projects/${team.projectId}/jobs`, { token: team.editor.token, body: { type: 'system.echo', input: 1 } });
+    expect(r.status).toBe(201);
+    expect(await scrape()).toMatch(/airstudio_jobs\{type="system.echo",status="queued"\} 1/);
+    await api(server, 'POST', `/api/jobs/${r.body.id}/cancel`, { token: team.editor.token });
+    const after = await scrape();
+    expect(after).toMatch(/airstudio_jobs_finished_total\{type="system.echo",status="canceled"\} 1/);
+    expect(after).not.toMatch(/airstudio_jobs\{type="system.echo",status="queued"\} [1-9]/);
+  });
+
   it('with METRICS_TOKEN set, asks for it as a bearer token', async () => {
     const guarded = await startServer({ env: { METRICS_TOKEN: 'scrape-secret-123' } });
     try {

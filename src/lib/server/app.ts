@@ -97,7 +97,11 @@ export async function createApp(config: Config, logger = createLogger(config.log
     connectedWorkers: () => []
   };
   app.health = new HealthService(db, storage, () => app.realtimeStats(), () => app.connectedWorkers(), () => jobs.queueDepth(), VERSION);
-  app.metrics = new Metrics(() => app.realtimeStats());
+  app.metrics = new Metrics(() => app.realtimeStats(), () => app.connectedWorkers().length, () => jobs.queueDepth());
+  jobs.onEvent(({ job, change }) => {
+    if (change === 'succeeded' || change === 'failed' || change === 'canceled') app.metrics.jobsFinished.inc({ type: job.type, status: change });
+    if (change === 'retrying') app.metrics.jobsRetried.inc({ type: job.type });
+  });
   return app;
 }
 

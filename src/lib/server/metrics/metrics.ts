@@ -19,13 +19,39 @@ export class Metrics {
     registers: [this.registry]
   });
 
-  constructor(realtime: () => HealthReport['realtime']) {
+  readonly jobsFinished = new Counter({
+    name: 'airstudio_jobs_finished_total',
+    help: 'Jobs that reached a final state, by type and status',
+    labelNames: ['type', 'status'] as const,
+    registers: [this.registry]
+  });
+  readonly jobsRetried = new Counter({ name: 'airstudio_jobs_retried_total', help: 'Failed attempts put back in the queue', labelNames: ['type'] as const, registers: [this.registry] });
+
+  constructor(
+    realtime: () => HealthReport['realtime'],
+    workers: () => number = () => 0,
+    queue: () => Promise<HealthReport['queue']> = async () => ({})
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'airstudio_' });
     const gauge = (name: string, help: string, read: (r: HealthReport['realtime']) => number) =>
       new Gauge({ name, help, registers: [this.registry], collect() { this.set(read(realtime())); } });
     gauge('airstudio_yjs_connections', 'Open Yjs WebSocket connections', (r) => r.yjsConnections);
     gauge('airstudio_yjs_loaded_documents', 'Project documents loaded in memory', (r) => r.loadedDocuments);
     gauge('airstudio_socketio_clients', 'Connected socket.io clients', (r) => r.socketClients);
+    new Gauge({ name: 'airstudio_workers_connected', help: 'Workers connected to this web process', registers: [this.registry], collect() { this.set(workers()); } });
+    new Gauge({
+      name: 'airstudio_jobs',
+      help: 'Jobs waiting or running, by type and status (all web processes)',
+      labelNames: ['type', 'status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [type, d] of Object.entries(await queue().catch(() => ({}) as HealthReport['queue']))) {
+          this.set({ type, status: 'queued' }, d.queued);
+          this.set({ type, status: 'running' }, d.running);
+        }
+      }
+    });
   }
 
   /**
