@@ -46,6 +46,13 @@ export class LocalStorage implements BlobStorage {
   async init(): Promise<void> {
     await fs.mkdir(this.root, { recursive: true });
     await fs.mkdir(this.tmp, { recursive: true });
+    // Scratch files a crash left behind; a day's margin spares those of another web process sharing DATA_DIR.
+    const dayAgo = Date.now() - 24 * 3600_000;
+    for (const name of await fs.readdir(this.tmp)) {
+      const file = path.join(this.tmp, name);
+      const st = await fs.stat(file).catch(() => null);
+      if (st && st.mtimeMs < dayAgo) await fs.rm(file, { force: true, recursive: true });
+    }
   }
 
   pathOf(sha256: string): string {
