@@ -34,6 +34,16 @@ const sendJson: Send = (res, status, body, headers = {}) => {
   res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers }).end(JSON.stringify(body));
 };
 const errorBody = (code: string, message: string) => JSON.stringify({ error: { code, message } });
+/** Headers (an object, [name, value] pairs, or a flat list) with Content-Type set to JSON. */
+function jsonContentType(h: object): object {
+  const isType = (k: unknown) => String(k).toLowerCase() === 'content-type';
+  if (!Array.isArray(h)) return { ...Object.fromEntries(Object.entries(h).filter(([k]) => !isType(k))), 'content-type': 'application/json' };
+  if (h.every((x) => Array.isArray(x))) return [...h.filter(([k]) => !isType(k)), ['content-type', 'application/json']];
+  const flat: unknown[] = [];
+  for (let i = 0; i + 1 < h.length; i += 2) if (!isType(h[i])) flat.push(h[i], h[i + 1]);
+  return [...flat, 'content-type', 'application/json'];
+}
+
 /** tus hooks signal refusal by throwing { status_code, body }. */
 const tusError = (status: number, code: string, message: string) => ({ status_code: status, body: errorBody(code, message) });
 
@@ -76,6 +86,16 @@ export class UploadServer {
           throw e;
         }
         return { metadata: { ...upload.metadata, userId: user.id } };
+      },
+      // tus's own refusals (offset mismatch, size, headers) are plain text: give them the API's JSON error shape.
+      onResponseError: (_req, err) => {
+        const status = 'status_code' in err ? err.status_code : 500;
+        const body = 'body' in err && typeof err.body === 'string' ? err.body : (err as Error).message;
+        if (body.trimStart().startsWith('{')) return { status_code: status, body };
+        if (status >= 500) this.logger.error({ err }, 'tus upload failed');
+        let message = status >= 500 ? 'The upload failed on the server; it has been logged. Resume it to try again.' : body.trim();
+        if (status === 409) message += ': ask HEAD for the Upload-Offset the server has, and resume from there.';
+        return { status_code: status, body: errorBody(status === 409 ? 'offset_mismatch' : status === 404 ? 'not_found' : status === 410 ? 'upload_expired' : 'upload_refused', message) };
       },
       onIncomingRequest: async (req, id) => {
         const userId = userIdOf(req);
@@ -145,7 +165,15 @@ export class UploadServer {
       }
       if (a) requestUser.set(req, a.user.id);
       const p = (req.url ?? '').split('?')[0];
-      if (p.startsWith('/api/uploads')) return await this.tus.handle(req, res);
+      if (p.startsWith('/api/uploads')) {
+        // Every tus error body is JSON (see onResponseError); say so in its Content-Type.
+        const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+        res.writeHead = ((status: number, ...rest: unknown[]) => {
+          if (status >= 400) rest = rest.map((h) => (typeof h === 'object' && h !== null ? jsonContentType(h) : h));
+          return writeHead(status, ...rest);
+        }) as typeof res.writeHead;
+        return await this.tus.handle(req, res);
+      }
       await this.multipart(req, res, a!.user, decodeURIComponent(p.split('/')[3]));
     } catch (e) {
       if (e instanceof ApiError) return sendJson(res, e.status, { error: { code: e.code, message: e.message } });
