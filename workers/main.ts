@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { availableHandlers } from './handlers';
 import { WorkerClient } from './worker-client';
 
@@ -33,7 +34,9 @@ async function main() {
     console.error('--concurrency takes a whole number from 1 to 64.');
     process.exit(2);
   }
-  let handlers = availableHandlers((m) => console.warn(`[worker] ${m}`));
+  // JSON lines like the web process's, so `npm start` prints one kind of log.
+  const logger = pino({ level: process.env.LOG_LEVEL || 'info', base: { app: 'airstudio-worker', pid: process.pid } });
+  let handlers = availableHandlers((m) => logger.warn(m));
   if (values.only) {
     const only = new Set(values.only.split(',').map((s) => s.trim()));
     handlers = Object.fromEntries(Object.entries(handlers).filter(([t]) => only.has(t)));
@@ -42,7 +45,16 @@ async function main() {
       process.exit(2);
     }
   }
-  const client = new WorkerClient({ server, token, name: values.name ?? `${os.hostname()}-${process.pid}`, concurrency, version: '0.1.0', handlers });
+  const name = values.name ?? `${os.hostname()}-${process.pid}`;
+  const client = new WorkerClient({
+    server,
+    token,
+    name,
+    concurrency,
+    version: '0.1.0',
+    handlers,
+    log: (level, msg, extra) => logger[level]({ worker: name, ...extra }, msg)
+  });
   const stop = () => void client.stop().then(() => process.exit(0));
   // Started by the web process's supervisor: do not outlive it.
   if (process.send) process.on('disconnect', stop);
