@@ -83,6 +83,21 @@ describe('worker protocol', () => {
     await expect(bad.start()).rejects.toThrow(/worker token/);
   });
 
+  it('npm run worker-token makes an operator token (every project) that a worker can use', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../../build/worker-token.js'), '--name', 'ops box'], {
+      env: { ...process.env, DATA_DIR: server.dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe']
+    }).toString().trim();
+    expect(out).toMatch(/^asw_[a-z2-7]{16}\.[a-z2-7]+$/);
+    const ops = new WorkerClient({ server: server.url, token: out, name: 'ops', concurrency: 1, version: 't', handlers: { 'system.echo': echoJob }, log: quiet });
+    clients.push(ops);
+    await ops.start();
+    const listed = (await api(server, 'GET', '/health')).body.workers.list.find((x: { name: string }) => x.name === 'ops');
+    expect(listed.scope).toBe('operator');
+    await ops.stop();
+  });
+
   it('runs a job end to end: progress and the result reach every member over socket.io, and /health lists the worker', async () => {
     const w = await worker({ 'system.sleep': sleepJob, 'system.echo': echoJob }, 'e2e');
     const seen: JobJson[] = [];
