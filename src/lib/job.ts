@@ -21,6 +21,8 @@ export interface JobJson {
   /** Not before this time (ms since epoch): the backoff after a failed attempt. */
   runAfter: number;
   idempotencyKey: string | null;
+  /** Who started it (null for the system): viewers may cancel or retry only their own jobs. */
+  createdBy: string | null;
   /** The worker holding the job while it runs. */
   worker: string | null;
   createdAt: number;

@@ -48,7 +48,8 @@ export class ProjectSession {
   readonly undoManager: Y.UndoManager;
   readonly provider: WebsocketProvider;
   private readonly persistence: IndexeddbPersistence;
-  private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
+  /** The project's socket.io channel (joined to its room), shared with panels that follow other events (jobs). */
+  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly stop: (() => void)[] = [];
   private user: PresenceUser;
 

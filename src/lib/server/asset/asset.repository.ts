@@ -67,7 +67,8 @@ export class AssetRepository {
     const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     let rowsQ = q.selectAll();
     if (f.sort === 'title') rowsQ = rowsQ.orderBy(sql`lower(title)`).orderBy('id');
-    else if (f.sort === 'duration') rowsQ = rowsQ.orderBy('duration', 'desc').orderBy('id');
+    // Unprobed assets (no duration yet) last on both databases (PostgreSQL sorts NULL first in DESC).
+    else if (f.sort === 'duration') rowsQ = rowsQ.orderBy(sql`case when duration is null then 1 else 0 end`).orderBy('duration', 'desc').orderBy('id');
     else rowsQ = rowsQ.orderBy('created_at', f.sort === 'oldest' ? 'asc' : 'desc').orderBy('id');
     const rows = await rowsQ.limit(f.limit).offset(f.offset).execute();
     return { rows, total: Number(n) };

@@ -59,6 +59,7 @@ export function jobJson(r: JobRow): JobJson {
     priority: r.priority,
     runAfter: r.run_after,
     idempotencyKey: r.idempotency_key,
+    createdBy: r.created_by,
     worker: r.lease_owner,
     createdAt: r.created_at,
     startedAt: r.started_at,
