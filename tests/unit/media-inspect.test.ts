@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile, open } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import zlib from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +12,7 @@ import {
   MediaRejected,
   type MediaLimits
 } from '$lib/server/asset/media-inspect';
+import { writeBombPng } from '../helpers/media';
 
 const exec = promisify(execFile);
 let dir: string;
@@ -31,50 +31,6 @@ const h264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 async function cut(from: string, to: string, fraction: number) {
   const data = await readFile(from);
   await writeFile(to, data.subarray(0, Math.floor(data.length * fraction)));
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(zlib.crc32(body) >>> 0);
-  return Buffer.concat([length, body, crc]);
-}
-
-/**
- * A 30000×30000 1-bit grayscale PNG (900 megapixels) that is only ~110 KB on disk: a
- * decompression bomb. The pixel rows are deflated in a stream, so the test never holds them.
- */
-async function writeBombPng(file: string, side = 30000) {
-  const rowsPerWrite = 500;
-  const rows = Buffer.alloc((1 + side / 8) * rowsPerWrite); // filter byte 0 + 3750 zero bytes per row
-  const deflate = zlib.createDeflate({ level: 9 });
-  const compressed: Buffer[] = [];
-  deflate.on('data', (c: Buffer) => compressed.push(c));
-  const ended = new Promise((resolve, reject) => {
-    deflate.on('end', resolve);
-    deflate.on('error', reject);
-  });
-  for (let y = 0; y < side; y += rowsPerWrite) {
-    if (!deflate.write(rows)) await new Promise((resolve) => deflate.once('drain', resolve));
-  }
-  deflate.end();
-  await ended;
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(side, 0);
-  ihdr.writeUInt32BE(side, 4);
-  ihdr[8] = 1; // bit depth
-  ihdr[9] = 0; // grayscale
-  const handle = await open(file, 'w');
-  try {
-    await handle.write(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
-    await handle.write(pngChunk('IHDR', ihdr));
-    await handle.write(pngChunk('IDAT', Buffer.concat(compressed)));
-    await handle.write(pngChunk('IEND', Buffer.alloc(0)));
-  } finally {
-    await handle.close();
-  }
 }
 
 async function rejection(promise: Promise<unknown>): Promise<MediaRejected> {

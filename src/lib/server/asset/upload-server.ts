@@ -174,7 +174,13 @@ export class UploadServer {
         }) as typeof res.writeHead;
         return await this.tus.handle(req, res);
       }
-      await this.multipart(req, res, a!.user, decodeURIComponent(p.split('/')[3]));
+      let projectId = '';
+      try {
+        projectId = decodeURIComponent(p.split('/')[3]);
+      } catch {
+        // Malformed percent-encoding: not an id, so multipart() answers 404.
+      }
+      await this.multipart(req, res, a!.user, projectId);
     } catch (e) {
       if (e instanceof ApiError) return sendJson(res, e.status, { error: { code: e.code, message: e.message } });
       this.logger.error({ err: e }, 'upload failed');
@@ -205,16 +211,20 @@ export class UploadServer {
         return resolve();
       }
       const pending: Promise<void>[] = [];
+      const streams: NodeJS.ReadableStream[] = [];
+      /** Ends the request's parsing: once every spool has settled, so a spooled file is always known and removed. */
+      const finish = () => void Promise.all(pending).then(() => resolve());
       bb.on('field', (name, value) => (fields[name] = value));
       bb.on('file', (name, stream, info) => {
         if (name !== 'file') {
           stream.resume();
           return;
         }
+        streams.push(stream);
         pending.push(
           this.spool(stream, this.limits.multipartMaxBytes).then(
             (s) => void (stored = { ...s, name: info.filename ?? '' }),
-            (e) => void (failure = e)
+            (e) => void (failure ??= e)
           )
         );
       });
@@ -222,9 +232,17 @@ export class UploadServer {
         failure ??= new ApiError(400, 'invalid_multipart', `The multipart body is malformed: ${(e as Error).message}`);
         req.unpipe(bb);
         req.resume();
-        resolve();
+        for (const s of streams) (s as unknown as { destroy(e: Error): void }).destroy(e as Error);
+        finish();
       });
-      bb.on('close', () => void Promise.all(pending).then(() => resolve()));
+      bb.on('close', finish);
+      // A client that goes away mid-body: busboy never finishes, so stop the spool (which removes its file).
+      req.on('close', () => {
+        if (req.complete) return;
+        failure ??= new ApiError(400, 'aborted', 'The upload was cut off before the whole body arrived.');
+        for (const s of streams) (s as unknown as { destroy(e: Error): void }).destroy(new Error('request aborted'));
+        finish();
+      });
       req.pipe(bb);
     });
     const s = stored as { sha256: string; bytes: number; name: string; file: string } | null;
