@@ -4,13 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { TEST_PASSWORD } from '../helpers/api';
+import type { Browser, Page } from 'playwright-core';
+import { createProject, invite, launchBrowser, signUp, WAIT } from '../helpers/browser';
 import { startServer, type RunningServer } from '../helpers/server';
 
 // The media library as people use it: real Chromium, the built server and one real local worker running ffmpeg.
-// Waits are generous (processing takes seconds on a 2-core box next to other suites); nothing asserts a duration.
-const WAIT = 20_000;
+// Processing takes seconds on a 2-core box next to other suites: it gets a longer wait; nothing asserts a duration.
 const PROCESSING = 120_000;
 
 const run = promisify(execFile);
@@ -47,10 +46,7 @@ beforeAll(async () => {
   fake = { name: 'notes.mp3', type: 'audio/mpeg', data: Buffer.from('Running order for Monday:\n1. News\n2. Weather\n3. Traffic\n'.repeat(20)) };
 
   server = await startServer({ env: { LOCAL_WORKERS: '1' } });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
-  });
+  browser = await launchBrowser();
 }, 120_000);
 
 afterAll(async () => {
@@ -58,43 +54,6 @@ afterAll(async () => {
   await server?.destroy();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-
-/** A fresh browser profile that signs up through the form and lands on its projects page. */
-async function signUp(username: string, displayName: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  // A script error in the page fails quietly otherwise; print it next to the failing step.
-  page.on('pageerror', (e) => console.error(`[${username}] page error: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && console.error(`[${username}] console: ${m.text()}`));
-  await page.goto(`${server.url}/signup`, { waitUntil: 'networkidle' });
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Email').fill(`${username}@example.test`);
-  await page.getByLabel('Password').fill(TEST_PASSWORD);
-  await page.getByLabel('Display name (optional)').fill(displayName);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  const outcome = await Promise.race([
-    page.waitForURL(`${server.url}/projects`, { timeout: WAIT }).then(() => null),
-    page.getByRole('alert').first().waitFor({ timeout: WAIT }).then(() => page.getByRole('alert').first().innerText())
-  ]);
-  if (outcome !== null) throw new Error(`signup of ${username} failed in the form: ${outcome}`);
-  return page;
-}
-
-async function createProject(page: Page, name: string): Promise<string> {
-  await page.goto(`${server.url}/projects`, { waitUntil: 'networkidle' });
-  await page.getByLabel('Project name').fill(name);
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.waitForURL(/\/projects\/[a-z2-7]{16}$/, { timeout: WAIT });
-  await page.locator('[data-status="live"]').waitFor({ timeout: WAIT });
-  return new URL(page.url()).pathname.split('/').pop()!;
-}
-
-async function invite(page: Page, username: string, role: 'editor' | 'viewer') {
-  await page.locator('#invite-username').fill(username);
-  await page.locator('#invite-role').selectOption(role);
-  await page.getByRole('button', { name: 'Invite' }).click();
-  await page.locator(`[data-member="${username}"]`).waitFor({ timeout: WAIT });
-}
 
 /** Hydrated and joined to the project's live events. */
 async function libraryLive(page: Page) {
@@ -136,9 +95,9 @@ describe('media library in the browser', () => {
   let projectId: string;
 
   it('a viewer drops two files, sees them uploaded and processed as pending; the owner sees them live and approves one', async () => {
-    owner = await signUp('olga', 'Olga Owner');
-    viewer = await signUp('vic', 'Vic Viewer');
-    projectId = await createProject(owner, 'Morning show');
+    owner = await signUp(browser, server, 'olga', 'Olga Owner', { reportErrors: true });
+    viewer = await signUp(browser, server, 'vic', 'Vic Viewer', { reportErrors: true });
+    projectId = await createProject(owner, server, 'Morning show');
     await invite(owner, 'vic', 'viewer');
 
     // From the studio to the library by its link; an empty library says what to do.

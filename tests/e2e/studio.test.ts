@@ -1,15 +1,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { ProjectDoc } from '../../src/lib/editor/model/project-doc';
 import { api, TEST_PASSWORD } from '../helpers/api';
+import { createProject, invite, launchBrowser, signUp, WAIT, waitLive } from '../helpers/browser';
 import { startServer, type RunningServer } from '../helpers/server';
 import { connectClient, waitFor, type YClient } from '../helpers/yclient';
 
 // The studio as people use it: real Chromium, the built server, every step through the UI.
-// Waits are generous because this runs on a 2-core box next to other suites; nothing asserts a duration.
-const WAIT = 20_000;
 
 let server: RunningServer;
 let browser: Browser;
@@ -17,10 +16,7 @@ const headless: YClient[] = [];
 
 beforeAll(async () => {
   server = await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
-  });
+  browser = await launchBrowser();
 });
 
 afterAll(async () => {
@@ -29,51 +25,9 @@ afterAll(async () => {
   await server?.destroy();
 });
 
-/** A fresh browser profile that signs up through the form and lands on its projects page. */
-async function signUp(username: string, displayName: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  // Loaded scripts mean a hydrated, enhanced form: a click before that races the page's own start-up.
-  await page.goto(`${server.url}/signup`, { waitUntil: 'networkidle' });
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Email').fill(`${username}@example.test`);
-  await page.getByLabel('Password').fill(TEST_PASSWORD);
-  await page.getByLabel('Display name (optional)').fill(displayName);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  const outcome = await Promise.race([
-    page.waitForURL(`${server.url}/projects`, { timeout: WAIT }).then(() => null),
-    page.getByRole('alert').first().waitFor({ timeout: WAIT }).then(() => page.getByRole('alert').first().innerText())
-  ]);
-  if (outcome !== null) throw new Error(`signup of ${username} failed in the form: ${outcome}`);
-  return page;
-}
-
-/** Pages are opened with `networkidle`: typing into a form before hydration is lost when hydration resets its bound value. */
-async function createProject(page: Page, name: string): Promise<string> {
-  await page.goto(`${server.url}/projects`, { waitUntil: 'networkidle' });
-  await page.getByLabel('Project name').fill(name);
-  await page.getByRole('button', { name: 'Create project' }).click();
-  await page.waitForURL(/\/projects\/[a-z2-7]{16}$/, { timeout: WAIT });
-  await waitLive(page);
-  return new URL(page.url()).pathname.split('/').pop()!;
-}
-
-async function invite(page: Page, username: string, role: 'editor' | 'viewer') {
-  await page.locator('#invite-username').fill(username);
-  await page.locator('#invite-role').selectOption(role);
-  await page.getByRole('button', { name: 'Invite' }).click();
-  await page.locator(`[data-member="${username}"]`).waitFor({ timeout: WAIT });
-}
-
 async function openProject(page: Page, projectId: string) {
   await page.goto(`${server.url}/projects/${projectId}`);
   await waitLive(page);
-}
-
-/** Connected and synced, with the editor mounted. */
-async function waitLive(page: Page) {
-  await page.locator('[data-status="live"]').waitFor({ timeout: WAIT });
-  await page.locator('.cm-content').waitFor({ timeout: WAIT });
 }
 
 async function typeAtEnd(page: Page, text: string) {
@@ -141,13 +95,13 @@ describe('studio in the browser', () => {
   let promoId: string;
 
   it('two editors co-edit the notes live, see each other, and find the text after a reload', async () => {
-    alice = await signUp('alice', 'Alice Archer');
+    alice = await signUp(browser, server, 'alice', 'Alice Archer');
     await alice.getByText('No projects yet').waitFor({ timeout: WAIT });
-    bob = await signUp('bob', 'Bob Baker');
+    bob = await signUp(browser, server, 'bob', 'Bob Baker');
 
     const aliceDocSockets: string[] = [];
     alice.on('websocket', (ws) => ws.url().includes('/yjs/') && aliceDocSockets.push(ws.url()));
-    const projectId = (promoId = await createProject(alice, 'Spring promo'));
+    const projectId = (promoId = await createProject(alice, server, 'Spring promo'));
     await invite(alice, 'bob', 'editor');
     await bob.goto(`${server.url}/projects`, { waitUntil: 'networkidle' });
     await bob.getByRole('link', { name: /Spring promo/ }).waitFor({ timeout: WAIT });
@@ -203,8 +157,8 @@ describe('studio in the browser', () => {
   }, 60_000);
 
   it('a viewer follows live edits read-only, and the server keeps their keystrokes out', async () => {
-    const carol = await signUp('carol', 'Carol Cho');
-    const projectId = await createProject(alice, 'Listing at 12 Elm St');
+    const carol = await signUp(browser, server, 'carol', 'Carol Cho');
+    const projectId = await createProject(alice, server, 'Listing at 12 Elm St');
     await typeAtEnd(alice, 'Shot list: kitchen, garden. ');
     await invite(alice, 'carol', 'viewer');
     await openProject(carol, projectId);
@@ -295,14 +249,14 @@ describe('studio in the browser', () => {
   }, 120_000);
 
   it('without IndexedDB the studio still works, and says offline edits are kept only in the tab', async () => {
-    const dave = await signUp('dave', 'Dave Diaz');
+    const dave = await signUp(browser, server, 'dave', 'Dave Diaz');
     // As in private modes or profiles that refuse storage: opening any database fails.
     await dave.context().addInitScript(() => {
       IDBFactory.prototype.open = () => {
         throw new DOMException('storage is blocked', 'SecurityError');
       };
     });
-    const projectId = await createProject(dave, 'No storage here');
+    const projectId = await createProject(dave, server, 'No storage here');
     await invite(dave, 'alice', 'viewer');
     await dave.locator('[data-local-copy="tab"]').waitFor({ timeout: WAIT });
     await typeAtEnd(dave, 'Online. ');
@@ -320,7 +274,7 @@ describe('studio in the browser', () => {
   }, 120_000);
 
   it('deleting a project asks first, then closes it for everyone', async () => {
-    const projectId = await createProject(alice, 'Doomed draft');
+    const projectId = await createProject(alice, server, 'Doomed draft');
     await invite(alice, 'bob', 'editor');
     await openProject(bob, projectId);
     for (const page of [alice, bob]) await page.locator('[data-local-copy="device"]').waitFor({ timeout: WAIT });
@@ -343,7 +297,7 @@ describe('studio in the browser', () => {
   }, 120_000);
 
   it('shows a 404 page to someone who is not a member', async () => {
-    const projectId = await createProject(alice, 'Private');
+    const projectId = await createProject(alice, server, 'Private');
     const response = await bob.goto(`${server.url}/projects/${projectId}`);
     expect(response?.status()).toBe(404);
     await bob.getByRole('heading', { name: 'Nothing here' }).waitFor({ timeout: WAIT });
@@ -370,7 +324,7 @@ describe('studio in the browser', () => {
     expect((await api(server, 'GET', '/api/me', { token: other.body.token })).status).toBe(401);
   }, 60_000);
   it('keeps what was typed before the page finished loading (hydration does not reset form fields)', async () => {
-    const page = await signUp('dana', 'Dana Drake');
+    const page = await signUp(browser, server, 'dana', 'Dana Drake');
     // Slow the app's scripts so the field is filled while the page is still plain HTML.
     await page.route('**/_app/immutable/**', async (route) => {
       await new Promise((r) => setTimeout(r, 600));

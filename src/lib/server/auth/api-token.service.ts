@@ -1,22 +1,13 @@
 import type { UserRow } from '../db/schema';
 import { newId } from '$lib/editor/model/ids';
+import type { TokenInfo } from '$lib/token';
 import { notFound } from '../http/api-error';
 import type { ApiTokenRepository } from './api-token.repository';
 import type { UserRepository } from './user.repository';
-import { generateSecret, hashSecret, secretMatches, splitToken } from './secret';
+import { generateSecret, hashSecret, secretMatches, splitToken, tokenInfo } from './secret';
 
 /** Prefix so a leaked token is recognisable (and findable by secret scanners). */
 export const API_TOKEN_PREFIX = 'ast_';
-
-export interface ApiTokenInfo {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 export class ApiTokenService {
   constructor(
@@ -25,17 +16,15 @@ export class ApiTokenService {
     private readonly now: () => number = Date.now
   ) {}
 
-  async create(userId: string, name: string): Promise<{ token: string; info: ApiTokenInfo }> {
-    const id = newId();
+  async create(userId: string, name: string): Promise<{ token: string; info: TokenInfo }> {
     const secret = generateSecret();
-    const t = this.now();
-    await this.tokens.create({ id, user_id: userId, name, secret_hash: hashSecret(secret), created_at: t, last_used_at: null, revoked_at: null });
-    return { token: `${API_TOKEN_PREFIX}${id}.${secret}`, info: { id, name, createdAt: iso(t)!, lastUsedAt: null, revokedAt: null } };
+    const row = { id: newId(), user_id: userId, name, secret_hash: hashSecret(secret), created_at: this.now(), last_used_at: null, revoked_at: null };
+    await this.tokens.create(row);
+    return { token: `${API_TOKEN_PREFIX}${row.id}.${secret}`, info: tokenInfo(row) };
   }
 
-  async list(userId: string): Promise<ApiTokenInfo[]> {
-    const rows = await this.tokens.listForUser(userId);
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: iso(r.created_at)!, lastUsedAt: iso(r.last_used_at), revokedAt: iso(r.revoked_at) }));
+  async list(userId: string): Promise<TokenInfo[]> {
+    return (await this.tokens.listForUser(userId)).map(tokenInfo);
   }
 
   async revoke(userId: string, tokenId: string): Promise<void> {

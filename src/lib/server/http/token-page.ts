@@ -1,15 +1,8 @@
 import { z } from 'zod';
+import type { TokenInfo } from '$lib/token';
 import { getApp, type App } from '../app';
 import type { UserRow } from '../db/schema';
 import { actionFailure, parseForm, requireLogin } from './pages';
-
-interface TokenInfo {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
 
 /** What a settings page of secret tokens needs from its service (API tokens, worker tokens). */
 export interface TokenKind {

@@ -1,5 +1,6 @@
 import { newId } from '$lib/editor/model/ids';
-import { generateSecret, hashSecret, secretMatches, splitToken } from '../auth/secret';
+import type { TokenInfo } from '$lib/token';
+import { generateSecret, hashSecret, secretMatches, splitToken, tokenInfo } from '../auth/secret';
 import type { UserRow } from '../db/schema';
 import { forbidden, notFound } from '../http/api-error';
 import type { ProjectService } from '../project/project.service';
@@ -14,16 +15,6 @@ export interface WorkerIdentity {
   name: string;
   ownerId: string | null;
 }
-
-export interface WorkerTokenInfo {
-  id: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 export class WorkerTokenService {
   /** The local supervisor's token lives only in memory: it dies with the process and needs no clean-up. */
@@ -40,29 +31,22 @@ export class WorkerTokenService {
   }
 
   /** `ownerId` null: an operator token (from `npm run worker-token`). */
-  async create(ownerId: string | null, name: string): Promise<{ token: string; info: WorkerTokenInfo }> {
-    const id = newId();
+  async create(ownerId: string | null, name: string): Promise<{ token: string; info: TokenInfo }> {
     const secret = generateSecret();
-    const t = this.now();
-    await this.tokens.create({ id, name, owner_id: ownerId, secret_hash: hashSecret(secret), created_at: t, last_used_at: null, revoked_at: null });
-    return { token: `${WORKER_TOKEN_PREFIX}${id}.${secret}`, info: { id, name, createdAt: iso(t)!, lastUsedAt: null, revokedAt: null } };
+    const row = { id: newId(), name, owner_id: ownerId, secret_hash: hashSecret(secret), created_at: this.now(), last_used_at: null, revoked_at: null };
+    await this.tokens.create(row);
+    return { token: `${WORKER_TOKEN_PREFIX}${row.id}.${secret}`, info: tokenInfo(row) };
   }
 
   /** Project owners may run workers for their own projects. */
-  async createForUser(user: UserRow, name: string): Promise<{ token: string; info: WorkerTokenInfo }> {
+  async createForUser(user: UserRow, name: string): Promise<{ token: string; info: TokenInfo }> {
     const owned = (await this.projects.list(user)).some((p) => p.role === 'owner');
     if (!owned) throw forbidden('Only project owners can create worker tokens: create a project first.');
     return this.create(user.id, name);
   }
 
-  async list(user: UserRow): Promise<WorkerTokenInfo[]> {
-    return (await this.tokens.listForOwner(user.id)).map((r) => ({
-      id: r.id,
-      name: r.name,
-      createdAt: iso(r.created_at)!,
-      lastUsedAt: iso(r.last_used_at),
-      revokedAt: iso(r.revoked_at)
-    }));
+  async list(user: UserRow): Promise<TokenInfo[]> {
+    return (await this.tokens.listForOwner(user.id)).map(tokenInfo);
   }
 
   async revoke(user: UserRow, id: string): Promise<void> {
