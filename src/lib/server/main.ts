@@ -57,6 +57,10 @@ async function main() {
 
   const purge = setInterval(() => void app.sessions.purgeExpired().catch(() => {}), 3600_000);
   purge.unref();
+  // Files of deleted projects and of jobs that failed after delivering results: a sweep a minute after start, then every 6 h.
+  const collect = () => void app.assets.collectGarbage().catch((err) => logger.error({ err }, 'media garbage collection failed'));
+  setTimeout(collect, 60_000).unref();
+  setInterval(collect, 6 * 3600_000).unref();
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -98,6 +98,14 @@ export class AssetRepository {
     });
   }
 
+  /** Which of these hashes an asset or variant (in any project) still uses. */
+  async blobsInUse(shas: string[]): Promise<Set<string>> {
+    if (!shas.length) return new Set();
+    const a = await this.db.selectFrom('assets').select('sha256').where('sha256', 'in', shas).execute();
+    const v = await this.db.selectFrom('asset_variants').select('sha256').where('sha256', 'in', shas).execute();
+    return new Set([...a, ...v].map((r) => r.sha256));
+  }
+
   /** Whether any asset or variant (in any project) still uses this content. */
   async blobInUse(sha256: string): Promise<boolean> {
     const a = await this.db.selectFrom('assets').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst();

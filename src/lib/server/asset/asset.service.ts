@@ -337,6 +337,36 @@ export class AssetService {
     for (const fn of this.listeners) fn({ type: 'deleted', projectId: row.project_id, assetId: id });
   }
 
+  /**
+   * Removes stored files no asset or variant uses: those of deleted projects, and results of jobs that failed
+   * after uploading them. Files younger than `minAgeMs` are spared: an upload is stored a moment before its row.
+   */
+  async collectGarbage(minAgeMs = 3600_000): Promise<{ removed: number; bytes: number }> {
+    const cutoff = this.now() - minAgeMs;
+    let removed = 0;
+    let bytes = 0;
+    let batch: string[] = [];
+    const sweep = async () => {
+      const used = await this.assets.blobsInUse(batch);
+      for (const sha of batch) {
+        if (used.has(sha)) continue;
+        const size = await fs.stat(this.storage.pathOf(sha)).then((s) => s.size, () => 0);
+        await this.storage.delete(sha);
+        removed++;
+        bytes += size;
+      }
+      batch = [];
+    };
+    for await (const blob of this.storage.list()) {
+      if (blob.modifiedAt > cutoff) continue;
+      batch.push(blob.sha256);
+      if (batch.length >= 500) await sweep();
+    }
+    await sweep();
+    if (removed) this.logger.info({ removed, bytes }, 'unused media files removed');
+    return { removed, bytes };
+  }
+
   // ---- files ----
 
   /** The stored file behind GET /api/assets/:id/file or /variants/:name, after the caller's access is checked. */

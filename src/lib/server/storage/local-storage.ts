@@ -25,6 +25,8 @@ export interface BlobStorage {
   pathOf(sha256: string): string;
   read(sha256: string, range?: { start: number; end: number }): Readable;
   delete(sha256: string): Promise<void>;
+  /** Every stored blob with its last change (for garbage collection). */
+  list(): AsyncIterable<{ sha256: string; modifiedAt: number }>;
   /** A scratch file path on the store's filesystem. */
   tempPath(prefix: string): string;
   check(): Promise<{ ok: boolean; kind: string; freeBytes?: number; error?: string }>;
@@ -125,6 +127,19 @@ export class LocalStorage implements BlobStorage {
 
   read(sha256: string, range?: { start: number; end: number }): Readable {
     return createReadStream(this.pathOf(sha256), range);
+  }
+
+  async *list(): AsyncIterable<{ sha256: string; modifiedAt: number }> {
+    for (const a of await fs.readdir(this.root).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{2}$/.test(a)) continue;
+      for (const b of await fs.readdir(path.join(this.root, a)).catch(() => [] as string[])) {
+        for (const name of await fs.readdir(path.join(this.root, a, b)).catch(() => [] as string[])) {
+          if (!SHA256.test(name)) continue;
+          const st = await fs.stat(path.join(this.root, a, b, name)).catch(() => null);
+          if (st) yield { sha256: name, modifiedAt: st.mtimeMs };
+        }
+      }
+    }
   }
 
   async delete(sha256: string): Promise<void> {
