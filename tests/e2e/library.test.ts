@@ -158,6 +158,12 @@ describe('media library in the browser', () => {
     await drawer.waitFor({ timeout: WAIT });
     await drawer.locator('[data-loudness]').waitFor({ timeout: WAIT });
     expect(await drawer.locator('[data-loudness]').innerText()).toMatch(/LUFS → −1[56](\.\d)? LUFS/);
+    // The player's waveform (wavesurfer.js on the drawer's own <audio>): a click at 3/4 of its width seeks there.
+    const wave = drawer.locator('[data-waveform="drawn"]');
+    await wave.waitFor({ timeout: WAIT });
+    const box = (await wave.boundingBox())!;
+    await owner.mouse.click(box.x + box.width * 0.75, box.y + box.height / 2);
+    await expect.poll(() => drawer.locator('audio').evaluate((a: HTMLAudioElement) => a.currentTime), { timeout: WAIT }).toBeGreaterThan(2);
     await drawer.getByRole('button', { name: 'Approve' }).click();
     await card(owner, 'tone').and(owner.locator('[data-status="approved"]')).waitFor({ timeout: WAIT });
     await owner.screenshot({ path: path.join(os.tmpdir(), 'airstudio-library-drawer.png') });

@@ -64,10 +64,10 @@ export function toMonoPeaks(p: Peaks): Float32Array {
 }
 
 /**
- * Draws `peaks` into `canvas` at its CSS size (crisp on HiDPI), mirrored around the middle; the part before `played`
- * (0..1) in `playedColor`. Quiet files are scaled up so their shape shows, but never more than 20×.
+ * Draws `peaks` into `canvas` at its CSS size (crisp on HiDPI), mirrored around the middle: the library's thumbnails.
+ * Quiet files are scaled up so their shape shows, but never more than 20×.
  */
-export function drawPeaks(canvas: HTMLCanvasElement, peaks: Peaks, opts: { color: string; playedColor?: string; played?: number }) {
+export function drawPeaks(canvas: HTMLCanvasElement, peaks: Peaks, opts: { color: string }) {
   const dpr = window.devicePixelRatio || 1;
   const cssW = canvas.clientWidth;
   const cssH = canvas.clientHeight;
@@ -88,7 +88,6 @@ export function drawPeaks(canvas: HTMLCanvasElement, peaks: Peaks, opts: { color
   const bar = Math.max(1, Math.round(dpr * 2));
   const gap = dpr >= 2 ? Math.round(dpr) : 1;
   const step = bar + gap;
-  const playedX = (opts.played ?? 0) * w;
   for (let x = 0; x < w; x += step) {
     const from = Math.floor((x / w) * n);
     const to = Math.max(from + 1, Math.floor(((x + step) / w) * n));
@@ -100,7 +99,7 @@ export function drawPeaks(canvas: HTMLCanvasElement, peaks: Peaks, opts: { color
     }
     const yTop = mid - Math.max(hi * gain, 0.02) * (mid - 1);
     const yBottom = mid - Math.min(lo * gain, -0.02) * (mid - 1);
-    ctx.fillStyle = opts.playedColor && x < playedX ? opts.playedColor : opts.color;
+    ctx.fillStyle = opts.color;
     ctx.fillRect(x, yTop, bar, Math.max(1, yBottom - yTop));
   }
 }
