@@ -1,9 +1,11 @@
 import type { Migration } from 'kysely';
 import * as m0001 from './0001_accounts_projects_documents';
 import * as m0002 from './0002_jobs_workers_assets';
+import * as m0003 from './0003_renders';
 
 /** Numbered migrations, applied in key order on SQLite and PostgreSQL alike. */
 export const migrations: Record<string, Migration> = {
   '0001_accounts_projects_documents': m0001,
-  '0002_jobs_workers_assets': m0002
+  '0002_jobs_workers_assets': m0002,
+  '0003_renders': m0003
 };

@@ -32,8 +32,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   fi
 fi
 
-# ffmpeg and ffprobe: upload checks in the web process and media processing in the local workers.
-apt_install ffmpeg
+# ffmpeg and ffprobe: upload checks in the web process, media processing and renders in the local workers;
+# DejaVu: the font renders draw titles with.
+apt_install ffmpeg fonts-dejavu-core
 
 # Build when there is none or any source is newer than it.
 stamp=build/server.js
@@ -43,7 +44,7 @@ if [ ! -f "$stamp" ] || [ -n "$(find src workers static migrations svelte.config
 fi
 
 if [ "$mode" = test ]; then
-  apt_install chromium fonts-dejavu-core
+  apt_install chromium
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     apt_install postgresql
     log "starting PostgreSQL"

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mediaProcessJob } from './media/media-job';
+import { timelineRenderJob } from './render/render-job';
 import { echoJob, sleepJob } from './system/system-jobs';
 import type { JobHandler } from './worker-client';
 
@@ -16,7 +17,11 @@ function hasFfmpeg(): boolean {
 /** The job types this machine can run: a worker announces only what its tools allow. */
 export function availableHandlers(log: (msg: string) => void): Record<string, JobHandler> {
   const handlers: Record<string, JobHandler> = { 'system.echo': echoJob, 'system.sleep': sleepJob };
-  if (hasFfmpeg()) handlers['media.process'] = mediaProcessJob;
-  else log('ffmpeg/ffprobe not found: not taking media.process jobs (apt-get install ffmpeg)');
+  if (hasFfmpeg()) {
+    handlers['media.process'] = mediaProcessJob;
+    handlers['timeline.render'] = timelineRenderJob;
+  } else {
+    log('ffmpeg/ffprobe not found: not taking media.process or timeline.render jobs (apt-get install ffmpeg)');
+  }
   return handlers;
 }

@@ -49,6 +49,8 @@ export interface AssetJson {
   /** Signed, expiring URL of the original. */
   url: string;
   uploadedBy: string | null;
+  /** A rendered cut: the render job and the document version (Yjs state vector, base64) it was made from. */
+  render: { jobId: string; docVersion: string } | null;
   createdAt: number;
   updatedAt: number;
   /** Set on an upload answer when the same content was already in the project. */

@@ -34,6 +34,7 @@ export interface JobJson {
 /** What a job type means to people, for the jobs panel. */
 export const JOB_TYPE_LABELS: Record<string, string> = {
   'media.process': 'Processing upload',
+  'timeline.render': 'Rendering the cut',
   'system.echo': 'Echo (diagnostic)',
   'system.sleep': 'Sleep (diagnostic)'
 };

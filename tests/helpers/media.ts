@@ -152,3 +152,19 @@ export async function writeBombPng(file: string, side = 30000): Promise<void> {
     await handle.close();
   }
 }
+
+/** Top-level MP4 boxes in file order, to see whether faststart moved moov in front of mdat. */
+export function topLevelBoxes(buf: Buffer): string[] {
+  const boxes: string[] = [];
+  let at = 0;
+  while (at + 8 <= buf.length) {
+    let size = buf.readUInt32BE(at);
+    const type = buf.toString('latin1', at + 4, at + 8);
+    if (size === 1) size = Number(buf.readBigUInt64BE(at + 8));
+    else if (size === 0) size = buf.length - at;
+    if (size < 8) throw new Error(`bad box ${type} at ${at}`);
+    boxes.push(type);
+    at += size;
+  }
+  return boxes;
+}

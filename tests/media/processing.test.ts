@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { topLevelBoxes } from '../helpers/media';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processMedia, type ProcessedMedia, type ProducedVariant } from '../../workers/media/process-media';
 
@@ -53,21 +54,6 @@ function expectSaneProgress(log: { fraction: number; message: string }[]) {
   expect(log.at(-1)!.fraction).toBe(1);
 }
 
-/** Top-level MP4 boxes in file order, to see whether faststart moved moov in front of mdat. */
-function topLevelBoxes(buf: Buffer): string[] {
-  const boxes: string[] = [];
-  let at = 0;
-  while (at + 8 <= buf.length) {
-    let size = buf.readUInt32BE(at);
-    const type = buf.toString('latin1', at + 4, at + 8);
-    if (size === 1) size = Number(buf.readBigUInt64BE(at + 8));
-    else if (size === 0) size = buf.length - at;
-    if (size < 8) throw new Error(`bad box ${type} at ${at}`);
-    boxes.push(type);
-    at += size;
-  }
-  return boxes;
-}
 
 /** ffmpeg children whose command line mentions `needle` (the job's workDir appears in every output path). */
 function processesMentioning(needle: string): number[] {

@@ -28,6 +28,7 @@ function asset(over: Partial<AssetJson> = {}): AssetJson {
     variants: [],
     url: '/x',
     uploadedBy: null,
+    render: null,
     createdAt: 1000 + seq,
     updatedAt: 1000 + seq,
     ...over

@@ -22,6 +22,7 @@ import { AssetService } from './asset/asset.service';
 import { DEFAULT_MEDIA_LIMITS, maxUploadBytes, type MediaLimits } from './asset/media-inspect';
 import { UrlSigner } from './asset/signed-url';
 import { JobRepository } from './job/job.repository';
+import { RenderService } from './render/render.service';
 import { JobService } from './job/job.service';
 import { WorkerTokenRepository } from './worker/worker-token.repository';
 import { WorkerTokenService } from './worker/worker-token.service';
@@ -49,6 +50,7 @@ export interface App {
   signer: UrlSigner;
   mediaLimits: MediaLimits;
   assets: AssetService;
+  renders: RenderService;
   health: HealthService;
   metrics: Metrics;
   /** Filled in by the HTTP server once the worker gateway is attached. */
@@ -88,9 +90,10 @@ export async function createApp(config: Config, logger = createLogger(config.log
     maxVideoPixels: config.media.maxVideoPixels
   };
   const assets = new AssetService(new AssetRepository(db.kysely), projects, jobs, storage, signer, mediaLimits, logger);
+  const renders = new RenderService(projects, docs, assets, jobs, signer);
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders,
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,
     realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 }),

@@ -2,6 +2,12 @@ import type * as Y from 'yjs';
 import type { EditOrigin } from '../model/origin';
 import type { ProjectDoc } from '../model/project-doc';
 import type { Role } from '../model/role';
+import type { OperationOptions } from '../model/timeline/operations';
+
+/** What the timeline editor knows that its commands need: playhead, selection, snap distance, source durations. */
+export interface TimelineEditorState extends OperationOptions {
+  selection?: readonly string[];
+}
 
 export interface CommandContext {
   project: ProjectDoc;
@@ -9,6 +15,7 @@ export interface CommandContext {
   role: Role;
   user: { id: string; name: string };
   undoManager?: Y.UndoManager;
+  timeline?: TimelineEditorState;
 }
 
 /**

@@ -3,6 +3,7 @@ import { commentKind, type Comment } from './comment';
 import { readMeta, SCHEMA_VERSION, type ProjectMeta } from './meta';
 import type { EditOrigin } from './origin';
 import { RecordMap } from './record-map';
+import { Timeline } from './timeline/timeline';
 
 /**
  * The typed face of one project's Yjs document. UI, server and workers go through this, never raw keys.
@@ -13,11 +14,17 @@ export class ProjectDoc {
   /** The project's shared notes: free text everyone co-edits. */
   readonly notes: Y.Text;
   readonly comments: RecordMap<Comment>;
+  #timeline: Timeline | undefined;
 
   constructor(readonly doc: Y.Doc = new Y.Doc()) {
     this.meta = doc.getMap('meta');
     this.notes = doc.getText('notes');
     this.comments = new RecordMap(doc, commentKind);
+  }
+
+  /** The video timeline: tracks, clips, transitions, markers and frame settings. */
+  get timeline(): Timeline {
+    return (this.#timeline ??= new Timeline(this.doc));
   }
 
   readMeta(): ProjectMeta {

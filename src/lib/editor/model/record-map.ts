@@ -5,6 +5,8 @@ import type { z } from 'zod';
 export interface RecordKind<T extends { id: string }> {
   readonly collection: string;
   readonly schema: z.ZodType<T>;
+  /** Fixes, on read, what concurrent edits to different fields can merge into (the merged record nobody wrote). */
+  readonly repair?: (raw: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /**
@@ -33,7 +35,8 @@ export class RecordMap<T extends { id: string }> {
   get(id: string): T | undefined {
     const y = this.ymap.get(id);
     if (!(y instanceof Y.Map)) return undefined;
-    const parsed = this.kind.schema.safeParse({ ...y.toJSON(), id });
+    const raw = { ...y.toJSON(), id };
+    const parsed = this.kind.schema.safeParse(this.kind.repair ? this.kind.repair(raw) : raw);
     return parsed.success ? parsed.data : undefined;
   }
 

@@ -150,6 +150,7 @@ export class AssetService {
       variants: variants.map((v) => this.variantJson(r.id, v)),
       url: this.signer.sign(`/api/assets/${r.id}/file`),
       uploadedBy: r.uploaded_by,
+      render: r.render_job_id ? { jobId: r.render_job_id, docVersion: r.doc_version ?? '' } : null,
       createdAt: r.created_at,
       updatedAt: r.updated_at
     };
@@ -209,23 +210,80 @@ export class AssetService {
         processing_job_id: null,
         uploaded_by: input.user.id,
         created_at: t,
-        updated_at: t
+        updated_at: t,
+        render_job_id: null,
+        doc_version: null
       });
       if (!created) return { asset: { ...(await this.toJson(row)), duplicate: true }, duplicate: true };
-      const { job } = await this.jobs.enqueue(input.projectId, {
-        type: MEDIA_PROCESS,
-        input: { assetId: row.id, kind: row.kind, sha256: row.sha256 },
-        idempotencyKey: `${MEDIA_PROCESS}:${row.id}`,
-        createdBy: input.user.id
-      });
-      const withJob = await this.assets.update(row.id, { processing_job_id: job.id } as Partial<AssetRow>, t);
-      const json = (await this.emitChanged(withJob))!;
+      const json = await this.process(row, input.user.id);
       this.logger.info({ assetId: row.id, projectId: row.project_id, kind: row.kind, bytes: row.bytes }, 'asset uploaded');
       return { asset: { ...json, duplicate: false }, duplicate: false };
     } catch (e) {
       await removeUpload();
       throw e;
     }
+  }
+
+  /** Queues the processing job of a new asset and announces the asset. */
+  private async process(row: AssetRow, createdBy: string | null): Promise<AssetJson> {
+    const { job } = await this.jobs.enqueue(row.project_id, {
+      type: MEDIA_PROCESS,
+      input: { assetId: row.id, kind: row.kind, sha256: row.sha256 },
+      idempotencyKey: `${MEDIA_PROCESS}:${row.id}`,
+      createdBy
+    });
+    const withJob = await this.assets.update(row.id, { processing_job_id: job.id } as Partial<AssetRow>, this.now());
+    return (await this.emitChanged(withJob))!;
+  }
+
+  /**
+   * A finished render joins the library (already in the store): approved, since only approved assets went into it,
+   * and processed like an upload (proxy, poster, sprite). Rendering the same content again answers the first asset.
+   */
+  async addRender(r: { projectId: string; createdBy: string | null; sha256: string; bytes: number; title: string; renderJobId: string; docVersion: string; duration: number | null; width: number | null; height: number | null }): Promise<AssetJson> {
+    if (!(await this.storage.has(r.sha256))) throw new Error('the rendered file was not uploaded');
+    const t = this.now();
+    const { asset: row, created } = await this.assets.insert({
+      id: newId(),
+      project_id: r.projectId,
+      kind: 'video',
+      status: 'approved',
+      rejection_reason: null,
+      sha256: r.sha256,
+      bytes: r.bytes,
+      mime: 'video/mp4',
+      original_name: displayName(`${r.title}.mp4`),
+      title: r.title,
+      artist: '',
+      description: '',
+      category: 'Render',
+      tags: JSON.stringify(['render']),
+      duration: r.duration,
+      width: r.width,
+      height: r.height,
+      probe: null,
+      processing: 'queued',
+      processing_error: null,
+      processing_job_id: null,
+      uploaded_by: r.createdBy,
+      created_at: t,
+      updated_at: t,
+      render_job_id: r.renderJobId,
+      doc_version: r.docVersion
+    });
+    return created ? this.process(row, r.createdBy) : this.toJson(row);
+  }
+
+  /** Approved, probed assets by id for a render; says which are missing, waiting for approval, or unprocessed. */
+  async forRender(projectId: string, ids: string[]): Promise<AssetRow[]> {
+    const rows = await this.assets.findByIds(projectId, ids);
+    const missing = ids.filter((id) => !rows.some((r) => r.id === id));
+    if (missing.length) throw new ApiError(409, 'missing_assets', `${missing.length} clip(s) use media that is no longer in the library; remove or replace them first.`);
+    const unapproved = rows.filter((r) => r.status !== 'approved');
+    if (unapproved.length) throw new ApiError(409, 'unapproved_assets', `Only approved media goes into renders: approve ${unapproved.map((r) => `"${r.title}"`).join(', ')} first.`);
+    const unready = rows.filter((r) => r.processing !== 'ready');
+    if (unready.length) throw new ApiError(409, 'assets_processing', `Wait until ${unready.map((r) => `"${r.title}"`).join(', ')} ${unready.length > 1 ? 'are' : 'is'} processed.`);
+    return rows;
   }
 
   // ---- processing (job hooks) ----

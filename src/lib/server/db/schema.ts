@@ -127,6 +127,9 @@ export interface AssetTable {
   uploaded_by: string | null;
   created_at: number;
   updated_at: number;
+  /** Set on a rendered cut: the job that made it and the document's state vector (base64) it was made from. */
+  render_job_id: Generated<string | null>;
+  doc_version: Generated<string | null>;
 }
 
 export interface AssetVariantTable {

@@ -1,3 +1,4 @@
+import * as Y from 'yjs';
 import type { Logger } from '../log';
 import type { DocLogRepository, StoredDoc } from './doc-log.repository';
 import { SharedDoc, type DocPersistenceOptions } from './shared-doc';
@@ -35,6 +36,25 @@ export class DocRegistry {
       p.catch(() => this.docs.delete(projectId));
     }
     return p;
+  }
+
+  /**
+   * A private copy of the project's document as it is now: the live one if loaded here, else as stored. For reading
+   * (a render's snapshot) without keeping the document loaded.
+   */
+  async copyOf(projectId: string): Promise<Y.Doc> {
+    const copy = new Y.Doc();
+    const loaded = this.docs.get(projectId);
+    if (loaded) {
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate((await loaded).doc));
+      return copy;
+    }
+    const stored = await this.log.load(projectId);
+    Y.transact(copy, () => {
+      if (stored.snapshot) Y.applyUpdate(copy, stored.snapshot);
+      for (const u of stored.updates) Y.applyUpdate(copy, u);
+    });
+    return copy;
   }
 
   /** Persists, compacts and frees a document nobody has open. */

@@ -1,0 +1,613 @@
+/**
+ * Timeline edits as pure functions: a snapshot (as `Timeline.snapshot()` reads it) and a gesture in, the changes
+ * that make it (for `Timeline.apply`) or a reason a user can read out. Nothing here touches Yjs, so every rule is
+ * unit-testable and the same code can preview a drag before anything is written.
+ *
+ * Ripple variants affect only the tracks they edit (there is no sync lock across tracks).
+ */
+import { keyBetween, keysBetween } from '../order';
+import { applyChanges, COLLECTION_OF, type RecordChange, type TimelineChange, type TimelineRecordKind, type TimelineRecords } from './changes';
+import { clipSchema, fitFades, MIN_CLIP_DURATION, TIME_EPSILON } from './clip';
+import { newTimelineId } from './ids';
+import { cropKeyframes, shiftKeyframes } from './keyframes';
+import { markerSchema, newMarker } from './marker';
+import { normalizeTimeline, touching } from './normalize';
+import { snapOffset, snapTargets } from './snap';
+import { clipDuration, clipEnd, type ClipSnapshot, type MarkerSnapshot, type TimelineSettings, type TimelineSnapshot, type TrackKind, type TrackSnapshot, type TransitionKind, type TransitionSnapshot } from './snapshot';
+import { settingsOf, timelineSettingsSchema, type TimelinePreset } from './timeline-settings';
+import { defaultTrackName, MAX_DUCKING_DB, newTrack, trackAccepts, trackSchema } from './track';
+import { DEFAULT_TRANSITION_DURATION, MIN_TRANSITION_DURATION, newTransition, transitionLimit, transitionSchema } from './transition';
+
+export interface OperationOptions {
+  /** Source lengths in seconds by asset id: where known, in/out points and transition handles are checked against them. */
+  assetDurations?: Readonly<Record<string, number>>;
+  playhead?: number;
+  /** Seconds (from the zoom level) within which an edge snaps to the playhead, clip edges and markers; 0 or absent: off. */
+  snapDistance?: number;
+  /** New record ids; tests pass a counter so a seed replays the same ids. */
+  newId?: () => string;
+}
+
+export type OperationResult = { ok: true; changes: TimelineChange[]; created: string[] } | { ok: false; reason: string };
+
+/** Plain data (JSON-safe, for the system clipboard): clips with their track relative to the lowest copied track. */
+export interface TimelineClipboard {
+  start: number;
+  end: number;
+  clips: { clip: ClipSnapshot; track: number; kind: TrackKind }[];
+  transitions: TransitionSnapshot[];
+}
+
+const refuse = (reason: string): OperationResult => ({ ok: false, reason });
+const done = (created: string[] = []): OperationResult => ({ ok: true, changes: [], created });
+/** Microsecond times: float noise (4.999999999) never reaches the document. `+ 0` turns -0 into 0. */
+const sec = (t: number) => Math.round(t * 1e6) / 1e6 + 0;
+const fmt = (t: number) => `${Math.round(t * 100) / 100} s`;
+const article = (kind: TrackKind) => (kind === 'audio' ? `an ${kind}` : `a ${kind}`);
+const idOf = (opts: OperationOptions) => opts.newId ?? newTimelineId;
+const overlap = (a: ClipSnapshot, b: ClipSnapshot) => a.start < clipEnd(b) - TIME_EPSILON && b.start < clipEnd(a) - TIME_EPSILON;
+const update = <K extends TimelineRecordKind>(kind: K, id: string, patch: Partial<Omit<TimelineRecords[K], 'id'>>) =>
+  ({ op: 'update', kind, id, patch }) as RecordChange<K> as TimelineChange;
+
+function clipById(s: TimelineSnapshot, id: string) {
+  return s.clips.find((c) => c.id === id);
+}
+function trackById(s: TimelineSnapshot, id: string) {
+  return s.tracks.find((t) => t.id === id);
+}
+const clipsOn = (s: TimelineSnapshot, trackId: string) => s.clips.filter((c) => c.trackId === trackId);
+
+/** The track, or why clips on it cannot be edited. */
+function editableTrack(s: TimelineSnapshot, trackId: string): TrackSnapshot | string {
+  const track = trackById(s, trackId);
+  if (!track) return 'That track is no longer on the timeline.';
+  if (track.locked) return `Track "${track.name}" is locked.`;
+  return track;
+}
+
+function kindRefusal(track: TrackSnapshot, clip: Pick<ClipSnapshot, 'assetId'>): string | null {
+  if (trackAccepts(track.kind, clip)) return null;
+  return clip.assetId === null ? `Titles go on a title track, and "${track.name}" is ${article(track.kind)} track.` : `"${track.name}" is a title track: it holds titles only.`;
+}
+
+/**
+ * The last step of every operation: checks the result (records valid, clips inside known sources, no overlap on the
+ * tracks it touched) and adds what the edit implies for transitions (a cut that no longer exists loses its
+ * transition; one whose handles shrank is shortened), exactly as `normalizeTimeline` reads them.
+ */
+function commit(s: TimelineSnapshot, changes: TimelineChange[], opts: OperationOptions, created: string[] = []): OperationResult {
+  const next = applyChanges(s, changes);
+  const records = new Map<string, unknown>();
+  for (const kind of ['track', 'clip', 'transition', 'marker'] as const) for (const r of next[COLLECTION_OF[kind]]) records.set(`${kind}:${r.id}`, r);
+  const touched = new Set<string>();
+  for (const change of changes) {
+    if (change.kind === 'settings') {
+      const r = timelineSettingsSchema.safeParse(next.settings);
+      if (!r.success) return refuse(r.error.issues[0].message);
+      continue;
+    }
+    if (change.kind === 'clip' && change.op !== 'insert') {
+      const before = clipById(s, change.id);
+      if (before) touched.add(before.trackId);
+    }
+    if (change.op === 'delete') continue;
+    const id = change.op === 'insert' ? change.record.id : change.id;
+    const record = records.get(`${change.kind}:${id}`);
+    const r = SCHEMAS[change.kind].safeParse(record);
+    if (!r.success) return refuse(r.error.issues[0].message);
+    if (change.kind !== 'clip') continue;
+    const clip = record as ClipSnapshot;
+    touched.add(clip.trackId);
+    const track = trackById(next, clip.trackId);
+    if (!track) return refuse('That track is no longer on the timeline.');
+    const wrongKind = kindRefusal(track, clip);
+    if (wrongKind) return refuse(wrongKind);
+    const source = clip.assetId === null ? undefined : opts.assetDurations?.[clip.assetId];
+    if (source !== undefined && clip.out > source + TIME_EPSILON) return refuse(`The clip runs past the end of its source (${fmt(source)}).`);
+  }
+  for (const trackId of touched) {
+    const on = clipsOn(next, trackId);
+    for (let i = 1; i < on.length; i++) {
+      if (overlap(on[i - 1], on[i])) return refuse(`Clips would overlap on track "${trackById(next, trackId)?.name ?? '?'}".`);
+    }
+  }
+  const fixed = new Map(normalizeTimeline(next, opts.assetDurations).snapshot.transitions.map((t) => [t.id, t]));
+  const fixups: TimelineChange[] = [];
+  for (const t of next.transitions) {
+    const f = fixed.get(t.id);
+    if (!f) fixups.push({ op: 'delete', kind: 'transition', id: t.id });
+    else if (f.duration !== t.duration) fixups.push(update('transition', t.id, { duration: f.duration }));
+  }
+  return { ok: true, changes: [...changes, ...fixups], created };
+}
+
+const SCHEMAS = { track: trackSchema, clip: clipSchema, transition: transitionSchema, marker: markerSchema };
+
+/**
+ * Makes room for `incoming` (clips at their final place; `moving` are the ids leaving their old place). Without
+ * ripple an occupied spot is refused; with ripple, on each target track everything from the first incoming start
+ * on moves right by the incoming span, and a clip straddling that point is split there first (an insert edit).
+ */
+function makeRoom(s: TimelineSnapshot, incoming: ClipSnapshot[], moving: ReadonlySet<string>, ripple: boolean, opts: OperationOptions): TimelineChange[] | string {
+  const changes: TimelineChange[] = [];
+  for (const trackId of new Set(incoming.map((c) => c.trackId))) {
+    const track = trackById(s, trackId)!;
+    const group = incoming.filter((c) => c.trackId === trackId);
+    const others = clipsOn(s, trackId).filter((c) => !moving.has(c.id));
+    if (!ripple) {
+      const hit = others.find((o) => group.some((c) => overlap(c, o)));
+      if (hit) return `There is already a clip at ${fmt(hit.start)} on track "${track.name}".`;
+      continue;
+    }
+    const from = Math.min(...group.map((c) => c.start));
+    const shift = Math.max(...group.map(clipEnd)) - from;
+    for (const o of others) {
+      if (o.start >= from - TIME_EPSILON) changes.push(update('clip', o.id, { start: sec(o.start + shift) }));
+      else if (clipEnd(o) > from + TIME_EPSILON) {
+        const split = splitAt(s, o, from, opts);
+        if (typeof split === 'string') return `Too close to the edge of a clip on track "${track.name}" to insert there.`;
+        split.right.start = sec(split.right.start + shift);
+        changes.push(...split.changes);
+      }
+    }
+  }
+  return changes;
+}
+
+/** Cuts `clip` at timeline time `at` into itself (left) and a new clip (right), moving its outgoing transition along. */
+function splitAt(s: TimelineSnapshot, clip: ClipSnapshot, at: number, opts: OperationOptions): { changes: TimelineChange[]; right: ClipSnapshot } | string {
+  const duration = clipDuration(clip);
+  const offset = at - clip.start;
+  if (offset < MIN_CLIP_DURATION - TIME_EPSILON || duration - offset < MIN_CLIP_DURATION - TIME_EPSILON) {
+    return `Too close to the edge of the clip to split there (each part lasts at least ${MIN_CLIP_DURATION} s).`;
+  }
+  const cut = sec(clip.in + offset * clip.speed);
+  const [fadeIn] = fitFades(clip.fadeIn, 0, offset);
+  const [, fadeOut] = fitFades(0, clip.fadeOut, duration - offset);
+  const right: ClipSnapshot = {
+    ...structuredClone(clip),
+    id: idOf(opts)(),
+    start: sec(at),
+    // A title's "source" is its own time, always starting at 0.
+    in: clip.title ? 0 : cut,
+    out: clip.title ? sec(clip.out - cut) : clip.out,
+    fadeIn: 0,
+    fadeOut,
+    keyframes: cropKeyframes(clip.keyframes, offset, duration),
+    title: clip.title && { ...clip.title, animationIn: 'none' }
+  };
+  const left: Partial<ClipSnapshot> = { out: cut, fadeIn, fadeOut: 0, keyframes: cropKeyframes(clip.keyframes, 0, offset) };
+  if (clip.title) left.title = { ...clip.title, animationOut: 'none' };
+  const changes: TimelineChange[] = [update('clip', clip.id, left), { op: 'insert', kind: 'clip', record: right }];
+  for (const t of s.transitions) if (t.fromClipId === clip.id) changes.push(update('transition', t.id, { fromClipId: right.id }));
+  return { changes, right };
+}
+
+/** Puts `clip` (made with `newClip` / `newTitleClip`) at its start on its track; its edges snap. */
+export function insertClip(s: TimelineSnapshot, args: { clip: ClipSnapshot; ripple?: boolean }, opts: OperationOptions = {}): OperationResult {
+  const track = editableTrack(s, args.clip.trackId);
+  if (typeof track === 'string') return refuse(track);
+  const wrongKind = kindRefusal(track, args.clip);
+  if (wrongKind) return refuse(wrongKind);
+  if (clipById(s, args.clip.id)) return refuse('That clip is already on the timeline.');
+  const duration = clipDuration(args.clip);
+  if (!(duration >= MIN_CLIP_DURATION - TIME_EPSILON)) return refuse(`A clip lasts at least ${MIN_CLIP_DURATION} s.`);
+  const requested = Math.max(0, args.clip.start);
+  const start = Math.max(0, sec(requested + snapOffset([requested, requested + duration], snapTargets(s, opts.playhead), opts.snapDistance)));
+  const clip = { ...args.clip, start };
+  const room = makeRoom(s, [clip], new Set(), !!args.ripple, opts);
+  if (typeof room === 'string') return refuse(room);
+  return commit(s, [{ op: 'insert', kind: 'clip', record: clip }, ...room], opts, [clip.id]);
+}
+
+/**
+ * Moves the selected clips together: `anchorId` (default: the first) goes to `start` on `trackId`, the others keep
+ * their offsets in time and in tracks. Edges of every moved clip snap; the group never goes before 0.
+ */
+export function moveClips(
+  s: TimelineSnapshot,
+  args: { clipIds: readonly string[]; start: number; trackId?: string; anchorId?: string; ripple?: boolean },
+  opts: OperationOptions = {}
+): OperationResult {
+  const ids = [...new Set(args.clipIds)];
+  const clips = ids.map((id) => clipById(s, id));
+  if (clips.length === 0) return refuse('Select the clips to move.');
+  if (clips.some((c) => !c)) return refuse('A clip you are moving is no longer on the timeline.');
+  const group = clips as ClipSnapshot[];
+  const anchor = group.find((c) => c.id === (args.anchorId ?? ids[0]));
+  if (!anchor) return refuse('The clip you are dragging is not in the selection.');
+  const index = new Map(s.tracks.map((t, i) => [t.id, i]));
+  if (args.trackId !== undefined && !index.has(args.trackId)) return refuse('That track is no longer on the timeline.');
+  const trackShift = args.trackId === undefined ? 0 : index.get(args.trackId)! - index.get(anchor.trackId)!;
+
+  const targets = new Map<string, TrackSnapshot>();
+  for (const c of group) {
+    const source = editableTrack(s, c.trackId);
+    if (typeof source === 'string') return refuse(source);
+    const target = s.tracks[index.get(c.trackId)! + trackShift];
+    if (!target) return refuse('There is no track there for every selected clip.');
+    if (target.locked) return refuse(`Track "${target.name}" is locked.`);
+    if (target.kind !== source.kind) return refuse(`Clips stay on tracks of their kind: "${target.name}" is ${article(target.kind)} track.`);
+    targets.set(c.id, target);
+  }
+
+  const earliest = Math.min(...group.map((c) => c.start));
+  let delta = Math.max(args.start - anchor.start, -earliest);
+  const edges = group.flatMap((c) => [c.start + delta, clipEnd(c) + delta]);
+  delta = Math.max(delta + snapOffset(edges, snapTargets(s, opts.playhead, new Set(ids)), opts.snapDistance), -earliest);
+
+  const moved = group.map((c) => ({ ...c, start: sec(c.start + delta), trackId: targets.get(c.id)!.id }));
+  const changes: TimelineChange[] = [];
+  moved.forEach((m, i) => {
+    const patch: Partial<ClipSnapshot> = {};
+    if (m.start !== group[i].start) patch.start = m.start;
+    if (m.trackId !== group[i].trackId) patch.trackId = m.trackId;
+    if (Object.keys(patch).length) changes.push(update('clip', m.id, patch));
+  });
+  if (changes.length === 0) return done();
+  const room = makeRoom(s, moved, new Set(ids), !!args.ripple, opts);
+  if (typeof room === 'string') return refuse(room);
+  return commit(s, [...changes, ...room], opts);
+}
+
+/** The range an edge of a clip can be trimmed to (timeline seconds) without leaving its source or hitting a neighbour. */
+export function trimRange(s: TimelineSnapshot, args: { clipId: string; edge: 'start' | 'end'; ripple?: boolean }, opts: OperationOptions = {}): [number, number] | null {
+  const clip = clipById(s, args.clipId);
+  if (!clip) return null;
+  const end = clipEnd(clip);
+  const others = clipsOn(s, clip.trackId).filter((c) => c.id !== clip.id);
+  if (args.edge === 'start') {
+    const neighbour = args.ripple ? 0 : Math.max(0, ...others.filter((c) => clipEnd(c) <= clip.start + TIME_EPSILON).map(clipEnd));
+    const media = clip.title ? -Infinity : clip.start - clip.in / clip.speed;
+    return [Math.max(neighbour, media, 0), end - MIN_CLIP_DURATION];
+  }
+  const source = clip.assetId === null ? undefined : opts.assetDurations?.[clip.assetId];
+  const media = source === undefined ? Infinity : clip.start + (source - clip.in) / clip.speed;
+  const neighbour = args.ripple ? Infinity : Math.min(Infinity, ...others.filter((c) => c.start >= end - TIME_EPSILON).map((c) => c.start));
+  return [clip.start + MIN_CLIP_DURATION, Math.min(media, neighbour)];
+}
+
+/**
+ * Moves one edge of a clip to `time` (timeline seconds; it snaps). The picture under the rest of the clip stays
+ * put: keyframes and fades follow the content. With ripple the clip's start stays, and the clips after it on its
+ * track move by the change in length.
+ */
+export function trimClip(
+  s: TimelineSnapshot,
+  args: { clipId: string; edge: 'start' | 'end'; time: number; ripple?: boolean },
+  opts: OperationOptions = {}
+): OperationResult {
+  const clip = clipById(s, args.clipId);
+  if (!clip) return refuse('That clip is no longer on the timeline.');
+  const track = editableTrack(s, clip.trackId);
+  if (typeof track === 'string') return refuse(track);
+  const t = sec(args.time + snapOffset([args.time], snapTargets(s, opts.playhead, new Set([clip.id])), opts.snapDistance));
+  const duration = clipDuration(clip);
+  const end = clipEnd(clip);
+  const ripple = !!args.ripple;
+  // Content moves left (trim start) or the end moves: how far the clips after it shift in ripple mode.
+  let shiftLater: number;
+  let patch: Partial<ClipSnapshot>;
+
+  if (args.edge === 'start') {
+    const delta = t - clip.start;
+    const length = duration - delta;
+    if (length < MIN_CLIP_DURATION - TIME_EPSILON) return refuse(`A clip lasts at least ${MIN_CLIP_DURATION} s.`);
+    if (!ripple && t < -TIME_EPSILON) return refuse('A clip cannot start before 0.');
+    const source = clip.title ? { out: sec(clip.out - delta * clip.speed) } : { in: sec(clip.in + delta * clip.speed) };
+    if (source.in !== undefined && source.in < -TIME_EPSILON) return refuse('The source has no more media before this point.');
+    if (source.in !== undefined) source.in = Math.max(0, source.in);
+    const [fadeIn, fadeOut] = fitFades(clip.fadeIn, clip.fadeOut, length);
+    const keyframes = delta >= 0 ? cropKeyframes(clip.keyframes, delta, duration) : shiftKeyframes(clip.keyframes, -delta);
+    patch = { ...source, fadeIn, fadeOut, keyframes, ...(ripple ? {} : { start: Math.max(0, t) }) };
+    shiftLater = -delta;
+  } else {
+    const length = t - clip.start;
+    if (length < MIN_CLIP_DURATION - TIME_EPSILON) return refuse(`A clip lasts at least ${MIN_CLIP_DURATION} s.`);
+    let out = sec(clip.in + length * clip.speed);
+    const source = clip.assetId === null ? undefined : opts.assetDurations?.[clip.assetId];
+    if (source !== undefined && out > source + TIME_EPSILON) return refuse(`The source has no more media after this point (it lasts ${fmt(source)}).`);
+    if (source !== undefined) out = Math.min(out, source);
+    const [fadeIn, fadeOut] = fitFades(clip.fadeIn, clip.fadeOut, length);
+    patch = { out, fadeIn, fadeOut, keyframes: length < duration ? cropKeyframes(clip.keyframes, 0, length) : clip.keyframes };
+    shiftLater = length - duration;
+  }
+
+  const changes: TimelineChange[] = [update('clip', clip.id, patch)];
+  const after = clipsOn(s, clip.trackId).filter((c) => c.id !== clip.id && c.start >= end - TIME_EPSILON);
+  if (ripple && Math.abs(shiftLater) > 0) for (const c of after) changes.push(update('clip', c.id, { start: sec(c.start + shiftLater) }));
+  else if (!ripple) {
+    const trimmed = { ...clip, ...patch };
+    const hit = clipsOn(s, clip.trackId).find((c) => c.id !== clip.id && overlap(trimmed, c));
+    if (hit) return refuse(args.edge === 'start' ? 'The clip before is in the way.' : 'The next clip is in the way.');
+  }
+  return commit(s, changes, opts);
+}
+
+/**
+ * Splits at `time` (default: the playhead) the selected clips under it, or, with no selection, every clip under it
+ * on unlocked tracks (the S key).
+ */
+export function splitClips(s: TimelineSnapshot, args: { time?: number; clipIds?: readonly string[] }, opts: OperationOptions = {}): OperationResult {
+  const at = args.time ?? opts.playhead;
+  if (at === undefined || !Number.isFinite(at)) return refuse('Put the playhead where to split.');
+  const selected = args.clipIds && args.clipIds.length > 0;
+  const candidates = selected ? args.clipIds!.map((id) => clipById(s, id)).filter((c): c is ClipSnapshot => c !== undefined) : s.clips.filter((c) => !trackById(s, c.trackId)?.locked);
+  const under = candidates.filter((c) => c.start < at && at < clipEnd(c));
+  if (under.length === 0) return refuse(selected ? 'The playhead is not over a selected clip.' : 'The playhead is not over a clip.');
+  const changes: TimelineChange[] = [];
+  const created: string[] = [];
+  let reason = '';
+  for (const clip of under) {
+    const track = editableTrack(s, clip.trackId);
+    if (typeof track === 'string') return refuse(track);
+    const split = splitAt(s, clip, at, opts);
+    if (typeof split === 'string') {
+      reason = split;
+      continue;
+    }
+    changes.push(...split.changes);
+    created.push(split.right.id);
+  }
+  if (changes.length === 0) return refuse(reason);
+  return commit(s, changes, opts, created);
+}
+
+/** Deletes the clips and their transitions; with ripple, later clips on their tracks close the gaps. */
+export function deleteClips(s: TimelineSnapshot, args: { clipIds: readonly string[]; ripple?: boolean }, opts: OperationOptions = {}): OperationResult {
+  const ids = new Set(args.clipIds);
+  const clips = s.clips.filter((c) => ids.has(c.id));
+  if (clips.length === 0) return refuse('Select the clips to delete.');
+  for (const c of clips) {
+    const track = editableTrack(s, c.trackId);
+    if (typeof track === 'string') return refuse(track);
+  }
+  const changes: TimelineChange[] = clips.map((c) => ({ op: 'delete', kind: 'clip', id: c.id }));
+  for (const t of s.transitions) if (ids.has(t.fromClipId) || ids.has(t.toClipId)) changes.push({ op: 'delete', kind: 'transition', id: t.id });
+  if (args.ripple) {
+    for (const trackId of new Set(clips.map((c) => c.trackId))) {
+      const gone = clips.filter((c) => c.trackId === trackId);
+      for (const c of clipsOn(s, trackId)) {
+        if (ids.has(c.id)) continue;
+        const shift = gone.filter((g) => clipEnd(g) <= c.start + TIME_EPSILON).reduce((sum, g) => sum + clipDuration(g), 0);
+        if (shift > 0) changes.push(update('clip', c.id, { start: Math.max(0, sec(c.start - shift)) }));
+      }
+    }
+  }
+  return commit(s, changes, opts);
+}
+
+/** The selected clips (and the transitions between them) as plain data, or null when none is on the timeline. */
+export function copyClips(s: TimelineSnapshot, clipIds: readonly string[]): TimelineClipboard | null {
+  const ids = new Set(clipIds);
+  const clips = s.clips.filter((c) => ids.has(c.id));
+  if (clips.length === 0) return null;
+  const index = new Map(s.tracks.map((t, i) => [t.id, i]));
+  const lowest = Math.min(...clips.map((c) => index.get(c.trackId)!));
+  return {
+    start: Math.min(...clips.map((c) => c.start)),
+    end: Math.max(...clips.map(clipEnd)),
+    clips: clips.map((c) => ({ clip: structuredClone(c), track: index.get(c.trackId)! - lowest, kind: s.tracks[index.get(c.trackId)!].kind })),
+    transitions: s.transitions.filter((t) => ids.has(t.fromClipId) && ids.has(t.toClipId)).map((t) => structuredClone(t))
+  };
+}
+
+/**
+ * Pastes copies (new ids) so the earliest starts at `start` (edges snap) and the lowest copied track lands on
+ * `trackId`; the others keep their distance in tracks and must find a track of their kind there.
+ */
+export function pasteClips(
+  s: TimelineSnapshot,
+  args: { clipboard: TimelineClipboard; trackId: string; start: number; ripple?: boolean },
+  opts: OperationOptions = {}
+): OperationResult {
+  const { clipboard } = args;
+  if (clipboard.clips.length === 0) return refuse('Nothing to paste.');
+  const base = s.tracks.findIndex((t) => t.id === args.trackId);
+  if (base < 0) return refuse('That track is no longer on the timeline.');
+  let delta = Math.max(args.start, 0) - clipboard.start;
+  const edges = clipboard.clips.flatMap(({ clip }) => [clip.start + delta, clipEnd(clip) + delta]);
+  delta = Math.max(delta + snapOffset(edges, snapTargets(s, opts.playhead), opts.snapDistance), -clipboard.start);
+
+  const newId = idOf(opts);
+  const ids = new Map<string, string>();
+  const pasted: ClipSnapshot[] = [];
+  for (const { clip, track: offset, kind } of clipboard.clips) {
+    const target = s.tracks[base + offset];
+    if (!target) return refuse('There is no track there for every copied clip.');
+    if (target.locked) return refuse(`Track "${target.name}" is locked.`);
+    if (target.kind !== kind) return refuse(`Clips stay on tracks of their kind: "${target.name}" is ${article(target.kind)} track.`);
+    ids.set(clip.id, newId());
+    pasted.push({ ...structuredClone(clip), id: ids.get(clip.id)!, trackId: target.id, start: sec(clip.start + delta) });
+  }
+  const room = makeRoom(s, pasted, new Set(), !!args.ripple, opts);
+  if (typeof room === 'string') return refuse(room);
+  const changes: TimelineChange[] = pasted.map((record) => ({ op: 'insert', kind: 'clip', record }));
+  for (const t of clipboard.transitions) {
+    const [from, to] = [ids.get(t.fromClipId), ids.get(t.toClipId)];
+    if (from && to) changes.push({ op: 'insert', kind: 'transition', record: { ...t, id: newId(), fromClipId: from, toClipId: to } });
+  }
+  return commit(s, [...changes, ...room], opts, pasted.map((c) => c.id));
+}
+
+/** Copies of the selection placed right after it, on the same tracks. */
+export function duplicateClips(s: TimelineSnapshot, args: { clipIds: readonly string[]; ripple?: boolean }, opts: OperationOptions = {}): OperationResult {
+  const clipboard = copyClips(s, args.clipIds);
+  if (!clipboard) return refuse('Select the clips to duplicate.');
+  const index = new Map(s.tracks.map((t, i) => [t.id, i]));
+  const lowest = s.tracks[Math.min(...clipboard.clips.map(({ clip }) => index.get(clip.trackId)!))];
+  return pasteClips(s, { clipboard, trackId: lowest.id, start: clipboard.end, ripple: args.ripple }, { ...opts, snapDistance: 0 });
+}
+
+/**
+ * Adds a transition on the cut after `fromClipId` (to the clip touching it, or `toClipId`), or changes the one
+ * already there. The duration is shortened to what the handles allow.
+ */
+export function addTransition(
+  s: TimelineSnapshot,
+  args: { fromClipId: string; toClipId?: string; kind?: TransitionKind; duration?: number },
+  opts: OperationOptions = {}
+): OperationResult {
+  const from = clipById(s, args.fromClipId);
+  if (!from) return refuse('That clip is no longer on the timeline.');
+  const to = args.toClipId === undefined ? s.clips.find((c) => touching(from, c)) : clipById(s, args.toClipId);
+  if (!to || !touching(from, to)) return refuse('A transition goes on a cut: two clips that touch on one track.');
+  const track = editableTrack(s, from.trackId);
+  if (typeof track === 'string') return refuse(track);
+  const requested = args.duration ?? DEFAULT_TRANSITION_DURATION;
+  if (!(requested >= MIN_TRANSITION_DURATION)) return refuse(`A transition lasts at least ${MIN_TRANSITION_DURATION} s.`);
+  const limit = transitionLimit(from, to, opts.assetDurations);
+  if (limit < MIN_TRANSITION_DURATION) {
+    return refuse(
+      Math.min(clipDuration(from), clipDuration(to)) < MIN_TRANSITION_DURATION
+        ? 'The clips are too short for a transition.'
+        : 'There is no media beyond the cut to blend: trim the clips to leave handles.'
+    );
+  }
+  // Rounded down, so the stored duration never exceeds the handles by float noise.
+  const duration = Math.floor(Math.min(requested, limit) * 1e6) / 1e6;
+  const existing = s.transitions.find((t) => t.fromClipId === from.id || t.toClipId === to.id);
+  if (existing) {
+    const kind = args.kind ?? existing.kind;
+    return commit(s, [update('transition', existing.id, { fromClipId: from.id, toClipId: to.id, kind, duration })], opts, [existing.id]);
+  }
+  const record = newTransition({ id: idOf(opts)(), fromClipId: from.id, toClipId: to.id, kind: args.kind, duration });
+  return commit(s, [{ op: 'insert', kind: 'transition', record }], opts, [record.id]);
+}
+
+export function removeTransition(s: TimelineSnapshot, args: { id: string }, opts: OperationOptions = {}): OperationResult {
+  const t = s.transitions.find((x) => x.id === args.id);
+  if (!t) return refuse('That transition is no longer on the timeline.');
+  const from = clipById(s, t.fromClipId);
+  const track = from && editableTrack(s, from.trackId);
+  if (typeof track === 'string') return refuse(track);
+  return commit(s, [{ op: 'delete', kind: 'transition', id: t.id }], opts);
+}
+
+/** A marker at `time` (default: the playhead). */
+export function addMarker(s: TimelineSnapshot, args: { time?: number; label?: string; color?: string }, opts: OperationOptions = {}): OperationResult {
+  const time = args.time ?? opts.playhead;
+  if (time === undefined || !Number.isFinite(time)) return refuse('Put the playhead where the marker goes.');
+  if (time < 0) return refuse('A marker cannot be before 0.');
+  const record = newMarker({ id: idOf(opts)(), time: sec(time), label: args.label, color: args.color });
+  return commit(s, [{ op: 'insert', kind: 'marker', record }], opts, [record.id]);
+}
+
+/** Moves a marker to `time`; it snaps to the playhead, clip edges and other markers. */
+export function moveMarker(s: TimelineSnapshot, args: { id: string; time: number }, opts: OperationOptions = {}): OperationResult {
+  const marker = s.markers.find((m) => m.id === args.id);
+  if (!marker) return refuse('That marker is no longer on the timeline.');
+  const time = Math.max(0, sec(args.time + snapOffset([args.time], snapTargets(s, opts.playhead, new Set([marker.id])), opts.snapDistance)));
+  if (time === marker.time) return done();
+  return commit(s, [update('marker', marker.id, { time })], opts);
+}
+
+export function editMarker(s: TimelineSnapshot, args: { id: string } & Partial<Pick<MarkerSnapshot, 'label' | 'color'>>, opts: OperationOptions = {}): OperationResult {
+  const marker = s.markers.find((m) => m.id === args.id);
+  if (!marker) return refuse('That marker is no longer on the timeline.');
+  const patch: Partial<MarkerSnapshot> = {};
+  if (args.label !== undefined && args.label !== marker.label) patch.label = args.label;
+  if (args.color !== undefined && args.color !== marker.color) patch.color = args.color;
+  return Object.keys(patch).length ? commit(s, [update('marker', marker.id, patch)], opts) : done();
+}
+
+export function deleteMarker(s: TimelineSnapshot, args: { id: string }, opts: OperationOptions = {}): OperationResult {
+  if (!s.markers.some((m) => m.id === args.id)) return refuse('That marker is no longer on the timeline.');
+  return commit(s, [{ op: 'delete', kind: 'marker', id: args.id }], opts);
+}
+
+/**
+ * An order key for a track placed at `index` among `tracks` (sorted, without the one being placed). Equal keys
+ * (two offline peers added a track at one spot) leave no room between them: then every track gets a fresh key.
+ */
+function orderAt(tracks: readonly TrackSnapshot[], index: number): { order: string; rekey: TimelineChange[] } {
+  const below = tracks[index - 1]?.order ?? null;
+  const above = tracks[index]?.order ?? null;
+  try {
+    if (below === null || above === null || below < above) return { order: keyBetween(below, above), rekey: [] };
+  } catch {
+    // A key a peer garbled: fall through to re-keying, which repairs it.
+  }
+  const keys = keysBetween(null, null, tracks.length + 1);
+  const rekey = tracks.flatMap((t, i) => {
+    const order = keys[i < index ? i : i + 1];
+    return order === t.order ? [] : [update('track', t.id, { order })];
+  });
+  return { order: keys[index], rekey };
+}
+
+/** A new track at `index` (bottom = 0; default: on top), named V1/A1/T1… unless `name` is given. */
+export function addTrack(s: TimelineSnapshot, args: { kind: TrackKind; name?: string; index?: number }, opts: OperationOptions = {}): OperationResult {
+  const index = Math.max(0, Math.min(args.index ?? s.tracks.length, s.tracks.length));
+  const { order, rekey } = orderAt(s.tracks, index);
+  const record = newTrack({ id: idOf(opts)(), kind: args.kind, name: args.name ?? defaultTrackName(args.kind, s.tracks), order });
+  return commit(s, [...rekey, { op: 'insert', kind: 'track', record }], opts, [record.id]);
+}
+
+/** Moves a track to `index` in the bottom-to-top order. Locked tracks move too: the lock protects their clips. */
+export function reorderTrack(s: TimelineSnapshot, args: { trackId: string; index: number }, opts: OperationOptions = {}): OperationResult {
+  const current = s.tracks.findIndex((t) => t.id === args.trackId);
+  if (current < 0) return refuse('That track is no longer on the timeline.');
+  const others = s.tracks.filter((t) => t.id !== args.trackId);
+  const index = Math.max(0, Math.min(args.index, others.length));
+  if (index === current) return done();
+  const { order, rekey } = orderAt(others, index);
+  return commit(s, [...rekey, update('track', args.trackId, { order })], opts);
+}
+
+/** Mute, solo, lock, hide: allowed on locked tracks too, since they change what is heard and seen, not the cut. */
+export function setTrackState(
+  s: TimelineSnapshot,
+  args: { trackId: string } & Partial<Pick<TrackSnapshot, 'muted' | 'solo' | 'locked' | 'hidden'>>,
+  opts: OperationOptions = {}
+): OperationResult {
+  const track = trackById(s, args.trackId);
+  if (!track) return refuse('That track is no longer on the timeline.');
+  const patch: Partial<TrackSnapshot> = {};
+  for (const flag of ['muted', 'solo', 'locked', 'hidden'] as const) if (args[flag] !== undefined && args[flag] !== track[flag]) patch[flag] = args[flag];
+  return Object.keys(patch).length ? commit(s, [update('track', track.id, patch)], opts) : done();
+}
+
+/** An audio track lowered by `amountDb` while `byTrackId` has sound; null turns ducking off. */
+export function setTrackDucking(
+  s: TimelineSnapshot,
+  args: { trackId: string; byTrackId: string | null; amountDb?: number },
+  opts: OperationOptions = {}
+): OperationResult {
+  const track = trackById(s, args.trackId);
+  if (!track) return refuse('That track is no longer on the timeline.');
+  if (track.locked) return refuse(`Track "${track.name}" is locked.`);
+  if (args.byTrackId === null) return track.ducking ? commit(s, [update('track', track.id, { ducking: null })], opts) : done();
+  if (track.kind !== 'audio') return refuse('Only audio tracks duck.');
+  if (args.byTrackId === track.id) return refuse('A track cannot duck under itself.');
+  if (!trackById(s, args.byTrackId)) return refuse('The track to duck under is no longer on the timeline.');
+  const amountDb = args.amountDb ?? track.ducking?.amountDb ?? 12;
+  if (!(amountDb > 0 && amountDb <= MAX_DUCKING_DB)) return refuse(`Ducking lowers by more than 0 and at most ${MAX_DUCKING_DB} dB.`);
+  return commit(s, [update('track', track.id, { ducking: { byTrackId: args.byTrackId, amountDb } })], opts);
+}
+
+/** Deletes a track with its clips and their transitions; tracks that ducked under it stop ducking. */
+export function deleteTrack(s: TimelineSnapshot, args: { trackId: string }, opts: OperationOptions = {}): OperationResult {
+  const track = editableTrack(s, args.trackId);
+  if (typeof track === 'string') return refuse(track);
+  const clipIds = new Set(clipsOn(s, track.id).map((c) => c.id));
+  const changes: TimelineChange[] = [{ op: 'delete', kind: 'track', id: track.id }];
+  for (const id of clipIds) changes.push({ op: 'delete', kind: 'clip', id });
+  for (const t of s.transitions) if (clipIds.has(t.fromClipId)) changes.push({ op: 'delete', kind: 'transition', id: t.id });
+  for (const t of s.tracks) if (t.ducking?.byTrackId === track.id) changes.push(update('track', t.id, { ducking: null }));
+  return commit(s, changes, opts);
+}
+
+/** Frame size and rate. */
+export function setSettings(s: TimelineSnapshot, args: Partial<TimelineSettings>, opts: OperationOptions = {}): OperationResult {
+  const patch: Partial<TimelineSettings> = {};
+  for (const key of ['width', 'height', 'fps'] as const) if (args[key] !== undefined && args[key] !== s.settings[key]) patch[key] = args[key];
+  return Object.keys(patch).length ? commit(s, [{ op: 'update', kind: 'settings', patch }], opts) : done();
+}
+
+/** 16:9, 9:16 or 1:1: a preset sets the frame size; the frame rate stays what the project chose. */
+export function setPreset(s: TimelineSnapshot, args: { preset: TimelinePreset }, opts: OperationOptions = {}): OperationResult {
+  const { width, height } = settingsOf(args.preset);
+  return setSettings(s, { width, height }, opts);
+}
+

@@ -1,0 +1,144 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io, type Socket } from 'socket.io-client';
+import { keysBetween } from '$lib/editor/model/order';
+import { userOrigin } from '$lib/editor/model/origin';
+import { ProjectDoc } from '$lib/editor/model/project-doc';
+import { newClip, newTitleClip } from '$lib/editor/model/timeline/clip';
+import { newTrack } from '$lib/editor/model/timeline/track';
+import { newTransition } from '$lib/editor/model/timeline/transition';
+import type { AssetJson } from '$lib/asset';
+import type { JobJson } from '$lib/job';
+import { api, createTeam, expectApiError, type Team } from '../helpers/api';
+import { ffmpeg, ffprobe, h264, loudness, picture, sine, tempDir } from '../helpers/media';
+import { startServer, type RunningServer } from '../helpers/server';
+import { connectClient, waitFor, type YClient } from '../helpers/yclient';
+
+// A render through the whole system: uploads, the timeline edited over y-websocket, POST /renders, a real worker.
+let server: RunningServer;
+let team: Team;
+let dir: string;
+const clients: YClient[] = [];
+
+beforeAll(async () => {
+  server = await startServer({ env: { LOCAL_WORKERS: '1', LOCAL_WORKER_CONCURRENCY: '2' } });
+  team = await createTeam(server, 'Cut');
+  dir = await tempDir('airstudio-render-api-');
+});
+afterAll(async () => {
+  for (const c of clients) c.destroy();
+  await server?.destroy();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function upload(file: string, token = team.editor.token, projectId = team.projectId): Promise<AssetJson> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
+  const r = await fetch(`${server.url}/api/projects/${projectId}/assets`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  expect(r.status).toBe(201);
+  return (await r.json()) as AssetJson;
+}
+async function ready(id: string): Promise<AssetJson> {
+  let a: AssetJson | undefined;
+  await waitFor(async () => (a = (await api(server, 'GET', `/api/assets/${id}`, { token: team.owner.token })).body).processing.state === 'ready', `asset ${id} processed`, 60_000);
+  return a!;
+}
+
+/** Waits until the server's copy of the document has `clips` clips, seen through a second client. */
+async function serverHas(clips: number): Promise<void> {
+  const observer = connectClient(server.wsUrl, team.projectId, team.owner.token);
+  try {
+    await observer.synced;
+    await waitFor(() => new ProjectDoc(observer.doc).timeline.snapshot().clips.length === clips, `the server has ${clips} clips`);
+  } finally {
+    observer.destroy();
+  }
+}
+
+describe('renders', () => {
+  it('renders the co-edited timeline on a worker; members see progress; the cut lands in the library', async () => {
+    const clipA = path.join(dir, 'a.mp4');
+    const clipB = path.join(dir, 'b.mp4');
+    const music = path.join(dir, 'music.mp3');
+    await ffmpeg(...picture(4, '320x240'), ...sine(4, 440), '-shortest', ...h264, '-c:a', 'aac', clipA);
+    await ffmpeg(...picture(4, '320x240'), ...sine(4, 660), '-shortest', ...h264, '-c:a', 'aac', clipB);
+    await ffmpeg(...sine(8, 220), music);
+    const [a, b, m] = await Promise.all([upload(clipA), upload(clipB), upload(music)]);
+    await Promise.all([a, b, m].map((x) => ready(x.id)));
+
+    // The editor builds the cut in the shared document, as the studio would.
+    const editor = connectClient(server.wsUrl, team.projectId, team.editor.token);
+    clients.push(editor);
+    await editor.synced;
+    const [o1, o2, o3] = keysBetween(null, null, 3);
+    const timeline = new ProjectDoc(editor.doc);
+    timeline.transact(userOrigin(team.editor.id), (pd) =>
+      pd.timeline.apply([
+        { op: 'update', kind: 'settings', patch: { width: 640, height: 360, fps: 25 } },
+        { op: 'insert', kind: 'track', record: newTrack({ id: 'a1', kind: 'audio', name: 'Music', order: o1 }) },
+        { op: 'insert', kind: 'track', record: newTrack({ id: 'v1', kind: 'video', name: 'V1', order: o2 }) },
+        { op: 'insert', kind: 'track', record: newTrack({ id: 't1', kind: 'title', name: 'Titles', order: o3 }) },
+        { op: 'insert', kind: 'clip', record: newClip({ id: 'c1', trackId: 'v1', assetId: a.id, start: 0, in: 0, out: 3 }) },
+        { op: 'insert', kind: 'clip', record: newClip({ id: 'c2', trackId: 'v1', assetId: b.id, start: 3, in: 1, out: 4 }) },
+        { op: 'insert', kind: 'clip', record: newClip({ id: 'm1', trackId: 'a1', assetId: m.id, start: 0, in: 0, out: 6 }) },
+        { op: 'insert', kind: 'clip', record: newTitleClip({ id: 'tt', trackId: 't1', start: 1, duration: 2, text: 'Morning show' }) },
+        { op: 'insert', kind: 'transition', record: newTransition({ id: 'x1', fromClipId: 'c1', toClipId: 'c2', kind: 'fade', duration: 1 }) }
+      ])
+    );
+    expect(timeline.timeline.snapshot().clips).toHaveLength(4);
+    await serverHas(4);
+    expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.viewer.token, body: {} }), 403);
+
+    const watcher: Socket = io(server.url, { path: '/socket.io', auth: { token: team.owner.token }, transports: ['websocket'] });
+    await new Promise<void>((resolve) => watcher.emit('project:join', team.projectId, () => resolve()));
+    const seen: JobJson[] = [];
+    watcher.on('job', (j: JobJson) => j.type === 'timeline.render' && seen.push(j));
+
+    const started = await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.editor.token, body: { preset: 'mp4-480p' } });
+    expect(started.status).toBe(201);
+    const job = started.body as JobJson;
+    expect(job.type).toBe('timeline.render');
+    let done: JobJson | undefined;
+    await waitFor(async () => ['succeeded', 'failed'].includes((done = (await api(server, 'GET', `/api/jobs/${job.id}`, { token: team.owner.token })).body).status), 'render finishes', 120_000);
+    expect(done!.error).toBeNull();
+    expect(done!.status).toBe('succeeded');
+    expect(seen.some((j) => j.id === job.id && j.status === 'running' && j.progress > 0 && j.progress < 1)).toBe(true);
+    watcher.close();
+
+    const assetId = (done!.result as { assetId: string }).assetId;
+    const rendered = await ready(assetId);
+    expect(rendered).toMatchObject({ kind: 'video', status: 'approved', render: { jobId: job.id } });
+    expect(rendered.render!.docVersion.length).toBeGreaterThan(4);
+    // 3 s + 3 s joined by a centred 1 s transition: 6 s; 480p of a 16:9 cut is 854×480.
+    const out = path.join(dir, 'render.mp4');
+    fs.writeFileSync(out, Buffer.from(await (await fetch(`${server.url}${rendered.url}`)).arrayBuffer()));
+    const probe = await ffprobe(out);
+    expect(Math.abs(Number(probe.format.duration) - 6)).toBeLessThanOrEqual(0.05);
+    expect(probe.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 854, height: 480 });
+    expect(probe.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('aac');
+    expect(Math.abs((await loudness(out)).integrated - -14)).toBeLessThanOrEqual(1);
+  }, 240_000);
+
+  it('refuses a render of an empty timeline, with media waiting for approval, or with a bad preset', async () => {
+    const other = (await api(server, 'POST', '/api/projects', { token: team.owner.token, body: { name: 'Empty' } })).body.id as string;
+    expectApiError(await api(server, 'POST', `/api/projects/${other}/renders`, { token: team.owner.token, body: {} }), 400, 'empty_timeline');
+    expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.editor.token, body: { preset: 'mp4-8k' } }), 400, 'invalid_input');
+    expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.outsider.token, body: {} }), 404);
+
+    // A viewer's pending upload on the timeline blocks the render until someone approves it.
+    await api(server, 'PATCH', `/api/projects/${team.projectId}`, { token: team.owner.token, body: { viewerUploads: true } });
+    const clip = path.join(dir, 'pending.mp4');
+    await ffmpeg(...picture(2, '320x240'), ...h264, clip);
+    const pending = await upload(clip, team.viewer.token);
+    expect(pending.status).toBe('pending');
+    const editor = clients[0];
+    const pd = new ProjectDoc(editor.doc);
+    pd.transact(userOrigin(team.editor.id), (d) => d.timeline.apply([{ op: 'insert', kind: 'clip', record: newClip({ id: 'p1', trackId: 'v1', assetId: pending.id, start: 10, in: 0, out: 1 }) }]));
+    await serverHas(5);
+    const r = await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.editor.token, body: {} });
+    expectApiError(r, 409);
+    expect(['unapproved_assets', 'assets_processing']).toContain(r.body.error.code);
+    expect(r.body.error.message).toMatch(/pending|approve|processed/i);
+  });
+});
