@@ -685,3 +685,17 @@ describe('keyframe easing', () => {
     expect([0, 0.25, 0.5, 1].map((p) => ease('ease-in-out', p))).toEqual([0, 0.15625, 0.5, 1]);
   });
 });
+
+describe('observing', () => {
+  it('an observer reading the snapshot sees the transaction it is told about', () => {
+    const project = new ProjectDoc(new Y.Doc());
+    const timeline = project.timeline;
+    expect(timeline.snapshot().tracks).toHaveLength(0); // primes the cache
+    const seen: number[] = [];
+    const stop = timeline.observe(() => seen.push(timeline.snapshot().tracks.length));
+    project.transact(SERVER_ORIGIN, (p) => p.timeline.apply([{ op: 'insert', kind: 'track', record: newTrack({ kind: 'video', name: 'V1', order: 'a0' }) }]));
+    project.transact(SERVER_ORIGIN, (p) => p.timeline.apply([{ op: 'insert', kind: 'track', record: newTrack({ kind: 'audio', name: 'A1', order: 'a1' }) }]));
+    stop();
+    expect(seen).toEqual([1, 2]);
+  });
+});

@@ -33,6 +33,8 @@ export class Timeline {
     this.transitions = new RecordMap(doc, transitionKind);
     this.markers = new RecordMap(doc, markerKind);
     this.settingsMap = doc.getMap(SETTINGS_MAP);
+    // Before observers too: an observer that reads the snapshot must see the transaction it is told about.
+    doc.on('beforeObserverCalls', () => void this.#version++);
     doc.on('afterTransaction', () => void this.#version++);
   }
 
