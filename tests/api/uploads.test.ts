@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, createProject, createTeam, expectApiError, type ApiResult, type Team } from '../helpers/api';
+import { answerOf, api, createProject, createTeam, expectApiError, type ApiResult, type Team } from '../helpers/api';
 import { ffmpeg, filesUnder, h264, picture, sha256, sine, tempDir, writeBombPng, writeCut, writeNoisyMp4, writeTone } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
 import { tusCreate, tusHead, tusJsUpload, tusPatch, tusPatchInterrupted, tusResume, tusSettledOffset, type TusAnswer } from '../helpers/tus';
@@ -59,15 +59,7 @@ async function multipart(token: string | undefined, projectId: string, file: { n
 async function rawPost(token: string | undefined, projectId: string, body: FormData | string | Buffer, contentType?: string): Promise<ApiResult> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   if (contentType) headers['content-type'] = contentType;
-  const r = await fetch(`${server.url}/api/projects/${projectId}/assets`, { method: 'POST', headers, body: body as FormData | string | Uint8Array<ArrayBuffer> });
-  const text = await r.text();
-  let parsed: any = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {
-    /* not JSON */
-  }
-  return { status: r.status, body: parsed, headers: r.headers };
+  return answerOf(await fetch(`${server.url}/api/projects/${projectId}/assets`, { method: 'POST', headers, body: body as FormData | string | Uint8Array<ArrayBuffer> }));
 }
 
 const asApi = (a: TusAnswer): ApiResult => ({ status: a.status, body: a.json ?? a.text, headers: a.headers });

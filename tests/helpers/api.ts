@@ -14,7 +14,11 @@ export async function api<T = any>(server: { url: string }, method: string, path
   if (opts.raw !== undefined) body = opts.raw;
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const r = await fetch(server.url + path, { method, headers, body });
+  return answerOf(await fetch(server.url + path, { method, headers, body }));
+}
+
+/** A response as an ApiResult: the body parsed as JSON when it is JSON, else the text. */
+export async function answerOf(r: Response): Promise<ApiResult> {
   const text = await r.text();
   let parsed: any = text;
   try {

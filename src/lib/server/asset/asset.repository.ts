@@ -106,11 +106,4 @@ export class AssetRepository {
     return new Set([...a, ...v].map((r) => r.sha256));
   }
 
-  /** Whether any asset or variant (in any project) still uses this content. */
-  async blobInUse(sha256: string): Promise<boolean> {
-    const a = await this.db.selectFrom('assets').select('id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
-    if (a) return true;
-    const v = await this.db.selectFrom('asset_variants').select('asset_id').where('sha256', '=', sha256).limit(1).executeTakeFirst();
-    return v !== undefined;
-  }
 }

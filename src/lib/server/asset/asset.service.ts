@@ -389,9 +389,9 @@ export class AssetService {
       await this.jobs.cancel(user, row.processing_job_id).catch(() => undefined);
     }
     // Content-addressed: the bytes go only when nothing else (here or in another project) uses them.
-    for (const sha of new Set([row.sha256, ...variants.map((v) => v.sha256)])) {
-      if (!(await this.assets.blobInUse(sha))) await this.storage.delete(sha);
-    }
+    const shas = [...new Set([row.sha256, ...variants.map((v) => v.sha256)])];
+    const used = await this.assets.blobsInUse(shas);
+    for (const sha of shas) if (!used.has(sha)) await this.storage.delete(sha);
     for (const fn of this.listeners) fn({ type: 'deleted', projectId: row.project_id, assetId: id });
   }
 

@@ -232,10 +232,6 @@ export class WorkerGateway {
     }));
   }
 
-  /** The lease owner id of a connected worker authenticated with this identity, for file uploads over HTTP. */
-  holds(workerId: string): boolean {
-    return this.workers.has(workerId);
-  }
 
   close(): void {
     clearInterval(this.timer);
