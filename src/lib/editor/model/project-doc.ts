@@ -4,6 +4,8 @@ import { readMeta, SCHEMA_VERSION, type ProjectMeta } from './meta';
 import type { EditOrigin } from './origin';
 import { RecordMap } from './record-map';
 import { Timeline } from './timeline/timeline';
+import { Playlists } from './playlist/playlists';
+import { Schedule } from './schedule/schedule';
 
 /**
  * The typed face of one project's Yjs document. UI, server and workers go through this, never raw keys.
@@ -15,6 +17,8 @@ export class ProjectDoc {
   readonly notes: Y.Text;
   readonly comments: RecordMap<Comment>;
   #timeline: Timeline | undefined;
+  #playlists: Playlists | undefined;
+  #schedule: Schedule | undefined;
 
   constructor(readonly doc: Y.Doc = new Y.Doc()) {
     this.meta = doc.getMap('meta');
@@ -25,6 +29,14 @@ export class ProjectDoc {
   /** The video timeline: tracks, clips, transitions, markers and frame settings. */
   get timeline(): Timeline {
     return (this.#timeline ??= new Timeline(this.doc));
+  }
+
+  /** The station's playlists and week schedule (with its default rotation). */
+  get playlists(): Playlists {
+    return (this.#playlists ??= new Playlists(this.doc));
+  }
+  get schedule(): Schedule {
+    return (this.#schedule ??= new Schedule(this.doc));
   }
 
   readMeta(): ProjectMeta {
