@@ -7,7 +7,8 @@ import { applyChanges } from '$lib/editor/model/timeline/changes';
 import { newClip, newTitleClip } from '$lib/editor/model/timeline/clip';
 import * as ops from '$lib/editor/model/timeline/operations';
 import type { OperationOptions, OperationResult } from '$lib/editor/model/timeline/operations';
-import { clipDuration, type TimelineSnapshot, type TransitionKind } from '$lib/editor/model/timeline/snapshot';
+import { KEYFRAMED_PROPERTIES } from '$lib/editor/model/timeline/clip';
+import { clipDuration, type Easing, type KeyframedProperty, type TimelineSnapshot, type TitleAnimation, type TransitionKind } from '$lib/editor/model/timeline/snapshot';
 import { TIMELINE_PRESET_NAMES } from '$lib/editor/model/timeline/timeline-settings';
 import { touching } from '$lib/editor/model/timeline/normalize';
 import { validateSnapshot } from '$lib/editor/model/timeline/validate';
@@ -318,6 +319,81 @@ describe('concurrent conflicting edits', () => {
     ]).toContainEqual(s.settings);
   });
 
+  it('two users edit different properties of one clip at once: both land', () => {
+    const [a, b] = peers(2);
+    const s = concurrently(
+      [a, b],
+      (p) => p.edit((s, o) => ops.setClipProperties(s, { clipIds: ['c1'], volume: 0.5, transform: { x: 40 } }, o)),
+      (p) => p.edit((s, o) => ops.setClipProperties(s, { clipIds: ['c1'], opacity: 0.3, fadeIn: 1 }, o))
+    );
+    expect(clipIn(s, 'c1')).toMatchObject({ volume: 0.5, opacity: 0.3, fadeIn: 1, transform: { x: 40 } });
+  });
+
+  it('two users change different parts of one clip’s transform, title or keyframes at once: nothing is lost, and undo takes back only one’s part', () => {
+    const [a, b] = peers(2);
+    let s = concurrently(
+      [a, b],
+      (p) => p.edit((s, o) => ops.setClipProperties(s, { clipIds: ['c1'], transform: { x: 40, crop: { top: 0.1 } } }, o)),
+      (p) => p.edit((s, o) => ops.setClipProperties(s, { clipIds: ['c1'], transform: { scale: 0.5, crop: { left: 0.2 } } }, o))
+    );
+    expect(clipIn(s, 'c1')!.transform).toMatchObject({ x: 40, scale: 0.5, crop: { top: 0.1, left: 0.2 } });
+    s = concurrently(
+      [a, b],
+      (p) => p.edit((s, o) => ops.setKeyframe(s, { clipId: 'c1', property: 'opacity', t: 1, value: 0.5, easing: 'linear' }, o)),
+      (p) => p.edit((s, o) => ops.setKeyframe(s, { clipId: 'c1', property: 'volume', t: 2, value: 0.25, easing: 'linear' }, o))
+    );
+    expect(Object.keys(clipIn(s, 'c1')!.keyframes).sort()).toEqual(['opacity', 'volume']);
+    s = concurrently(
+      [a, b],
+      (p) => p.edit((s, o) => ops.setTitleStyle(s, { clipIds: ['tt'], text: 'Good evening' }, o)),
+      (p) => p.edit((s, o) => ops.setTitleStyle(s, { clipIds: ['tt'], color: '#ff0000', size: 96 }, o))
+    );
+    expect(clipIn(s, 'tt')!.title).toMatchObject({ text: 'Good evening', color: '#ff0000', size: 96 });
+    a.undo.undo();
+    sync([a, b]);
+    s = assertConverged([a, b]);
+    expect(clipIn(s, 'tt')!.title).toMatchObject({ text: 'Hello', color: '#ff0000', size: 96 });
+  });
+
+  it('a slow-down with ripple and a move into the room it takes: the later-ordered clip is pushed, nothing overlaps', () => {
+    const [a, b] = peers(2);
+    const s = concurrently(
+      [a, b],
+      (p) => p.edit((s, o) => ops.setClipProperties(s, { clipIds: ['c1'], speed: 0.5, ripple: true }, o)), // c1 [0,10), c2 → 10, c3 → 17
+      (p) => p.edit((s, o) => ops.moveClips(s, { clipIds: ['c3'], start: 10.5 }, o))
+    );
+    expect(clipDuration(clipIn(s, 'c1')!)).toBe(10);
+    expect(clipIn(s, 'c2')?.start).toBe(10);
+    expect(clipIn(s, 'c3')?.start).toBe(15); // stored at B's 10.5, shown after c2
+  });
+
+  it('a speed change and a trim of the same clip merge into a sound clip; a keyframe set meanwhile stays inside it', () => {
+    const [a, b] = peers(2);
+    const s = concurrently(
+      [a, b],
+      (p) => p.edit((s, o) => ops.setClipProperties(s, { clipIds: ['c3'], speed: 4 }, o)), // 4 s of source in 1 s
+      (p) => {
+        p.edit((s, o) => ops.trimClip(s, { clipId: 'c3', edge: 'end', time: 15 }, o)); // out 5
+        return p.edit((s, o) => ops.setKeyframe(s, { clipId: 'c3', property: 'opacity', t: 2.5, value: 0.5 }, o));
+      }
+    );
+    const c3 = clipIn(s, 'c3')!;
+    expect(c3).toMatchObject({ start: 12, in: 2, out: 5, speed: 4 });
+    expect(c3.keyframes.opacity!.every((k) => k.t <= clipDuration(c3) + 1e-6)).toBe(true);
+  });
+
+  it('a transition lengthened while the other user trims its room away ends no longer than the cut allows', () => {
+    const [a, b] = peers(2);
+    a.edit((s, o) => ops.addTransition(s, { fromClipId: 'c1', duration: 1 }, o));
+    sync([a, b]);
+    const s = concurrently(
+      [a, b],
+      (p) => p.edit((s, o) => ops.editTransition(s, { id: 'p0n1', kind: 'slideleft', duration: 4 }, o)),
+      (p) => p.edit((s, o) => ops.trimClip(s, { clipId: 'c2', edge: 'end', time: 7, ripple: true }, o))
+    );
+    expect(s.transitions).toEqual([{ id: 'p0n1', fromClipId: 'c1', toClipId: 'c2', kind: 'slideleft', duration: 2 }]);
+  });
+
   it('three users add a track on top at once; all three are kept in one order, and reordering into the tie re-keys', () => {
     const all = peers(3);
     const s = concurrently(all, ...all.map((_, i) => (p: Peer) => p.edit((s, o) => ops.addTrack(s, { kind: 'video', name: `New ${i}` }, o))));
@@ -349,7 +425,7 @@ function randomEdit(p: Peer, { action, a, b, c, flag }: Extract<Step, { t: 'edit
   const clip = pick(s.clips, a);
   const other = pick(s.clips, c);
   const track = pick(s.tracks, b);
-  switch (action % 16) {
+  switch (action % 21) {
     case 0: {
       const mediaTrack = pick(s.tracks.filter((t) => t.kind !== 'title'), b);
       const asset = pick(ASSETS, c)!;
@@ -431,6 +507,75 @@ function randomEdit(p: Peer, { action, a, b, c, flag }: Extract<Step, { t: 'edit
       if (clipboard && track) p.edit((s, o) => ops.pasteClips(s, { clipboard, trackId: track.id, start: time(c), ripple: flag }, o));
       return;
     }
+    case 16:
+      // The inspector's fields, on one clip or two (values sometimes out of range: a refusal is an outcome too).
+      if (clip) p.edit((s, o) => ops.setClipProperties(s, { clipIds: flag && other ? [clip.id, other.id] : [clip.id], ripple: b % 2 === 0, ...inspectorFields(a, b, c) }, o));
+      return;
+    case 17:
+      if (clip) {
+        const property = pick(KEYFRAMED_PROPERTIES, b)!;
+        const t = (clipDuration(clip) * (c % 101)) / 100;
+        p.edit((s, o) => ops.setKeyframe(s, { clipId: clip.id, property, t, value: keyframeValue(property, a), easing: pick(EASINGS, c >> 4) }, o));
+      }
+      return;
+    case 18: {
+      const animated = pick(s.clips.filter((x) => Object.keys(x.keyframes).length > 0), a);
+      const property = animated && pick(Object.keys(animated.keyframes) as KeyframedProperty[], b);
+      const key = property && pick(animated.keyframes[property]!, c);
+      if (key) p.edit((s, o) => ops.removeKeyframe(s, { clipId: animated.id, property, t: key.t }, o));
+      return;
+    }
+    case 19: {
+      const titles = s.clips.filter((x) => x.title);
+      const title = pick(titles, a);
+      const second = pick(titles, c);
+      const style = [{ text: `Title ${b % 100}` }, { size: 10 + (b % 200), color: b % 2 ? '#ffcc00' : '#ffffff' }, { box: flag ? null : { padding: b % 60 } }, { x: (b % 101) / 100, animationIn: pick(ANIMATIONS, c)! }][c % 4];
+      if (title) p.edit((s, o) => ops.setTitleStyle(s, { clipIds: flag && second ? [title.id, second.id] : [title.id], ...style }, o));
+      return;
+    }
+    case 20: {
+      const t = pick(s.transitions, a);
+      if (t) p.edit((s, o) => ops.editTransition(s, { id: t.id, kind: flag ? pick(KINDS, b) : undefined, duration: c % 3 ? 0.1 + (c % 60) / 10 : undefined }, o));
+      return;
+    }
+  }
+}
+
+const EASINGS: Easing[] = ['linear', 'ease-in', 'ease-out', 'ease-in-out'];
+const ANIMATIONS: TitleAnimation[] = ['none', 'fade', 'slide-up'];
+const SPEEDS = [0.25, 0.5, 1, 1.5, 2, 4];
+
+/** A value for a keyframed property, mostly in its range. */
+function keyframeValue(property: KeyframedProperty, n: number): number {
+  switch (property) {
+    case 'volume':
+      return (n % 420) / 100;
+    case 'opacity':
+      return (n % 101) / 100;
+    case 'scale':
+      return 0.1 + (n % 50) / 10;
+    case 'rotation':
+      return (n % 720) - 360;
+    default:
+      return (n % 2000) - 1000;
+  }
+}
+
+/** One of the inspector's edits, chosen by the numbers of a step. */
+function inspectorFields(a: number, b: number, c: number): ops.ClipProperties {
+  switch (c % 6) {
+    case 0:
+      return { volume: (a % 500) / 100 };
+    case 1:
+      return { fadeIn: (a % 40) / 10, fadeOut: (b % 40) / 10 };
+    case 2:
+      return { opacity: (a % 11) / 10 };
+    case 3:
+      return { speed: pick(SPEEDS, a) };
+    case 4:
+      return { transform: { x: (a % 200) - 100, scale: 0.5 + (b % 30) / 10, crop: { left: (a % 5) / 10 } } };
+    default:
+      return { volume: (a % 300) / 100, opacity: (b % 11) / 10, transform: { rotation: (c % 90) - 45 }, fadeIn: (b % 10) / 10 };
   }
 }
 

@@ -7,6 +7,35 @@ export interface RecordKind<T extends { id: string }> {
   readonly schema: z.ZodType<T>;
   /** Fixes, on read, what concurrent edits to different fields can merge into (the merged record nobody wrote). */
   readonly repair?: (raw: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Object fields stored as nested `Y.Map`s (recursively), so concurrent edits to different keys of one (a clip's
+   * transform x and scale) both survive. Other object fields stay one value, written whole: use that for values
+   * whose parts must change together.
+   */
+  readonly nested?: readonly string[];
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Writes only what differs: nested objects key by key into their own `Y.Map`s. */
+function writeField(y: Y.Map<unknown>, key: string, value: unknown, nested: boolean): void {
+  if (value === undefined) {
+    if (y.has(key)) y.delete(key);
+    return;
+  }
+  if (!nested || !isPlainObject(value)) {
+    if (!y.has(key) || !same(y.get(key), value)) y.set(key, value);
+    return;
+  }
+  let inner = y.get(key);
+  if (!(inner instanceof Y.Map)) {
+    inner = new Y.Map<unknown>();
+    y.set(key, inner);
+  }
+  const map = inner as Y.Map<unknown>;
+  for (const [k, v] of Object.entries(value)) writeField(map, k, v, true);
+  for (const k of [...map.keys()]) if (!(k in value)) map.delete(k);
 }
 
 /**
@@ -53,8 +82,8 @@ export class RecordMap<T extends { id: string }> {
   insert(record: T): void {
     const valid = this.kind.schema.parse(record);
     const y = new Y.Map<unknown>();
-    for (const [k, v] of Object.entries(valid)) if (k !== 'id' && v !== undefined) y.set(k, v);
     this.ymap.set(valid.id, y);
+    for (const [k, v] of Object.entries(valid)) if (k !== 'id') writeField(y, k, v, this.isNested(k));
   }
 
   /** Sets only the fields that changed; throws when the result is invalid or the record is gone. */
@@ -63,11 +92,11 @@ export class RecordMap<T extends { id: string }> {
     const current = this.get(id);
     if (!(y instanceof Y.Map) || !current) throw new Error(`No ${this.kind.collection} record ${id}`);
     const next = this.kind.schema.parse({ ...current, ...patch, id });
-    for (const [k, v] of Object.entries(next)) {
-      if (k === 'id') continue;
-      if (v === undefined) y.delete(k);
-      else if (JSON.stringify(y.get(k)) !== JSON.stringify(v)) y.set(k, v);
-    }
+    for (const [k, v] of Object.entries(next)) if (k !== 'id') writeField(y, k, v, this.isNested(k));
+  }
+
+  private isNested(field: string): boolean {
+    return this.kind.nested?.includes(field) ?? false;
   }
 
   delete(id: string): void {

@@ -130,7 +130,8 @@ function keyframeShapeOk(value: object): boolean {
   );
 }
 
-export const clipKind: RecordKind<Clip> = { collection: 'timelineClips', schema: clipSchema, repair: repairClip };
+// Two people adjusting different parts of one clip's look (position and scale, or two animated properties) both keep theirs.
+export const clipKind: RecordKind<Clip> = { collection: 'timelineClips', schema: clipSchema, repair: repairClip, nested: ['transform', 'title', 'keyframes'] };
 
 export const DEFAULT_TRANSFORM: Transform = Object.freeze({
   x: 0,

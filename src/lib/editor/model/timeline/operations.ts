@@ -7,16 +7,33 @@
  */
 import { keyBetween, keysBetween } from '../order';
 import { applyChanges, COLLECTION_OF, type RecordChange, type TimelineChange, type TimelineRecordKind, type TimelineRecords } from './changes';
-import { clipSchema, fitFades, MIN_CLIP_DURATION, TIME_EPSILON } from './clip';
+import { clipSchema, fitFades, KEYFRAMED_PROPERTIES, MAX_SPEED, MAX_VOLUME, MIN_CLIP_DURATION, TIME_EPSILON } from './clip';
 import { newTimelineId } from './ids';
-import { cropKeyframes, shiftKeyframes } from './keyframes';
+import { cropKeyframes, keyframesWithin, shiftKeyframes, type Keyframes } from './keyframes';
 import { markerSchema, newMarker } from './marker';
 import { normalizeTimeline, touching } from './normalize';
 import { snapOffset, snapTargets } from './snap';
-import { clipDuration, clipEnd, type ClipSnapshot, type MarkerSnapshot, type TimelineSettings, type TimelineSnapshot, type TrackKind, type TrackSnapshot, type TransitionKind, type TransitionSnapshot } from './snapshot';
+import {
+  clipDuration,
+  clipEnd,
+  type ClipSnapshot,
+  type Easing,
+  type Keyframe,
+  type KeyframedProperty,
+  type MarkerSnapshot,
+  type TimelineSettings,
+  type TimelineSnapshot,
+  type TitleAnimation,
+  type TitleStyle,
+  type TrackKind,
+  type TrackSnapshot,
+  type Transform,
+  type TransitionKind,
+  type TransitionSnapshot
+} from './snapshot';
 import { settingsOf, timelineSettingsSchema, type TimelinePreset } from './timeline-settings';
 import { defaultTrackName, MAX_DUCKING_DB, newTrack, trackAccepts, trackSchema } from './track';
-import { DEFAULT_TRANSITION_DURATION, MIN_TRANSITION_DURATION, newTransition, transitionLimit, transitionSchema } from './transition';
+import { DEFAULT_TRANSITION_DURATION, MAX_TRANSITION_DURATION, MIN_TRANSITION_DURATION, newTransition, TRANSITION_KINDS, transitionLimit, transitionSchema } from './transition';
 
 export interface OperationOptions {
   /** Source lengths in seconds by asset id: where known, in/out points and transition handles are checked against them. */
@@ -611,3 +628,328 @@ export function setPreset(s: TimelineSnapshot, args: { preset: TimelinePreset },
   return setSettings(s, { width, height }, opts);
 }
 
+
+// ---- Clip properties: what the clip inspector edits ----
+
+/** Slowest playback the render supports (filter-graph.ts clamps to the same). */
+export const MIN_SPEED = 0.01;
+/** A fresh box behind a title: black at 70 %. */
+export const DEFAULT_TITLE_BOX = Object.freeze({ color: '#000000b3', padding: 16 });
+const EASINGS: readonly Easing[] = ['linear', 'ease-in', 'ease-out', 'ease-in-out'];
+const TITLE_ANIMATIONS: readonly TitleAnimation[] = ['none', 'fade', 'slide-up'];
+const COLOR = /^#(?:[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$/;
+const MAX_KEYFRAMES = 1000;
+
+/** Bounds of each animatable value (the clip field and its keyframes alike), with what to tell the user outside them. */
+const PROPERTY_LIMITS: Record<KeyframedProperty, { min: number; max: number; name: string; range: string }> = {
+  volume: { min: 0, max: MAX_VOLUME, name: 'Volume', range: 'from silent (−∞ dB) to +12 dB (400 %)' },
+  opacity: { min: 0, max: 1, name: 'Opacity', range: 'between 0 % and 100 %' },
+  x: { min: -1e5, max: 1e5, name: 'Position X', range: 'within 100000 px of the centre' },
+  y: { min: -1e5, max: 1e5, name: 'Position Y', range: 'within 100000 px of the centre' },
+  scale: { min: 0.001, max: 100, name: 'Scale', range: 'between 0.1 % and 10000 %' },
+  rotation: { min: -3600, max: 3600, name: 'Rotation', range: 'between −3600° and 3600°' }
+};
+
+function valueRefusal(property: KeyframedProperty, value: number): string | null {
+  const { min, max, name, range } = PROPERTY_LIMITS[property];
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `Enter a number for ${name}.`;
+  return value < min || value > max ? `${name} goes ${range}: enter a value in that range.` : null;
+}
+
+/** Sound belongs to clips that play media; picture to clips on video and title tracks. */
+function hasSound(clip: ClipSnapshot): boolean {
+  return clip.assetId !== null;
+}
+function hasPicture(s: TimelineSnapshot, clip: ClipSnapshot): boolean {
+  const kind = trackById(s, clip.trackId)?.kind;
+  return kind === 'video' || kind === 'title';
+}
+const animates = (s: TimelineSnapshot, clip: ClipSnapshot, property: KeyframedProperty) => (property === 'volume' ? hasSound(clip) : hasPicture(s, clip));
+const NO_SOUND = 'Titles have no sound: volume applies to audio and video clips.';
+const NO_PICTURE = 'Audio clips have no picture: opacity and transform apply to video and title clips.';
+
+/** The selected clips, each on an editable track, or why they cannot be edited. */
+function editableClips(s: TimelineSnapshot, clipIds: readonly string[], nothing: string): ClipSnapshot[] | string {
+  const ids = [...new Set(clipIds)];
+  if (ids.length === 0) return nothing;
+  const clips: ClipSnapshot[] = [];
+  for (const id of ids) {
+    const clip = clipById(s, id);
+    if (!clip) return 'A clip you are editing is no longer on the timeline.';
+    const track = editableTrack(s, clip.trackId);
+    if (typeof track === 'string') return track;
+    clips.push(clip);
+  }
+  return clips;
+}
+
+/** The clip field a keyframed property animates, as a patch setting it to `value`. */
+function staticPatch(clip: ClipSnapshot, property: KeyframedProperty, value: number): Partial<ClipSnapshot> {
+  if (property === 'volume' || property === 'opacity') return { [property]: value };
+  return { transform: { ...clip.transform, [property]: value } };
+}
+
+/** Only the fields whose value differs (records are compared as JSON, as RecordMap.update writes them). */
+function changedFields(clip: ClipSnapshot, next: Partial<ClipSnapshot>): Partial<ClipSnapshot> {
+  const patch: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(next)) {
+    if (JSON.stringify(clip[key as keyof ClipSnapshot]) !== JSON.stringify(value)) patch[key] = value;
+  }
+  return patch as Partial<ClipSnapshot>;
+}
+
+export interface ClipProperties {
+  /** Linear gain, 0 (silent) to MAX_VOLUME. */
+  volume?: number;
+  fadeIn?: number;
+  fadeOut?: number;
+  opacity?: number;
+  /** Playback rate: the clip keeps its start and its source range, so its length changes. */
+  speed?: number;
+  transform?: Partial<Omit<Transform, 'crop'>> & { crop?: Partial<Transform['crop']> };
+}
+
+/**
+ * Sets properties on every selected clip (a field is set only on clips it applies to: volume and speed on media,
+ * opacity and transform on pictures; refused when it applies to none of them). A speed change keeps the start and
+ * the source range, so the clip gets longer or shorter: its keyframes and fades follow the content; without ripple
+ * a clip that would run into the next one is refused, with ripple the later clips on its track move by the change.
+ */
+export function setClipProperties(s: TimelineSnapshot, args: { clipIds: readonly string[]; ripple?: boolean } & ClipProperties, opts: OperationOptions = {}): OperationResult {
+  const clips = editableClips(s, args.clipIds, 'Select the clips to change.');
+  if (typeof clips === 'string') return refuse(clips);
+  const { volume, fadeIn, fadeOut, opacity, speed, transform } = args;
+
+  if (volume !== undefined) {
+    const bad = valueRefusal('volume', volume);
+    if (bad) return refuse(bad);
+    if (!clips.some(hasSound)) return refuse(NO_SOUND);
+  }
+  if (opacity !== undefined) {
+    const bad = valueRefusal('opacity', opacity);
+    if (bad) return refuse(bad);
+  }
+  if (transform) {
+    for (const key of ['x', 'y', 'scale', 'rotation'] as const) {
+      const bad = transform[key] !== undefined && valueRefusal(key, transform[key]!);
+      if (bad) return refuse(bad);
+    }
+    for (const [edge, v] of Object.entries(transform.crop ?? {})) {
+      if (v !== undefined && !(typeof v === 'number' && v >= 0 && v <= 1)) return refuse(`Crop ${edge} is between 0 % and 100 % of the picture: enter a value in that range.`);
+    }
+  }
+  if ((opacity !== undefined || transform) && !clips.some((c) => hasPicture(s, c))) return refuse(NO_PICTURE);
+  for (const [which, v] of [['in', fadeIn], ['out', fadeOut]] as const) {
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) return refuse(`Enter a fade ${which} of 0 s or more.`);
+  }
+  if (speed !== undefined) {
+    if (!(typeof speed === 'number' && speed >= MIN_SPEED && speed <= MAX_SPEED)) return refuse(`Speed goes from ${MIN_SPEED}× to ${MAX_SPEED}×: enter a value in that range.`);
+    if (!clips.some(hasSound)) return refuse('A title has no speed: trim it to change how long it shows.');
+  }
+
+  const patches = new Map<string, Partial<ClipSnapshot>>();
+  const lengthChange = new Map<string, number>();
+  for (const clip of clips) {
+    const next: Partial<ClipSnapshot> = {};
+    const oldDuration = clipDuration(clip);
+    let duration = oldDuration;
+    if (speed !== undefined && hasSound(clip) && speed !== clip.speed) {
+      duration = (clip.out - clip.in) / speed;
+      if (duration < MIN_CLIP_DURATION - TIME_EPSILON) return refuse(`At ${speed}× the clip at ${fmt(clip.start)} would last under ${MIN_CLIP_DURATION} s: choose a lower speed.`);
+      next.speed = speed;
+      // The same frame stays under each keyframe: its time scales with the clip.
+      const k = clip.speed / speed;
+      const retimed: Keyframes = {};
+      for (const [prop, keys] of Object.entries(clip.keyframes) as [KeyframedProperty, Keyframe[]][]) {
+        if (keys) retimed[prop] = keys.map((key) => ({ ...key, t: Math.min(sec(key.t * k), duration) }));
+      }
+      next.keyframes = keyframesWithin(retimed, duration, TIME_EPSILON);
+      lengthChange.set(clip.id, duration - oldDuration);
+    }
+    for (const [which, v] of [['in', fadeIn], ['out', fadeOut]] as const) {
+      if (v !== undefined && v > duration + TIME_EPSILON) {
+        return refuse(`The clip at ${fmt(clip.start)} lasts ${fmt(duration)}, too short for a ${fmt(v)} fade ${which}: enter at most ${fmt(Math.floor(duration * 100) / 100)}.`);
+      }
+    }
+    if (fadeIn !== undefined || fadeOut !== undefined || duration !== oldDuration) {
+      let [fi, fo] = [fadeIn ?? clip.fadeIn, fadeOut ?? clip.fadeOut];
+      // The fade the user did not set gives way to the one they did; both set (or a shorter clip) shrink together.
+      if (fadeIn !== undefined && fadeOut === undefined) fo = Math.max(0, Math.min(fo, duration - fi));
+      else if (fadeOut !== undefined && fadeIn === undefined) fi = Math.max(0, Math.min(fi, duration - fo));
+      [fi, fo] = fitFades(fi, fo, duration);
+      next.fadeIn = sec(fi);
+      next.fadeOut = sec(fo);
+      // Rounding may tip the sum over the length by a microsecond: the fade out gives it back.
+      if (next.fadeIn + next.fadeOut > duration + TIME_EPSILON) next.fadeOut = Math.max(0, next.fadeOut - 1e-6);
+    }
+    if (volume !== undefined && hasSound(clip)) next.volume = volume;
+    if (hasPicture(s, clip)) {
+      if (opacity !== undefined) next.opacity = opacity;
+      if (transform) {
+        const { crop, ...rest } = transform;
+        const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+        const cropDefined = Object.fromEntries(Object.entries(crop ?? {}).filter(([, v]) => v !== undefined));
+        const merged: Transform = { ...clip.transform, ...defined, crop: { ...clip.transform.crop, ...cropDefined } };
+        if (merged.crop.left + merged.crop.right >= 1) return refuse('The crop leaves no picture: crop less from the left and right.');
+        if (merged.crop.top + merged.crop.bottom >= 1) return refuse('The crop leaves no picture: crop less from the top and bottom.');
+        next.transform = merged;
+      }
+    }
+    patches.set(clip.id, changedFields(clip, next));
+  }
+
+  // Lengths changed: the later clips on each track move (ripple), or must not be run into.
+  for (const trackId of new Set(clips.filter((c) => lengthChange.has(c.id)).map((c) => c.trackId))) {
+    const track = trackById(s, trackId)!;
+    const on = clipsOn(s, trackId);
+    if (args.ripple) {
+      let shift = 0;
+      for (const c of on) {
+        if (shift !== 0) patches.set(c.id, { ...(patches.get(c.id) ?? {}), start: sec(c.start + shift) });
+        shift += lengthChange.get(c.id) ?? 0;
+      }
+      continue;
+    }
+    for (let i = 0; i < on.length - 1; i++) {
+      const change = lengthChange.get(on[i].id);
+      if (change === undefined || change <= 0) continue;
+      const end = on[i].start + clipDuration(on[i]) + change;
+      if (end > on[i + 1].start + TIME_EPSILON) {
+        return refuse(`At ${speed}× the clip at ${fmt(on[i].start)} would run into the next clip on track "${track.name}": make room after it, or ripple to move the later clips.`);
+      }
+    }
+  }
+
+  const changes: TimelineChange[] = [];
+  for (const [id, patch] of patches) if (Object.keys(patch).length) changes.push(update('clip', id, patch));
+  return changes.length ? commit(s, changes, opts) : done();
+}
+
+/** Adds a keyframe at `t` (seconds from the clip's start), or replaces the one there (its value and easing). */
+export function setKeyframe(
+  s: TimelineSnapshot,
+  args: { clipId: string; property: KeyframedProperty; t: number; value: number; easing?: Easing },
+  opts: OperationOptions = {}
+): OperationResult {
+  const clips = editableClips(s, [args.clipId], 'Select a clip to animate.');
+  if (typeof clips === 'string') return refuse(clips);
+  const [clip] = clips;
+  if (!(KEYFRAMED_PROPERTIES as readonly string[]).includes(args.property)) return refuse(`${args.property} cannot be animated.`);
+  if (!animates(s, clip, args.property)) return refuse(args.property === 'volume' ? NO_SOUND : NO_PICTURE);
+  const bad = valueRefusal(args.property, args.value);
+  if (bad) return refuse(bad);
+  const easing = args.easing ?? 'linear';
+  if (!EASINGS.includes(easing)) return refuse(`Easing is one of ${EASINGS.join(', ')}.`);
+  const duration = clipDuration(clip);
+  if (!(Number.isFinite(args.t) && args.t >= -TIME_EPSILON && args.t <= duration + TIME_EPSILON)) {
+    return refuse('A keyframe goes inside its clip: put the playhead over the clip.');
+  }
+  const t = Math.min(Math.max(0, sec(args.t)), duration);
+  const keys = clip.keyframes[args.property] ?? [];
+  const others = keys.filter((k) => Math.abs(k.t - t) > TIME_EPSILON);
+  if (others.length >= MAX_KEYFRAMES) return refuse(`A property has at most ${MAX_KEYFRAMES} keyframes: remove some first.`);
+  const next = [...others, { t, value: args.value, easing }].sort((a, b) => a.t - b.t);
+  if (JSON.stringify(next) === JSON.stringify(keys)) return done();
+  return commit(s, [update('clip', clip.id, { keyframes: { ...clip.keyframes, [args.property]: next } })], opts);
+}
+
+/**
+ * Removes the keyframe at `t`. Removing the last one ends the animation at the value it had: the clip field takes
+ * that value, so the picture (or sound) does not jump.
+ */
+export function removeKeyframe(s: TimelineSnapshot, args: { clipId: string; property: KeyframedProperty; t: number }, opts: OperationOptions = {}): OperationResult {
+  const clips = editableClips(s, [args.clipId], 'Select a clip to animate.');
+  if (typeof clips === 'string') return refuse(clips);
+  const [clip] = clips;
+  const keys = clip.keyframes[args.property] ?? [];
+  const gone = keys.find((k) => Math.abs(k.t - args.t) <= TIME_EPSILON);
+  const name = PROPERTY_LIMITS[args.property]?.name ?? args.property;
+  if (!gone) return refuse(`There is no ${name} keyframe at ${fmt(args.t)} in this clip.`);
+  const rest = keys.filter((k) => k !== gone);
+  if (rest.length > 0) return commit(s, [update('clip', clip.id, { keyframes: { ...clip.keyframes, [args.property]: rest } })], opts);
+  const keyframes = { ...clip.keyframes };
+  delete keyframes[args.property];
+  return commit(s, [update('clip', clip.id, { keyframes, ...staticPatch(clip, args.property, gone.value) })], opts);
+}
+
+export type TitleStyleEdit = Partial<Omit<TitleStyle, 'box'>> & { box?: Partial<NonNullable<TitleStyle['box']>> | null };
+
+/** Text, font, size, colour, box, position and animations of the selected titles (a box edit keeps what it does not set). */
+export function setTitleStyle(s: TimelineSnapshot, args: { clipIds: readonly string[] } & TitleStyleEdit, opts: OperationOptions = {}): OperationResult {
+  const clips = editableClips(s, args.clipIds, 'Select the titles to change.');
+  if (typeof clips === 'string') return refuse(clips);
+  if (clips.some((c) => !c.title)) return refuse('Only titles have text and a title style: select title clips only.');
+  const { text, font, size, color, box, x, y, animationIn, animationOut } = args;
+  const edit: Partial<TitleStyle> = {};
+  if (text !== undefined) {
+    const trimmed = typeof text === 'string' ? text.trim() : '';
+    if (!trimmed) return refuse('A title needs text: type some, or delete the title.');
+    if (trimmed.length > 500) return refuse('A title has at most 500 characters: shorten the text.');
+    edit.text = trimmed;
+  }
+  if (font !== undefined) {
+    const trimmed = typeof font === 'string' ? font.trim() : '';
+    if (!trimmed || trimmed.length > 100) return refuse('Choose a font (a name of at most 100 characters).');
+    edit.font = trimmed;
+  }
+  if (size !== undefined) {
+    if (!(typeof size === 'number' && size > 0 && size <= 1000)) return refuse('Text size goes from 1 to 1000 px: enter a value in that range.');
+    edit.size = size;
+  }
+  if (color !== undefined) {
+    if (!COLOR.test(color)) return refuse('A colour is #rrggbb or #rrggbbaa.');
+    edit.color = color;
+  }
+  for (const [key, v] of [['x', x], ['y', y]] as const) {
+    if (v === undefined) continue;
+    if (!(typeof v === 'number' && v >= 0 && v <= 1)) return refuse('Text position is between 0 % and 100 % of the frame: enter a value in that range.');
+    edit[key] = v;
+  }
+  for (const [key, v] of [['animationIn', animationIn], ['animationOut', animationOut]] as const) {
+    if (v === undefined) continue;
+    if (!TITLE_ANIMATIONS.includes(v)) return refuse(`An animation is one of ${TITLE_ANIMATIONS.join(', ')}.`);
+    edit[key] = v;
+  }
+  if (box) {
+    if (box.color !== undefined && !COLOR.test(box.color)) return refuse('A colour is #rrggbb or #rrggbbaa.');
+    if (box.padding !== undefined && !(typeof box.padding === 'number' && box.padding >= 0 && box.padding <= 500)) return refuse('Box padding goes from 0 to 500 px: enter a value in that range.');
+  }
+  const changes: TimelineChange[] = [];
+  for (const clip of clips) {
+    const title: TitleStyle = { ...clip.title!, ...edit };
+    if (box === null) title.box = null;
+    else if (box) title.box = { ...(clip.title!.box ?? DEFAULT_TITLE_BOX), ...Object.fromEntries(Object.entries(box).filter(([, v]) => v !== undefined)) };
+    const patch = changedFields(clip, { title });
+    if (Object.keys(patch).length) changes.push(update('clip', clip.id, patch));
+  }
+  return changes.length ? commit(s, changes, opts) : done();
+}
+
+/** Changes a transition's kind or duration; a duration longer than the media beyond the cut allows is refused. */
+export function editTransition(s: TimelineSnapshot, args: { id: string; kind?: TransitionKind; duration?: number }, opts: OperationOptions = {}): OperationResult {
+  const t = s.transitions.find((x) => x.id === args.id);
+  if (!t) return refuse('That transition is no longer on the timeline.');
+  const [from, to] = [clipById(s, t.fromClipId), clipById(s, t.toClipId)];
+  if (!from || !to) return refuse('That transition is no longer on the timeline.');
+  const track = editableTrack(s, from.trackId);
+  if (typeof track === 'string') return refuse(track);
+  const patch: Partial<TransitionSnapshot> = {};
+  if (args.kind !== undefined && args.kind !== t.kind) {
+    if (!TRANSITION_KINDS.includes(args.kind)) return refuse(`A transition is one of ${TRANSITION_KINDS.join(', ')}.`);
+    patch.kind = args.kind;
+  }
+  if (args.duration !== undefined) {
+    const d = args.duration;
+    if (!(typeof d === 'number' && Number.isFinite(d))) return refuse('Enter a transition duration in seconds.');
+    if (d < MIN_TRANSITION_DURATION - TIME_EPSILON) return refuse(`A transition lasts at least ${MIN_TRANSITION_DURATION} s: enter a longer duration.`);
+    if (d > MAX_TRANSITION_DURATION + TIME_EPSILON) return refuse(`A transition lasts at most ${MAX_TRANSITION_DURATION} s: enter a shorter duration.`);
+    const limit = transitionLimit(from, to, opts.assetDurations);
+    if (d > limit + TIME_EPSILON) {
+      return refuse(`This cut has room for at most ${fmt(Math.floor(limit * 100) / 100)} of transition: enter a shorter duration, or trim the clips to leave more media beyond the cut.`);
+    }
+    // Never above the handles by float noise (as addTransition rounds).
+    const duration = Math.min(sec(d), Math.floor(limit * 1e6) / 1e6);
+    if (duration !== t.duration) patch.duration = duration;
+  }
+  return Object.keys(patch).length ? commit(s, [update('transition', t.id, patch)], opts) : done();
+}
