@@ -38,7 +38,7 @@ apt_install ffmpeg fonts-dejavu-core
 
 # Build when there is none or any source is newer than it.
 stamp=build/server.js
-if [ ! -f "$stamp" ] || [ -n "$(find src workers static migrations svelte.config.js vite.config.ts package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+if [ ! -f "$stamp" ] || [ -n "$(find src workers static migrations scripts svelte.config.js vite.config.ts package-lock.json -newer "$stamp" -print -quit 2>/dev/null)" ]; then
   log "building"
   npm run --silent build >/dev/null
 fi

@@ -237,6 +237,13 @@ describe('video', () => {
     expect(boxes).toContain('mdat');
     expect(boxes.indexOf('moov')).toBeGreaterThanOrEqual(0);
     expect(boxes.indexOf('moov')).toBeLessThan(boxes.indexOf('mdat'));
+    // Keyframes every half second, so the editor's monitor seeks without decoding from the clip's start.
+    const keyframes = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-skip_frame', 'nokey', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', proxy.file], { encoding: 'utf8' })
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
+    expect(keyframes.length).toBeGreaterThanOrEqual(24);
+    for (let i = 1; i < keyframes.length; i++) expect(keyframes[i] - keyframes[i - 1]).toBeLessThanOrEqual(0.5 + 1 / 25 + 1e-3); // the first frame at or after each half second
 
     const poster = variant(result, 'poster');
     expect(poster.mime).toBe('image/jpeg');

@@ -44,6 +44,8 @@ export async function encodeProxy(
       ...maps,
       '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
       '-vf', `scale=${size.width}:${size.height},setsar=1`,
+      // A keyframe every half second: the editor's monitor seeks by decoding from the previous one (x264's default GOP is 250 frames).
+      '-force_key_frames', 'expr:gte(t,n_forced*0.5)',
       // moov up front so browsers can start playing and seeking before the whole file has arrived.
       '-movflags', '+faststart',
       '-sn', '-dn'
