@@ -13,10 +13,11 @@ import { keysBetween } from '../src/lib/editor/model/order';
 import { newClip } from '../src/lib/editor/model/timeline/clip';
 import { newTrack } from '../src/lib/editor/model/timeline/track';
 import type { TimelineChange } from '../src/lib/editor/model/timeline/changes';
-import { addMember, api, createProject, signup, type TestUser } from '../tests/helpers/api';
-import { launchBrowser, waitLive } from '../tests/helpers/browser';
+import { addMember, createProject, signup, type TestUser } from '../tests/helpers/api';
+import { launchBrowser } from '../tests/helpers/browser';
+import { logIn, newPage, openProject, uploadProcessed } from '../tests/helpers/studio';
 import { ffmpeg, h264, picture, sine, tempDir } from '../tests/helpers/media';
-import { connectClient, waitFor } from '../tests/helpers/yclient';
+import { connectClient } from '../tests/helpers/yclient';
 import { deadline, fmtMs, machine, printTargets, roundStats, startBenchServer, stats, writeResult, type TargetRow } from './lib/common';
 
 const CLIPS = 500;
@@ -28,21 +29,6 @@ const dir = await tempDir('airstudio-bench-timeline-');
 const owner = await signup(server, 'bench_owner');
 const peer = await signup(server, 'bench_peer');
 
-async function upload(projectId: string, file: string): Promise<{ id: string; duration: number }> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
-  const r = await fetch(`${server.url}/api/projects/${projectId}/assets`, { method: 'POST', headers: { authorization: `Bearer ${owner.token}` }, body: form });
-  if (r.status !== 201) throw new Error(`upload failed: ${r.status} ${await r.text()}`);
-  const asset = (await r.json()) as { id: string };
-  let duration = 0;
-  await waitFor(async () => {
-    const a = (await api(server, 'GET', `/api/assets/${asset.id}`, { token: owner.token })).body;
-    duration = a.duration;
-    return a.processing.state === 'ready';
-  }, `${path.basename(file)} processed`, 120_000);
-  return { id: asset.id, duration };
-}
-
 const video = path.join(dir, 'shot.mp4');
 const tone = path.join(dir, 'bed.m4a');
 await ffmpeg(...picture(4, '640x360', 30), ...sine(4, 440), '-shortest', ...h264, '-c:a', 'aac', video);
@@ -52,7 +38,7 @@ await ffmpeg(...sine(4, 220), '-c:a', 'aac', tone);
 async function seededProject(count: number): Promise<{ projectId: string; project: ProjectDoc; close: () => void; clipIds: string[] }> {
   const projectId = await createProject(server, owner, `Responsiveness ${count}`);
   await addMember(server, owner, projectId, peer.username, 'editor');
-  const [v, a] = await Promise.all([upload(projectId, video), upload(projectId, tone)]);
+  const [v, a] = await Promise.all([video, tone].map((file) => uploadProcessed(server, projectId, owner, file)));
   const client = connectClient(server.wsUrl, projectId, peer.token);
   await client.synced;
   const project = new ProjectDoc(client.doc);
@@ -68,23 +54,14 @@ async function seededProject(count: number): Promise<{ projectId: string; projec
     // Clips of one track sit end to end with a 0.5 s gap, so a move into the gap needs no overlap resolution.
     changes.push({ op: 'insert', kind: 'clip', record: newClip({ id, trackId: track.id, assetId: asset.id, start: Math.floor(i / 4) * 1.5, in: 0, out: 1 }) });
   }
-  project.transact(userOrigin(peer.id), () => project.timeline.apply(changes, { [v.id]: v.duration, [a.id]: a.duration }));
+  project.transact(userOrigin(peer.id), () => project.timeline.apply(changes, { [v.id]: v.duration ?? 4, [a.id]: a.duration ?? 4 }));
   return { projectId, project, clipIds, close: () => client.destroy() };
 }
 
 const browser = await launchBrowser();
 
 async function openStudio(user: TestUser, projectId: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-  const page = await context.newPage();
-  await page.goto(`${server.url}/login`, { waitUntil: 'networkidle' });
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/projects$/);
-  await page.goto(`${server.url}/projects/${projectId}`, { waitUntil: 'networkidle' });
-  await waitLive(page);
-  return page;
+  return openProject(await logIn(await newPage(browser, 'bench', { viewport: { width: 1600, height: 1000 } }), server.url, user), server.url, projectId);
 }
 
 /** Moves clips one at a time from the headless editor; returns each edit's delay until the page's DOM showed it. */

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { colorForId } from '$lib/editor/model/presence';
 import { createTeam, type Team, type TestUser } from '../helpers/api';
-import { launchBrowser, waitLive, WAIT } from '../helpers/browser';
+import { launchBrowser, WAIT } from '../helpers/browser';
 import { startServer, type RunningServer } from '../helpers/server';
+import { logIn, newPage, openProject } from '../helpers/studio';
 import { waitFor } from '../helpers/yclient';
 
 // The timeline's collaborative interactions as two editors use them at once: real Chromium, the built server.
@@ -19,19 +20,9 @@ let b: Page;
 let aContext: BrowserContext;
 
 async function openStudio(user: TestUser, name: string, context?: BrowserContext): Promise<Page> {
-  const ctx = context ?? (await browser.newContext({ viewport: { width: 1900, height: 1000 } }));
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(`[${name}] page error: ${e.message}`));
-  if (!context) {
-    await page.goto(`${server.url}/login`, { waitUntil: 'networkidle' });
-    await page.getByLabel('Username').fill(user.username);
-    await page.getByLabel('Password').fill(user.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(/\/projects$/, { timeout: WAIT });
-  }
-  await page.goto(`${server.url}/projects/${team.projectId}`, { waitUntil: 'networkidle' });
-  await waitLive(page);
-  return page;
+  // A second tab of a logged-in context shares its session.
+  const page = context ? await context.newPage() : await logIn(await newPage(browser, name, { viewport: { width: 1900, height: 1000 } }), server.url, user);
+  return openProject(page, server.url, team.projectId);
 }
 
 const tracksRegion = (page: Page) => page.getByRole('region', { name: 'Tracks' });

@@ -9,15 +9,15 @@ import { ProjectDoc } from '$lib/editor/model/project-doc';
 import { newClip, newTitleClip } from '$lib/editor/model/timeline/clip';
 import { clipDuration, type ClipSnapshot } from '$lib/editor/model/timeline/snapshot';
 import { newTrack } from '$lib/editor/model/timeline/track';
-import { api, createTeam, type Team, type TestUser } from '../helpers/api';
-import { launchBrowser, waitLive, WAIT } from '../helpers/browser';
+import { createTeam, type Team, type TestUser } from '../helpers/api';
+import { launchBrowser, WAIT } from '../helpers/browser';
 import { ffmpeg, h264, picture, sine, tempDir } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
+import { logIn, newPage, openProject, uploadProcessed } from '../helpers/studio';
 import { connectClient, waitFor, type YClient } from '../helpers/yclient';
 
 // The clip inspector as two editors use it at once: real Chromium, the built server, one real local worker.
 // Waits are generous (a 2-core box next to other suites); nothing asserts a duration.
-const PROCESSING = 120_000;
 
 let server: RunningServer;
 let browser: Browser;
@@ -27,22 +27,13 @@ let media: AssetJson;
 /** A headless collaborator: builds the starting cut (the studio has no "add title" yet) and reads the server's document. */
 let script: YClient;
 
-async function upload(file: string): Promise<AssetJson> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
-  const r = await fetch(`${server.url}/api/projects/${team.projectId}/assets`, { method: 'POST', headers: { authorization: `Bearer ${team.owner.token}` }, body: form });
-  expect(r.status).toBe(201);
-  return (await r.json()) as AssetJson;
-}
-
 beforeAll(async () => {
   dir = await tempDir('airstudio-inspector-e2e-');
   server = await startServer({ env: { LOCAL_WORKERS: '1' } });
   team = await createTeam(server, 'Inspector cut');
   const file = path.join(dir, 'interview.mp4');
   await ffmpeg(...picture(4), ...sine(4, 440), '-shortest', ...h264, '-c:a', 'aac', file);
-  media = await upload(file);
-  await waitFor(async () => (await api(server, 'GET', `/api/assets/${media.id}`, { token: team.owner.token })).body.processing.state === 'ready', 'media processed', PROCESSING);
+  media = await uploadProcessed(server, team.projectId, team.owner, file);
 
   // V1: c1 [0,3) source 0–3 · c2 [3,6) source 1–4 (handles on both sides of the cut). T1: title tt [0,3) "Hello".
   script = connectClient(server.wsUrl, team.projectId, team.owner.token);
@@ -68,16 +59,8 @@ afterAll(async () => {
 });
 
 async function openStudio(user: TestUser, name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`[${name}] page error: ${e.message}`));
-  await page.goto(`${server.url}/login`, { waitUntil: 'networkidle' });
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/projects$/, { timeout: WAIT });
-  await page.goto(`${server.url}/projects/${team.projectId}`, { waitUntil: 'networkidle' });
-  await waitLive(page);
+  const page = await newPage(browser, name, { viewport: { width: 1600, height: 1000 } });
+  await openProject(await logIn(page, server.url, user), server.url, team.projectId);
   await page.locator('[data-clip-id="tt"]').waitFor({ timeout: WAIT });
   return page;
 }

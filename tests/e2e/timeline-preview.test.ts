@@ -14,14 +14,14 @@ import { newTrack } from '$lib/editor/model/timeline/track';
 import { newTransition } from '$lib/editor/model/timeline/transition';
 import { planPreview } from '$lib/preview/preview-plan';
 import { api, createTeam, type Team } from '../helpers/api';
-import { launchBrowser, waitLive, WAIT } from '../helpers/browser';
+import { launchBrowser, WAIT } from '../helpers/browser';
 import { ffmpeg, ffprobe, h264, picture, sine, tempDir } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
+import { logIn, newPage, openProject, uploadProcessed } from '../helpers/studio';
 import { connectClient, waitFor, type YClient } from '../helpers/yclient';
 
 // The exact preview as people use it: real Chromium, the built server, a real worker processing the uploads, and
 // ffmpeg.wasm rendering in the page. Waits are generous (a 2-core box next to other suites); no duration is asserted.
-const PROCESSING = 120_000;
 const PREVIEW = 240_000;
 const FPS = 30;
 
@@ -31,14 +31,6 @@ let team: Team;
 let dir = '';
 let editor: YClient;
 let assets: AssetJson[] = [];
-
-async function upload(file: string): Promise<AssetJson> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
-  const r = await fetch(`${server.url}/api/projects/${team.projectId}/assets`, { method: 'POST', headers: { authorization: `Bearer ${team.owner.token}` }, body: form });
-  expect(r.status).toBe(201);
-  return (await r.json()) as AssetJson;
-}
 
 beforeAll(async () => {
   dir = await tempDir('airstudio-preview-e2e-');
@@ -50,10 +42,7 @@ beforeAll(async () => {
     ffmpeg(...picture(5), ...sine(5, 440), '-shortest', ...h264, '-c:a', 'aac', a),
     ffmpeg(...picture(5, '320x240', 30), ...sine(5, 660), '-shortest', ...h264, '-c:a', 'aac', b)
   ]);
-  const uploaded = await Promise.all([upload(a), upload(b)]);
-  for (const asset of uploaded) {
-    await waitFor(async () => (await api(server, 'GET', `/api/assets/${asset.id}`, { token: team.owner.token })).body.processing.state === 'ready', `${asset.originalName} processed`, PROCESSING);
-  }
+  const uploaded = await Promise.all([a, b].map((file) => uploadProcessed(server, team.projectId, team.owner, file)));
   assets = (await api(server, 'GET', `/api/projects/${team.projectId}/assets`, { token: team.owner.token })).body.assets as AssetJson[];
   const [clipA, clipB] = uploaded.map((u) => assets.find((x) => x.id === u.id)!);
 
@@ -83,16 +72,8 @@ afterAll(async () => {
 
 /** Logs in through the form and opens the project's studio, live, with its three clips shown. */
 async function openStudio(context?: BrowserContext, base = server.url): Promise<Page> {
-  const ctx = context ?? (await browser.newContext({ viewport: { width: 1400, height: 1000 }, acceptDownloads: true }));
-  const page = await ctx.newPage();
-  page.on('pageerror', (e) => console.error(`page error: ${e.message}`));
-  await page.goto(`${base}/login`, { waitUntil: 'networkidle' });
-  await page.getByLabel('Username').fill(team.owner.username);
-  await page.getByLabel('Password').fill(team.owner.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/projects$/, { timeout: WAIT });
-  await page.goto(`${base}/projects/${team.projectId}`, { waitUntil: 'networkidle' });
-  await waitLive(page);
+  const page = context ? await context.newPage() : await newPage(browser, 'preview', { acceptDownloads: true });
+  await openProject(await logIn(page, base, team.owner), base, team.projectId);
   await waitFor(async () => (await page.locator('[data-clip-id]').count()) === 3, 'the three clips on the timeline', WAIT);
   return page;
 }

@@ -4,29 +4,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AssetJson } from '$lib/asset';
 import { api, createTeam, type Team, type TestUser } from '../helpers/api';
-import { launchBrowser, waitLive, WAIT } from '../helpers/browser';
+import { launchBrowser, WAIT } from '../helpers/browser';
 import { ffmpeg, h264, picture, sine, tempDir } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
+import { logIn, newPage, openProject, uploadProcessed } from '../helpers/studio';
 import { waitFor } from '../helpers/yclient';
 
 // The timeline editor as two people use it at once: real Chromium, the built server, one real local worker.
 // Processing and rendering take seconds on a 2-core box next to other suites: longer waits; nothing asserts a duration.
-const PROCESSING = 120_000;
-
 let server: RunningServer;
 let browser: Browser;
 let team: Team;
 let dir = '';
 let clipA: AssetJson;
 let clipB: AssetJson;
-
-async function upload(file: string): Promise<AssetJson> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
-  const r = await fetch(`${server.url}/api/projects/${team.projectId}/assets`, { method: 'POST', headers: { authorization: `Bearer ${team.owner.token}` }, body: form });
-  expect(r.status).toBe(201);
-  return (await r.json()) as AssetJson;
-}
 
 beforeAll(async () => {
   dir = await tempDir('airstudio-timeline-e2e-');
@@ -38,10 +29,7 @@ beforeAll(async () => {
     ffmpeg(...picture(4), ...sine(4, 440), '-shortest', ...h264, '-c:a', 'aac', a),
     ffmpeg(...picture(4, '320x240', 30), ...sine(4, 660), '-shortest', ...h264, '-c:a', 'aac', b)
   ]);
-  [clipA, clipB] = await Promise.all([upload(a), upload(b)]);
-  for (const asset of [clipA, clipB]) {
-    await waitFor(async () => (await api(server, 'GET', `/api/assets/${asset.id}`, { token: team.owner.token })).body.processing.state === 'ready', `${asset.originalName} processed`, PROCESSING);
-  }
+  [clipA, clipB] = await Promise.all([a, b].map((file) => uploadProcessed(server, team.projectId, team.owner, file)));
   browser = await launchBrowser();
 }, 240_000);
 
@@ -53,17 +41,7 @@ afterAll(async () => {
 
 /** Logs in through the form and opens the project's studio, live. */
 async function openStudio(user: TestUser, name: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`[${name}] page error: ${e.message}`));
-  await page.goto(`${server.url}/login`, { waitUntil: 'networkidle' });
-  await page.getByLabel('Username').fill(user.username);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.waitForURL(/\/projects$/, { timeout: WAIT });
-  await page.goto(`${server.url}/projects/${team.projectId}`, { waitUntil: 'networkidle' });
-  await waitLive(page);
-  return page;
+  return openProject(await logIn(await newPage(browser, name), server.url, user), server.url, team.projectId);
 }
 
 /** What a page shows of the cut: each clip as "track start+duration", in order. */

@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import type { AssetJson } from '$lib/asset';
+import { api, type TestUser } from './api';
+import { WAIT, waitLive } from './browser';
+import { waitFor } from './yclient';
+
+// What the studio suites share: media uploaded and processed by a real worker, users logged in through the form.
+// Processing takes seconds on a 2-core box next to other suites: long waits; nothing asserts a duration.
+export const PROCESSING = 120_000;
+
+/** Uploads a file (multipart) as `user` and waits until a worker has processed it; returns the asset as listed then. */
+export async function uploadProcessed(server: { url: string }, projectId: string, user: TestUser, file: string): Promise<AssetJson> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
+  const r = await fetch(`${server.url}/api/projects/${projectId}/assets`, { method: 'POST', headers: { authorization: `Bearer ${user.token}` }, body: form });
+  if (r.status !== 201) throw new Error(`upload of ${path.basename(file)} answered ${r.status}: ${await r.text()}`);
+  const { id } = (await r.json()) as AssetJson;
+  let asset: AssetJson | undefined;
+  await waitFor(
+    async () => {
+      asset = (await api<AssetJson>(server, 'GET', `/api/assets/${id}`, { token: user.token })).body;
+      return asset.processing.state === 'ready';
+    },
+    `${path.basename(file)} processed`,
+    PROCESSING
+  );
+  return asset!;
+}
+
+/** A page in a fresh browser context whose script errors are printed under `name`. */
+export async function newPage(browser: Browser, name: string, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, ...options });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${name}] page error: ${e.message}`));
+  return page;
+}
+
+/** Logs `user` in through the form; the page lands on the projects list. */
+export async function logIn(page: Page, base: string, user: TestUser): Promise<Page> {
+  await page.goto(`${base}/login`, { waitUntil: 'networkidle' });
+  await page.getByLabel('Username').fill(user.username);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.waitForURL(/\/projects$/, { timeout: WAIT });
+  return page;
+}
+
+/** Opens a project's studio and waits until it is live. */
+export async function openProject(page: Page, base: string, projectId: string): Promise<Page> {
+  await page.goto(`${base}/projects/${projectId}`, { waitUntil: 'networkidle' });
+  await waitLive(page);
+  return page;
+}
