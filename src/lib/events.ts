@@ -2,6 +2,7 @@ import type { MemberView } from './project';
 import type { Role } from './editor/model/role';
 import type { AssetJson } from './asset';
 import type { JobJson } from './job';
+import type { ChatMessageView, ChatYou } from './channel';
 
 /** The one typed map of socket.io events between the studio and the server. */
 export type AckResult<T = object> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
@@ -31,3 +32,28 @@ export interface SocketData {
 }
 
 export const projectRoom = (projectId: string) => `project:${projectId}`;
+
+/** The `/chat` namespace: open to guests (no session needed), kept apart from the studio's project rooms. */
+export interface ChatServerToClientEvents {
+  'chat:message': (m: ChatMessageView) => void;
+  'chat:deleted': (e: { messageId: string }) => void;
+  'chat:slowmode': (e: { seconds: number }) => void;
+  /** You were muted or banned (until: ISO time, or null until lifted). */
+  'chat:restricted': (e: { kind: 'ban' | 'mute'; until: string | null }) => void;
+  /** The chat was turned off or the channel deleted. */
+  'chat:closed': (e: { reason: string }) => void;
+}
+
+export type ChatJoinResult = AckResult<{ you: ChatYou; history: ChatMessageView[]; channel: { name: string; slowModeSeconds: number } }>;
+
+export interface ChatClientToServerEvents {
+  'chat:join': (e: { slug: string; guestId?: string; nickname?: string }, ack: (r: ChatJoinResult) => void) => void;
+  'chat:send': (e: { body: string }, ack: (r: AckResult<{ message: ChatMessageView }>) => void) => void;
+  'chat:delete': (e: { messageId: string }, ack: (r: AckResult) => void) => void;
+  'chat:mute': (e: { messageId: string; seconds: number }, ack: (r: AckResult<{ until: string | null }>) => void) => void;
+  /** seconds omitted: until lifted. */
+  'chat:ban': (e: { messageId: string; seconds?: number }, ack: (r: AckResult<{ until: string | null }>) => void) => void;
+  'chat:slowmode': (e: { seconds: number }, ack: (r: AckResult<{ seconds: number }>) => void) => void;
+}
+
+export const chatRoom = (channelId: string) => `chat:${channelId}`;

@@ -27,6 +27,11 @@ import { JobService } from './job/job.service';
 import { WorkerTokenRepository } from './worker/worker-token.repository';
 import { WorkerTokenService } from './worker/worker-token.service';
 import type { WorkerInfo } from '$lib/worker-protocol';
+import { ChannelRepository } from './channel/channel.repository';
+import { ChannelService } from './channel/channel.service';
+import { ChatRepository } from './chat/chat.repository';
+import { ChatService } from './chat/chat.service';
+import { MemoryChatRateLimiter } from './chat/chat-rate-limiter';
 
 export const VERSION = '0.1.0';
 
@@ -51,6 +56,8 @@ export interface App {
   mediaLimits: MediaLimits;
   assets: AssetService;
   renders: RenderService;
+  channels: ChannelService;
+  chat: ChatService;
   health: HealthService;
   metrics: Metrics;
   /** Filled in by the HTTP server once the worker gateway is attached. */
@@ -91,9 +98,11 @@ export async function createApp(config: Config, logger = createLogger(config.log
   };
   const assets = new AssetService(new AssetRepository(db.kysely), projects, jobs, storage, signer, mediaLimits, logger);
   const renders = new RenderService(projects, docs, assets, jobs, signer);
+  const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
+  const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat,
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,
     realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 }),

@@ -32,7 +32,10 @@ const envSchema = z.object({
   MEDIA_MAX_DURATION_SECONDS: z.coerce.number().positive().default(6 * 3600),
   MEDIA_MAX_IMAGE_PIXELS: z.coerce.number().int().positive().default(120_000_000),
   MEDIA_MAX_VIDEO_PIXELS: z.coerce.number().int().positive().default(7680 * 4320),
-  MULTIPART_MAX_MB: z.coerce.number().positive().default(100)
+  MULTIPART_MAX_MB: z.coerce.number().positive().default(100),
+  CHAT_RATE_MESSAGES: z.coerce.number().int().positive().default(3),
+  CHAT_RATE_SECONDS: z.coerce.number().int().positive().default(2),
+  CHAT_BLOCK_SECONDS: z.coerce.number().int().positive().default(10)
 });
 
 export interface Config {
@@ -60,6 +63,8 @@ export interface Config {
     maxVideoPixels: number;
     multipartMaxBytes: number;
   };
+  /** Chat flood limits, per connection and per address (Owncast: 3 messages per 2 s, then 10 s blocked). */
+  chat: { rate: { points: number; durationSeconds: number; blockSeconds: number } };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -97,6 +102,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxImagePixels: e.MEDIA_MAX_IMAGE_PIXELS,
       maxVideoPixels: e.MEDIA_MAX_VIDEO_PIXELS,
       multipartMaxBytes: e.MULTIPART_MAX_MB * MB
-    }
+    },
+    chat: { rate: { points: e.CHAT_RATE_MESSAGES, durationSeconds: e.CHAT_RATE_SECONDS, blockSeconds: e.CHAT_BLOCK_SECONDS } }
   };
 }

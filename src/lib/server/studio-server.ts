@@ -3,6 +3,7 @@ import type { App } from './app';
 import { refuseUpgrade } from './http/upgrade';
 import { createSocketServer, type StudioIo } from './realtime/socket-server';
 import { YjsServer } from './yjs/yjs-server';
+import { attachChat } from './chat/chat-socket';
 import { AssetFiles } from './asset/asset-files';
 import { maxUploadBytes } from './asset/media-inspect';
 import { UploadServer } from './asset/upload-server';
@@ -64,6 +65,7 @@ export function attachRealtime(app: App, server: http.Server): StudioServer {
     origin: app.config.origin
   });
   const io = createSocketServer(server, app, app.config.origin);
+  attachChat(io, app);
   const workers = new WorkerGateway(io.of('/workers') as never, app.jobs, app.workerTokens, app.logger, app.config.jobs.pollMs);
   app.connectedWorkers = () => workers.list();
   server.on('upgrade', (req, socket, head) => {

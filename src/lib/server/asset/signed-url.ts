@@ -31,6 +31,11 @@ export class UrlSigner {
     return createHmac('sha256', this.key).update(`${pathname}\n${exp}`).digest('base64url');
   }
 
+  /** A keyed, stable digest for other uses of the same secret (e.g. the chat's address hashes). */
+  digest(purpose: string, value: string): string {
+    return createHmac('sha256', this.key).update(`${purpose}\n${value}`).digest('base64url');
+  }
+
   sign(pathname: string, ttlMs = this.ttlMs): string {
     // Round the expiry so URLs stay the same for a while and browsers can cache them.
     const exp = Math.ceil((this.now() + ttlMs) / 600_000) * 600;

@@ -143,6 +143,74 @@ export interface AssetVariantTable {
   created_at: number;
 }
 
+/** A station channel; `outputs` is JSON (channel.schema.ts) and holds secrets that never leave the server in full. */
+export interface ChannelTable {
+  id: string;
+  project_id: string;
+  name: string;
+  slug: string;
+  kind: 'audio' | 'video';
+  visibility: 'public' | 'private';
+  crossfade_seconds: number;
+  loudness_target: number;
+  fallback_playlist_id: string | null;
+  outputs: string;
+  requests_enabled: number;
+  request_delay_minutes: number;
+  min_repeat_minutes: number;
+  chat_enabled: number;
+  slow_mode_seconds: number;
+  recording_enabled: number;
+  recording_retention_days: number;
+  stream_key_hash: Uint8Array;
+  stream_key_hint: string;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export type ChatRole = 'owner' | 'editor' | 'viewer' | 'user' | 'guest';
+
+export interface ChatMessageTable {
+  id: string;
+  channel_id: string;
+  user_id: string | null;
+  guest_id: string | null;
+  ip_hash: string;
+  name: string;
+  role: ChatRole;
+  body: string;
+  created_at: number;
+  deleted_at: number | null;
+  deleted_by: string | null;
+}
+
+/** A ban or a mute; `until` null lasts until lifted. Guests match by guest id or address hash. */
+export interface ChatBanTable {
+  id: string;
+  channel_id: string;
+  kind: 'ban' | 'mute';
+  user_id: string | null;
+  guest_id: string | null;
+  ip_hash: string | null;
+  until: number | null;
+  created_by: string | null;
+  created_at: number;
+}
+
+/** What a channel played; the live worker fills it. */
+export interface PlayLogTable {
+  id: string;
+  channel_id: string;
+  asset_id: string | null;
+  title: string;
+  artist: string;
+  kind: 'track' | 'jingle' | 'live' | 'fallback' | 'request';
+  started_at: number;
+  ended_at: number | null;
+  listeners: number | null;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -155,6 +223,10 @@ export interface Database {
   jobs: JobTable;
   assets: AssetTable;
   asset_variants: AssetVariantTable;
+  channels: ChannelTable;
+  chat_messages: ChatMessageTable;
+  chat_bans: ChatBanTable;
+  play_log: PlayLogTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -167,3 +239,6 @@ export type WorkerTokenRow = Selectable<WorkerTokenTable>;
 export type JobRow = Selectable<JobTable>;
 export type AssetRow = Selectable<AssetTable>;
 export type AssetVariantRow = Selectable<AssetVariantTable>;
+export type ChannelRow = Selectable<ChannelTable>;
+export type ChatMessageRow = Selectable<ChatMessageTable>;
+export type ChatBanRow = Selectable<ChatBanTable>;

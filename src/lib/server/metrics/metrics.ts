@@ -27,6 +27,14 @@ export class Metrics {
   });
   readonly jobsRetried = new Counter({ name: 'airstudio_jobs_retried_total', help: 'Failed attempts put back in the queue', labelNames: ['type'] as const, registers: [this.registry] });
 
+  readonly chatMessages = new Counter({
+    name: 'airstudio_chat_messages_total',
+    help: 'Chat messages sent, by result (posted, or the refusal code)',
+    labelNames: ['result'] as const,
+    registers: [this.registry]
+  });
+  readonly chatConnections = new Counter({ name: 'airstudio_chat_connections_total', help: 'Connections to the /chat namespace', registers: [this.registry] });
+
   constructor(
     realtime: () => HealthReport['realtime'],
     workers: () => number = () => 0,

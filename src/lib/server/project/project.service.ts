@@ -98,6 +98,11 @@ export class ProjectService {
     return (await this.projects.listMembers(projectId)).map(toMember);
   }
 
+  /** Members without an access check: for server-side rules (chat nicknames may not copy a member's name). */
+  async membersOf(projectId: string): Promise<MemberView[]> {
+    return (await this.projects.listMembers(projectId)).map(toMember);
+  }
+
   async addMember(user: UserRow, projectId: string, username: string, role: 'editor' | 'viewer'): Promise<MemberView[]> {
     const myRole = await this.requireRole(user.id, projectId);
     if (!canManage(myRole)) throw forbidden('Only the owner can invite members.');
