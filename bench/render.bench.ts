@@ -65,7 +65,7 @@ const file = writeResult({
   startedAt: new Date(started).toISOString(),
   durationMs: Date.now() - started,
   machine: machine(),
-  setup: '10 clips of 1080p30 H.264/AAC with 9 transitions on V1, a ducked music bed on A1, 6 titles on T1; renderTimeline at mp4-1080p (x264 veryfast, two loudness passes) in this process',
+  setup: '10 clips of 1080p30 H.264/AAC with 9 transitions on V1, a ducked music bed on A1, 6 titles on T1; renderTimeline at mp4-1080p (x264 veryfast with diamond search / subme 1, crf 21, 8 Mb/s cap; ebur128 measurement pass, then the render) in this process',
   targets,
   details
 });

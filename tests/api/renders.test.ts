@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { keysBetween } from '$lib/editor/model/order';
@@ -15,11 +17,15 @@ import { ffmpeg, ffprobe, h264, loudness, picture, sine, tempDir } from '../help
 import { startServer, type RunningServer } from '../helpers/server';
 import { connectClient, waitFor, type YClient } from '../helpers/yclient';
 
+const run = promisify(execFile);
+
 // A render through the whole system: uploads, the timeline edited over y-websocket, POST /renders, a real worker.
 let server: RunningServer;
 let team: Team;
 let dir: string;
 const clients: YClient[] = [];
+/** The first test's render (with its HLS ladder), for the tests that serve it. */
+let renderAsset: AssetJson;
 
 beforeAll(async () => {
   server = await startServer({ env: { LOCAL_WORKERS: '1', LOCAL_WORKER_CONCURRENCY: '2' } });
@@ -95,7 +101,7 @@ describe('renders', () => {
     const seen: JobJson[] = [];
     watcher.on('job', (j: JobJson) => j.type === 'timeline.render' && seen.push(j));
 
-    const started = await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.editor.token, body: { preset: 'mp4-480p' } });
+    const started = await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.editor.token, body: { preset: 'mp4-480p', hls: true } });
     expect(started.status).toBe(201);
     const job = started.body as JobJson;
     expect(job.type).toBe('timeline.render');
@@ -118,13 +124,67 @@ describe('renders', () => {
     expect(probe.streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 854, height: 480 });
     expect(probe.streams.find((s) => s.codec_type === 'audio')?.codec_name).toBe('aac');
     expect(Math.abs((await loudness(out)).integrated - -14)).toBeLessThanOrEqual(1);
+    renderAsset = rendered;
   }, 240_000);
+
+  it('serves the HLS ladder to members and signed players, each playlist pointing at signed files; outsiders are refused', async () => {
+    const id = renderAsset.id;
+    const master = renderAsset.variants.find((v) => v.name === 'hls.m3u8')!;
+    expect(master).toMatchObject({ mime: 'application/vnd.apple.mpegurl' });
+    expect(renderAsset.variants.map((v) => v.name)).toEqual(expect.arrayContaining(['hls-1080p.m3u8', 'hls-1080p.mp4', 'hls-720p.m3u8', 'hls-720p.mp4', 'hls-480p.m3u8', 'hls-480p.mp4']));
+    // Processing the render (proxy, poster…) kept the ladder.
+    expect(renderAsset.variants.map((v) => v.name)).toEqual(expect.arrayContaining(['proxy', 'poster']));
+
+    // A member with a token: the master names the renditions by signed URLs.
+    const asMember = await fetch(`${server.url}/api/assets/${id}/variants/hls.m3u8`, { headers: { authorization: `Bearer ${team.viewer.token}` } });
+    expect(asMember.status).toBe(200);
+    expect(asMember.headers.get('content-type')).toBe('application/vnd.apple.mpegurl');
+    const text = await asMember.text();
+    const renditions = [...text.matchAll(/#EXT-X-STREAM-INF:[^\n]*RESOLUTION=(\d+x\d+)[^\n]*\n([^\n]+)/g)].map((m) => ({ resolution: m[1], uri: m[2]! }));
+    expect(renditions.map((r) => r.resolution)).toEqual(['1920x1080', '1280x720', '854x480']);
+    for (const r of renditions) expect(r.uri).toMatch(new RegExp(`^/api/assets/${id}/variants/hls-\\d+p\\.m3u8\\?exp=\\d+&sig=[\\w-]+$`));
+
+    // A player with only the signed URL follows it all the way: ffmpeg's HLS reader fetches each rendition's byte ranges.
+    for (const r of renditions) {
+      const { stdout } = await run('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=width,height,nb_read_frames', '-of', 'json', `${server.url}${r.uri}`]);
+      const stream = JSON.parse(stdout).streams[0];
+      expect(`${stream.width}x${stream.height}`).toBe(r.resolution);
+      expect(Number(stream.nb_read_frames)).toBe(6 * 25);
+    }
+    const rendition = await (await fetch(`${server.url}${renditions[1]!.uri}`)).text();
+    const map = /#EXT-X-MAP:URI="([^"]+)",BYTERANGE="(\d+)@0"/.exec(rendition)!;
+    const init = await fetch(`${server.url}${map[1]}`, { headers: { range: `bytes=0-${Number(map[2]) - 1}` } });
+    expect(init.status).toBe(206);
+    expect(init.headers.get('content-type')).toBe('video/mp4');
+    expect((await init.arrayBuffer()).byteLength).toBe(Number(map[2]));
+    const whole = await ffprobe(`${server.url}${master.url}`);
+    expect(Math.abs(Number(whole.format.duration) - 6)).toBeLessThanOrEqual(0.04);
+
+    // Outside the project: no playlist, whatever the way in.
+    expectApiError(await api(server, 'GET', `/api/assets/${id}/variants/hls.m3u8`, { token: team.outsider.token }), 404);
+    expectApiError(await api(server, 'GET', `/api/assets/${id}/variants/hls-720p.m3u8`), 401);
+    expectApiError(await api(server, 'GET', `/api/assets/${id}/variants/hls.m3u8?exp=9999999999&sig=forged`), 403, 'bad_signature');
+  }, 120_000);
 
   it('refuses a render of an empty timeline, with media waiting for approval, or with a bad preset', async () => {
     const other = (await api(server, 'POST', '/api/projects', { token: team.owner.token, body: { name: 'Empty' } })).body.id as string;
     expectApiError(await api(server, 'POST', `/api/projects/${other}/renders`, { token: team.owner.token, body: {} }), 400, 'empty_timeline');
     expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.editor.token, body: { preset: 'mp4-8k' } }), 400, 'invalid_input');
     expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.outsider.token, body: {} }), 404);
+    const bad = async (body: unknown, code: string, message: RegExp) => {
+      const r = await api(server, 'POST', `/api/projects/${team.projectId}/renders`, { token: team.editor.token, body });
+      expectApiError(r, 400, code);
+      expect(r.body.error.message).toMatch(message);
+    };
+    await bad({ preset: 'hls-4k' }, 'invalid_input', /preset must be one of mp4-1080p, mp4-720p, mp4-480p/);
+    await bad({ range: { start: 3, end: 2 } }, 'invalid_input', /range\.end must be after range\.start/);
+    await bad({ range: { start: 2, end: 2 } }, 'invalid_input', /range\.end must be after range\.start/);
+    await bad({ range: { start: -1, end: 2 } }, 'invalid_input', /range\.start must be 0 or more/);
+    // The cut is 6 s long.
+    await bad({ range: { start: 7, end: 8 } }, 'range_out_of_bounds', /range\.start is past the end of the cut \(6 s\)/);
+    await bad({ range: { start: 1, end: 9 } }, 'range_out_of_bounds', /range\.end is past the end of the cut \(6 s\)/);
+    await bad({ hls: 'yes' }, 'invalid_input', /hls must be true or false/);
+    await bad({ publish: true }, 'invalid_input', /publish/);
 
     // A viewer's pending upload on the timeline blocks the render until someone approves it.
     await api(server, 'PATCH', `/api/projects/${team.projectId}`, { token: team.owner.token, body: { viewerUploads: true } });

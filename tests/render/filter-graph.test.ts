@@ -8,6 +8,7 @@ import {
   ffmpegColor,
   keyframeExpr,
   keyframeValue,
+  linearGain,
   num,
   type RenderGraphOptions,
   type RenderSource
@@ -114,18 +115,25 @@ describe('buildRenderGraph', () => {
   it('trims, seeks and places one clip, picture and sound', () => {
     const g = buildRenderGraph(timeline([track('v', 'video', 'a0')], [clip({ id: 'c', trackId: 'v', assetId: 'A', start: 1, in: 0.5, out: 2.5 })]), sources, opts);
     expect(g.duration).toBe(3);
-    expect(g.inputs).toEqual([{ file: '/media/a.mp4', options: ['-ss', '0.5', '-t', '2.5'] }]);
+    // Picture and sound open the file separately, so neither decodes the other's stream.
+    expect(g.inputs).toEqual([
+      { file: '/media/a.mp4', options: ['-ss', '0.5', '-t', '2.5', '-an'] },
+      { file: '/media/a.mp4', options: ['-ss', '0.5', '-t', '2.5', '-vn'] }
+    ]);
     const fc = g.filterComplex;
     expect(fc).toContain('[0:v]trim=duration=');
     expect(fc).toContain('setpts=expr=PTS-STARTPTS');
     expect(fc).toContain('fps=fps=30');
     expect(fc).toContain('trim=end_frame=60');
-    // Fit into the canvas keeping aspect.
+    // Fit into the canvas keeping aspect, padded with black: nothing is below it, so no overlay.
     expect(fc).toContain('scale=w=max(2\\,trunc(iw*sar*min(640/(iw*sar)\\,360/ih)*1/2)*2)');
-    // Starts at frame 30 of the output, centred.
-    expect(fc).toContain('setpts=expr=PTS-STARTPTS+30');
-    expect(fc).toContain('overlay=x=(main_w-overlay_w)/2+(0):y=(main_h-overlay_h)/2+(0):eof_action=pass');
-    expect(fc).toContain('[0:a]atrim=duration=');
+    expect(fc).toContain('pad=w=640:h=360:x=(ow-iw)/2:y=(oh-ih)/2:color=black');
+    expect(fc).not.toContain('overlay');
+    // A second of black, then the clip: concat, renumbered frame by frame.
+    const gap = /color=c=black:s=640x360:r=30:d=[\d.]+,format=pix_fmts=yuv420p,trim=end_frame=30\[(base\d+)\]/.exec(fc)?.[1];
+    expect(fc).toContain(`[${gap}][at`);
+    expect(fc).toMatch(/\]concat=n=2:v=1:a=0,settb=expr=1\/30,setpts=expr=N\[/);
+    expect(fc).toContain('[1:a]atrim=duration=');
     expect(fc).toContain('aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo');
     expect(fc).toContain('apad=whole_len=96000,atrim=end_sample=96000');
     expect(fc).toContain('adelay=delays=48000S:all=1');
@@ -155,11 +163,18 @@ describe('buildRenderGraph', () => {
     );
     expect(g.duration).toBe(6);
     // a plays half a second past its out point, b from half a second before its in point.
-    expect(g.inputs[0]).toEqual({ file: '/media/a.mp4', options: ['-t', '4'] });
-    expect(g.inputs[1]).toEqual({ file: '/media/b.mp4', options: ['-ss', '0.5', '-t', '4'] });
-    expect(g.filterComplex).toContain('xfade=transition=wipeleft:duration=1:offset=2.5');
-    expect(g.filterComplex).toContain('acrossfade=ns=48000:c1=tri:c2=tri');
-    expect(g.filterComplex).toContain('color=c=black@0:s=640x360');
+    expect(g.inputs[0]).toEqual({ file: '/media/a.mp4', options: ['-t', '4', '-an'] });
+    expect(g.inputs[1]).toEqual({ file: '/media/b.mp4', options: ['-ss', '0.5', '-t', '4', '-an'] });
+    const fc = g.filterComplex;
+    // xfade (4:4:4 only) sees just the overlap: a's last second and b's first, split off the 4:2:0 bodies.
+    expect(fc).toMatch(/\[clip\d+\]format=pix_fmts=yuv420p,split=outputs=2/);
+    expect(fc).toContain('trim=start_frame=0:end_frame=75');
+    expect(fc).toContain('trim=start_frame=75:end_frame=105');
+    expect(fc).toMatch(/split=outputs=2\[sp\d+\]\[sp\d+\];\n\[sp\d+\]trim=start_frame=0:end_frame=30,/);
+    expect(fc).toContain('xfade=transition=wipeleft:duration=1:offset=0,format=pix_fmts=yuv420p');
+    expect(fc).toMatch(/concat=n=3:v=1:a=0/);
+    expect(fc).toContain('acrossfade=ns=48000:c1=tri:c2=tri');
+    expect(fc).not.toContain('black@0');
     expect(g.warnings).toEqual([]);
   });
 
@@ -176,7 +191,9 @@ describe('buildRenderGraph', () => {
       );
     // b has 0.2 s (6 frames) before its in point: 6 frames before the cut, 7 after.
     const short = two(0.2, 1);
-    expect(short.filterComplex).toContain(`xfade=transition=fade:duration=${num(13 / 30)}:offset=${num((90 + 7 - 13) / 30)}`);
+    expect(short.filterComplex).toContain(`xfade=transition=fade:duration=${num(13 / 30)}:offset=0`);
+    // a plays 7 frames past the cut; its last 13 go into the transition.
+    expect(short.filterComplex).toContain('trim=start_frame=84:end_frame=97');
     expect(short.warnings.join()).toMatch(/shortened/);
     const none = two(0, 1);
     expect(none.filterComplex).not.toContain('xfade');
@@ -184,7 +201,58 @@ describe('buildRenderGraph', () => {
     expect(none.warnings.join()).toMatch(/it is a cut/);
     // Never longer than half of either clip; unknown kinds fall back to a fade.
     const long = two(1, 30, 'spin');
-    expect(long.filterComplex).toContain(`xfade=transition=fade:duration=2:offset=2`);
+    expect(long.filterComplex).toContain('xfade=transition=fade:duration=2:offset=0');
+    expect(long.filterComplex).toContain('trim=start_frame=60:end_frame=120');
+  });
+
+  it('joins a clip too short for both its transitions with a plain xfade chain', () => {
+    // b lasts 12 frames; 13 of them go into the transition from a and 12 into the one to c (centred, handles).
+    const g = buildRenderGraph(
+      timeline(
+        [track('v', 'video', 'a0')],
+        [
+          clip({ id: 'a', trackId: 'v', assetId: 'A', start: 0, in: 0, out: 3 }),
+          clip({ id: 'b', trackId: 'v', assetId: 'B', start: 3, in: 1, out: 1.4 }),
+          clip({ id: 'c', trackId: 'v', assetId: 'A', start: 3.4, in: 1, out: 4 })
+        ],
+        [
+          { id: 't1', fromClipId: 'a', toClipId: 'b', kind: 'fade', duration: 1 },
+          { id: 't2', fromClipId: 'b', toClipId: 'c', kind: 'wipeleft', duration: 1 }
+        ]
+      ),
+      sources,
+      opts
+    );
+    const fc = g.filterComplex;
+    expect(fc).toContain(`xfade=transition=fade:duration=${num(13 / 30)}:offset=${num((90 + 7 - 13) / 30)}`);
+    expect(fc).toContain(`xfade=transition=wipeleft:duration=${num(12 / 30)}:offset=${num((97 + 24 - 13 - 12) / 30)}`);
+    expect(fc).not.toContain('concat');
+    expect(g.frames).toBe(192);
+  });
+
+  it('builds the bottom track from pieces: gaps are black, transformed clips sit on their own canvas', () => {
+    const g = buildRenderGraph(
+      timeline(
+        [track('v', 'video', 'a0'), track('t', 'title', 'a1')],
+        [
+          clip({ id: 'a', trackId: 'v', assetId: 'A', start: 0, in: 0, out: 1 }),
+          clip({ id: 'b', trackId: 'v', assetId: 'B', start: 2, in: 0, out: 1, transform: { ...transform, scale: 0.5, x: 100 } }),
+          clip({ id: 'c', trackId: 'v', assetId: 'A', start: 3, in: 0, out: 1, fadeIn: 0.5 }),
+          clip({ id: 'title', trackId: 't', start: 0, in: 0, out: 4, title: titleStyle('over all') })
+        ]
+      ),
+      sources,
+      opts
+    );
+    const fc = g.filterComplex;
+    // a, a second of black, b on its canvas, c: four pieces, one overlay (b's), c faded to black without alpha.
+    expect(fc).toMatch(/concat=n=4:v=1:a=0/);
+    expect([...fc.matchAll(/overlay=/g)]).toHaveLength(1);
+    expect(fc).toContain('overlay=x=(main_w-overlay_w)/2+(33.333333)');
+    expect(fc).toContain('fade=t=in:st=0:d=0.5,pad=');
+    expect(fc).not.toContain('yuva420p');
+    expect(fc).toMatch(/concat=n=4:v=1:a=0,settb=expr=1\/30,setpts=expr=N\[(bottom\d+)\];\n\[\1\]drawtext=/);
+    expect(g.frames).toBe(120);
   });
 
   it('ignores transitions between clips that do not touch', () => {
@@ -210,10 +278,18 @@ describe('buildRenderGraph', () => {
       sources,
       opts
     );
-    expect(g.inputs.map((i) => i.file)).toEqual(['/media/a.mp4', '/media/b.mp4']);
+    expect(g.inputs.map((i) => i.file)).toEqual(['/media/a.mp4', '/media/b.mp4', '/media/a.mp4', '/media/b.mp4']);
+    // The bottom track is the canvas; the top one is laid over it.
     const overlays = [...g.filterComplex.matchAll(/\[(\w+)\]\[(\w+)\]overlay/g)];
-    expect(overlays).toHaveLength(2);
-    expect(overlays[0]![1]).toBe('base0');
+    expect(overlays).toHaveLength(1);
+    const producer = (label: string) => g.filterComplex.split(';\n').find((c) => c.endsWith(`[${label}]`))!;
+    const sourceOf = (label: string): string => {
+      const chain = producer(label);
+      const from = /^\[(\w+:?\w*)\]/.exec(chain)?.[1];
+      return from && !from.includes(':') ? sourceOf(from) : (from ?? chain);
+    };
+    expect(sourceOf(overlays[0]![1]!)).toBe('0:v');
+    expect(sourceOf(overlays[0]![2]!)).toBe('1:v');
   });
 
   it('leaves hidden tracks out of the picture and muted ones out of the sound', () => {
@@ -289,6 +365,16 @@ describe('buildRenderGraph', () => {
       loudnessMeasured: { inputI: -23.5, inputTp: -6.2, inputLra: 14.3, inputThresh: -34, targetOffset: 0.3 }
     }).filterComplex;
     expect(second).toContain('loudnorm=I=-14:TP=-1.5:LRA=16:measured_I=-23.5:measured_TP=-6.2:measured_LRA=14.3:measured_thresh=-34:offset=0.3:linear=true');
+    // Room under the true-peak ceiling: loudnorm's linear mode would be a plain gain, so it is one.
+    const gain = buildRenderGraph(snap, sources, {
+      ...opts,
+      loudnessTarget: -14,
+      loudnessMeasured: { inputI: -23.5, inputTp: -12, inputLra: 4, inputThresh: -34, targetOffset: 0 }
+    }).filterComplex;
+    expect(gain).toContain('volume=volume=9.5dB:precision=float,aformat=');
+    expect(gain).not.toContain('loudnorm');
+    expect(linearGain({ inputI: -23.5, inputTp: -12, inputLra: 4, inputThresh: -34, targetOffset: 0 }, -14)).toBe(9.5);
+    expect(linearGain({ inputI: -23.5, inputTp: -6.2, inputLra: 4, inputThresh: -34, targetOffset: 0 }, -14)).toBeNull();
     // A first pass that heard silence: nothing to normalize.
     expect(buildRenderGraph(snap, sources, { ...opts, loudnessTarget: -14, loudnessMeasured: null }).filterComplex).not.toContain('loudnorm');
   });
@@ -305,7 +391,10 @@ describe('buildRenderGraph', () => {
     const g = buildRenderGraph(snap, sources, { ...opts, range: { start: 1, end: 2 } });
     expect(g.duration).toBe(1);
     expect(g.frames).toBe(30);
-    expect(g.inputs).toEqual([{ file: '/media/a.mp4', options: ['-ss', '1', '-t', '1.5'] }]);
+    expect(g.inputs).toEqual([
+      { file: '/media/a.mp4', options: ['-ss', '1', '-t', '1.5', '-an'] },
+      { file: '/media/a.mp4', options: ['-ss', '1', '-t', '1.5', '-vn'] }
+    ]);
     expect(g.filterComplex).not.toContain('drawtext');
     expect(g.filterComplex).not.toContain('adelay');
     // A range past the end is clamped to the timeline.

@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -300,6 +300,33 @@ describe('renderTimeline ranges and odd timelines', () => {
     expect(r.warnings.some((w) => w.includes('nope'))).toBe(true);
   });
 
+  it('renders a transition chain whose middle clip is shorter than its two transitions, frame-exact', async () => {
+    // B plays 0.4 s: the transitions around it overlap inside it, so the chain is joined by xfades alone.
+    const snapshot: TimelineSnapshot = {
+      settings: { width: 1920, height: 1080, fps: FPS },
+      tracks: [track('v1', 'video', 'a0')],
+      clips: [
+        clip({ id: 'A', trackId: 'v1', assetId: 'A', start: 0, in: 0, out: 3 }),
+        clip({ id: 'B', trackId: 'v1', assetId: 'B', start: 3, in: 1, out: 1.4 }),
+        clip({ id: 'C', trackId: 'v1', assetId: 'A', start: 3.4, in: 1, out: 3 })
+      ],
+      transitions: [
+        { id: 'x1', fromClipId: 'A', toClipId: 'B', kind: 'fade', duration: 1 },
+        { id: 'x2', fromClipId: 'B', toClipId: 'C', kind: 'wipeleft', duration: 1 }
+      ],
+      markers: []
+    };
+    const r = await renderTimeline({ snapshot, sources, preset: { width: 320, height: 180 }, workDir: join(dir, 'short-middle'), fontFile: FONT, loudnessTarget: null });
+    // Centred on their cuts, both transitions are cut down to what B can give (it is the shortest clip).
+    expect(r.warnings).toHaveLength(2);
+    expect(r.warnings.join('\n')).toMatch(/x1 shortened[\s\S]*x2 shortened/);
+    const probe = await ffprobe(r.file);
+    expect(Number(probe.streams.find((s) => s.codec_type === 'video')!.nb_read_frames)).toBe(5.4 * FPS);
+    // Mid-B (3.2 s) is between the dark A and the bright test pattern: the two fades meet there.
+    const mean = (b: Buffer) => b.reduce((t, y) => t + y, 0) / b.length;
+    expect(mean(await lumaRegion(r.file, 3.2, 300, 160))).toBeGreaterThan(mean(await lumaRegion(r.file, 1, 300, 160)) + 10);
+  });
+
   it('stops ffmpeg when aborted', async () => {
     const controller = new AbortController();
     const workDir = join(dir, 'abort');
@@ -322,6 +349,113 @@ describe('renderTimeline ranges and odd timelines', () => {
     await expect(started).rejects.toMatchObject({ name: 'AbortError' });
     expect(rendering).toBe(true);
     expect(processesMentioning(workDir)).toEqual([]);
+  });
+});
+
+/** A media playlist's init section and segments as byte ranges of its one file, with their EXTINF durations. */
+function byteRanges(playlist: string): { file: string; init: [number, number]; segments: { seconds: number; range: [number, number] }[] } {
+  const map = /#EXT-X-MAP:URI="([^"]+)",BYTERANGE="(\d+)@(\d+)"/.exec(playlist)!;
+  const segments: { seconds: number; range: [number, number] }[] = [];
+  const re = /#EXTINF:([\d.]+),\n#EXT-X-BYTERANGE:(\d+)@(\d+)\n([^\n]+)/g;
+  for (const m of playlist.matchAll(re)) {
+    expect(m[4]).toBe(map[1]);
+    segments.push({ seconds: Number(m[1]), range: [Number(m[3]), Number(m[2])] });
+  }
+  return { file: map[1]!, init: [Number(map[3]), Number(map[2])], segments };
+}
+
+describe('renderTimeline with the HLS ladder', () => {
+  let r: RenderedTimeline;
+  const messages: string[] = [];
+  const progress: number[] = [];
+  const workDir = () => join(dir, 'hls');
+  const CUT = 13;
+
+  beforeAll(async () => {
+    // 3 s of A, then 10 s of a still: long enough for three segments, cheap to encode at three sizes.
+    const snapshot: TimelineSnapshot = {
+      settings: { width: 1920, height: 1080, fps: FPS },
+      tracks: [track('v1', 'video', 'a0'), track('t1', 'title', 'a1')],
+      clips: [
+        clip({ id: 'A', trackId: 'v1', assetId: 'A', start: 0, in: 0, out: 3 }),
+        clip({ id: 'S', trackId: 'v1', assetId: 'S', start: 3, in: 0, out: 10 }),
+        clip({ id: 'T', trackId: 't1', start: 1, in: 0, out: 2, title: threeClipTimeline().clips[3]!.title })
+      ],
+      transitions: [],
+      markers: []
+    };
+    r = await renderTimeline({
+      snapshot,
+      sources,
+      preset: 'mp4-720p',
+      hls: true,
+      workDir: workDir(),
+      fontFile: FONT,
+      onProgress: (f, message) => {
+        progress.push(f);
+        messages.push(message);
+      }
+    });
+  }, 240_000);
+
+  it('writes a master playlist of the three renditions with bandwidth, resolution and codecs', async () => {
+    expect(r.hls).not.toBeNull();
+    const master = await readFile(join(workDir(), 'hls', 'hls.m3u8'), 'utf8');
+    const variants = [...master.matchAll(/#EXT-X-STREAM-INF:([^\n]+)\n([^\n]+)/g)].map((m) => ({ attrs: m[1]!, uri: m[2]! }));
+    expect(variants.map((v) => v.uri)).toEqual(['hls-1080p.m3u8', 'hls-720p.m3u8', 'hls-480p.m3u8']);
+    expect(variants.map((v) => /RESOLUTION=(\d+x\d+)/.exec(v.attrs)?.[1])).toEqual(['1920x1080', '1280x720', '854x480']);
+    for (const v of variants) {
+      expect(v.attrs).toMatch(/CODECS="avc1\.6400[0-9a-f]{2},mp4a\.40\.2"/);
+      expect(Number(/(?:^|,)BANDWIDTH=(\d+)/.exec(v.attrs)?.[1])).toBeGreaterThan(Number(/AVERAGE-BANDWIDTH=(\d+)/.exec(v.attrs)?.[1]) - 1);
+    }
+    const bandwidths = variants.map((v) => Number(/(?:^|,)BANDWIDTH=(\d+)/.exec(v.attrs)?.[1]));
+    expect(bandwidths[0]).toBeGreaterThan(bandwidths[1]!);
+    expect(bandwidths[1]).toBeGreaterThan(bandwidths[2]!);
+    expect(r.hls!.files.map((f) => f.name).sort()).toEqual(['hls-1080p.m3u8', 'hls-1080p.mp4', 'hls-480p.m3u8', 'hls-480p.mp4', 'hls-720p.m3u8', 'hls-720p.mp4', 'hls.m3u8']);
+  });
+
+  it('cuts every rendition into ~6 s segments on the same frames, each decodable, adding up to the cut', async () => {
+    const durations: number[][] = [];
+    for (const name of ['1080p', '720p', '480p']) {
+      const playlist = await readFile(join(workDir(), 'hls', `hls-${name}.m3u8`), 'utf8');
+      expect(playlist).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      expect(playlist).toContain('#EXT-X-ENDLIST');
+      const { file, init, segments } = byteRanges(playlist);
+      const media = await readFile(join(workDir(), 'hls', file));
+      let frames = 0;
+      for (const [i, seg] of segments.entries()) {
+        // A segment plays on its own after the init section: that is how a player fetches it.
+        const piece = join(dir, `segment-${name}-${i}.mp4`);
+        await writeFile(piece, Buffer.concat([media.subarray(init[0], init[0] + init[1]), media.subarray(seg.range[0], seg.range[0] + seg.range[1])]));
+        const probe = await ffprobe(piece);
+        const video = probe.streams.find((s) => s.codec_type === 'video')!;
+        expect(probe.streams.some((s) => s.codec_type === 'audio')).toBe(true);
+        expect(Number(video.nb_read_frames)).toBe(Math.round(seg.seconds * FPS));
+        frames += Number(video.nb_read_frames);
+      }
+      expect(segments.length).toBe(3);
+      expect(Math.max(...segments.map((x) => x.seconds))).toBeLessThanOrEqual(6 + FRAME);
+      expect(frames).toBe(CUT * FPS);
+      expect(Math.abs(segments.reduce((t, x) => t + x.seconds, 0) - CUT)).toBeLessThanOrEqual(FRAME);
+      durations.push(segments.map((x) => x.seconds));
+    }
+    expect(durations[1]).toEqual(durations[0]);
+    expect(durations[2]).toEqual(durations[0]);
+  });
+
+  it('makes the MP4 the rung of its size without encoding it twice', async () => {
+    expect(r).toMatchObject({ width: 1280, height: 720 });
+    const packets = async (file: string) =>
+      (await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=size', '-of', 'csv=p=0', file])).stdout.trim();
+    expect(await packets(join(workDir(), 'hls', 'hls-720p.mp4'))).toBe(await packets(r.file));
+    expect(await packets(join(workDir(), 'hls', 'hls-1080p.mp4'))).not.toBe(await packets(r.file));
+  });
+
+  it('reports progress through rendering and packaging, ending at 1', () => {
+    for (let i = 1; i < progress.length; i++) expect(progress[i]!).toBeGreaterThanOrEqual(progress[i - 1]!);
+    expect(messages).toContain('Packaging HLS');
+    expect(progress.filter((_, i) => messages[i] === 'Rendering' && progress[i]! > 0.3 && progress[i]! < 0.9).length).toBeGreaterThan(0);
+    expect(progress.at(-1)).toBe(1);
   });
 });
 
@@ -365,6 +499,26 @@ describe('timeline.render job', () => {
     expect(Math.abs((uploads[0]!.meta!.loudness as number) - -14)).toBeLessThanOrEqual(1);
     expect(Math.abs(result.duration - 1)).toBeLessThanOrEqual(FRAME);
     expect(result.file.name).toBe('render.mp4');
+  });
+
+  it('uploads the HLS ladder beside the MP4 when asked', async () => {
+    const workDir = join(dir, 'job-hls');
+    await mkdir(workDir, { recursive: true });
+    const assets = { A: { duration: 4, hasVideo: true, hasAudio: true, width: 320, height: 180 }, B: { duration: 4, hasVideo: true, hasAudio: true, width: 320, height: 180 }, M: { duration: 8, hasVideo: false, hasAudio: true } };
+    const { ctx, uploads } = fakeContext({ snapshot: threeClipTimeline(), preset: 'mp4-480p', range: { start: 2, end: 3 }, hls: true, assets }, workDir);
+    const result = (await timelineRenderJob(ctx)) as { hls: { name: string; mime: string }[] };
+    expect(uploads.map((u) => [u.name, u.mime])).toEqual([
+      ['render.mp4', 'video/mp4'],
+      ['hls.m3u8', 'application/vnd.apple.mpegurl'],
+      ['hls-1080p.m3u8', 'application/vnd.apple.mpegurl'],
+      ['hls-1080p.mp4', 'video/mp4'],
+      ['hls-720p.m3u8', 'application/vnd.apple.mpegurl'],
+      ['hls-720p.mp4', 'video/mp4'],
+      ['hls-480p.m3u8', 'application/vnd.apple.mpegurl'],
+      ['hls-480p.mp4', 'video/mp4']
+    ]);
+    expect(uploads.find((u) => u.name === 'hls-720p.mp4')!.meta).toMatchObject({ width: 1280, height: 720, codecs: expect.stringMatching(/^avc1\./) });
+    expect(result.hls.map((f) => f.name)).toEqual(uploads.slice(1).map((u) => u.name));
   });
 
   it('refuses input it cannot render as a permanent failure', async () => {

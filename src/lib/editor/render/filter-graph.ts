@@ -4,11 +4,14 @@
  * ffmpeg inputs and a `-filter_complex` string.
  *
  * Shape of the graph:
- *  - every media clip is one input (`-ss`/`-t` around the part it plays, plus transition handles), trimmed again
- *    in the graph, retimed (setpts / atempo), normalized (fps, 48 kHz stereo) and cut to an exact frame/sample count;
- *  - clips joined by transitions form a segment: each member is drawn on a transparent canvas and the members are
- *    chained with xfade (video) and acrossfade (audio);
- *  - video and title tracks are composited bottom → top over a black canvas (`color=…`) with overlay / drawtext;
+ *  - every media clip is one input per stream kind (`-ss`/`-t` around the part it plays, plus transition handles),
+ *    trimmed again in the graph, retimed (setpts / atempo), normalized (fps, 48 kHz stereo) and cut to an exact
+ *    frame/sample count;
+ *  - clips joined by transitions form a segment: each member fills the canvas (padded with black, or drawn on a black
+ *    canvas when transformed); xfade blends only the overlaps, concat joins them with the members' bodies (video),
+ *    acrossfade chains the sound;
+ *  - the lowest video track is the canvas itself (its segments and black gaps concatenated); the tracks above are
+ *    composited bottom → top with overlay / drawtext. Everything stays 4:2:0 but xfade's overlaps;
  *  - audio: clips are placed with adelay and summed per track (amix normalize=0), ducked tracks go through
  *    sidechaincompress keyed by the voice track, tracks are summed, then optionally loudnorm'ed.
  *
@@ -340,7 +343,7 @@ class GraphBuilder {
   private readonly placed: Placed[];
   private readonly segmentsByTrack = new Map<string, Segment[]>();
   private labels = 0;
-  private readonly memberInputs = new Map<Member, number>();
+  private readonly memberInputs = new Map<Member, { v?: number; a?: number }>();
 
   constructor(
     private readonly snapshot: TimelineSnapshot,
@@ -551,9 +554,14 @@ class GraphBuilder {
 
   // -- Inputs -------------------------------------------------------------------------------------------------
 
-  /** One input per clip, seeked to the first source frame it needs (including handles and the range cut). */
-  private inputFor(m: Member, headCutF: number, lengthF: number): number {
-    const existing = this.memberInputs.get(m);
+  /**
+   * One input per clip and stream kind, seeked to the first source frame it needs (including handles and the range
+   * cut). Picture and sound open the file separately: from one input, whichever the graph pulls first makes ffmpeg
+   * decode the other too, and those frames pile up (gigabytes of 1080p frames over a long cut).
+   */
+  private inputFor(m: Member, kind: 'v' | 'a', headCutF: number, lengthF: number): number {
+    const opened = this.memberInputs.get(m) ?? {};
+    const existing = opened[kind];
     if (existing !== undefined) return existing;
     const { p } = m;
     const src = p.source!;
@@ -563,11 +571,11 @@ class GraphBuilder {
       options = ['-loop', '1', '-framerate', this.fpsStr, '-t', num(this.sec(lengthF) + 1)];
     } else {
       const seek = Math.max(0, finite(p.clip.in, 0) + this.sec(headCutF - m.headExt) * p.speed);
-      options = [...(seek > 0 ? ['-ss', num(seek)] : []), '-t', num(lengthSec)];
+      options = [...(seek > 0 ? ['-ss', num(seek)] : []), '-t', num(lengthSec), kind === 'v' ? '-an' : '-vn'];
     }
     this.inputs.push({ file: src.input, options });
     const index = this.inputs.length - 1;
-    this.memberInputs.set(m, index);
+    this.memberInputs.set(m, { ...opened, [kind]: index });
     return index;
   }
 
@@ -583,42 +591,121 @@ class GraphBuilder {
   // -- Video --------------------------------------------------------------------------------------------------
 
   buildVideo(): string {
-    let base = this.label('base');
-    this.chains.push(
-      `${filter('color', { c: 'black', s: `${this.W}x${this.H}`, r: this.fpsStr, d: num(this.sec(this.frames + 1)) })},` +
-        `${filter('format', { pix_fmts: 'yuv420p' })},${filter('trim', { end_frame: this.frames })}[${base}]`
-    );
+    let base: string | null = null;
     for (const track of this.tracks) {
       if (track.hidden || track.kind === 'audio') continue;
-      // A track's clips do not overlap, so drawing them one after another in time order is the track's layer.
-      for (const seg of this.segmentsByTrack.get(track.id) ?? []) {
-        const first = seg.members[0]!;
-        if (!first.p.source) {
-          base = this.drawTitle(base, first.p);
+      const segments = this.segmentsByTrack.get(track.id) ?? [];
+      // Nothing is below the first track that draws: it becomes the canvas itself instead of being overlaid on black.
+      if (base === null) {
+        if (!segments.some((s) => this.draws(s))) continue;
+        const bottom = this.bottomLayer(segments);
+        if (bottom) {
+          base = bottom;
           continue;
         }
-        if (seg.members.length === 1) {
-          if (!first.p.source.hasVideo) continue;
-          base = this.overlaySingle(base, seg, first);
-        } else {
-          if (!seg.members.some((m) => m.p.source?.hasVideo)) continue;
-          base = this.overlayChain(base, seg);
-        }
+        base = this.blackCanvas(this.frames);
+      }
+      // A track's clips do not overlap, so drawing them one after another in time order is the track's layer.
+      for (const seg of segments) {
+        if (!this.draws(seg)) continue;
+        const first = seg.members[0]!;
+        if (!first.p.source) base = this.drawTitle(base, first.p);
+        else if (seg.members.length === 1) base = this.overlaySingle(base, seg, first, this.r0);
+        else base = this.overlayChain(base, seg, this.r0);
       }
     }
     const out = 'vout';
-    this.chains.push(`[${base}]${filter('trim', { end_frame: this.frames })},${filter('setsar', { r: 1 })},${filter('format', { pix_fmts: 'yuv420p' })}[${out}]`);
+    this.chains.push(`[${base ?? this.blackCanvas(this.frames)}]${filter('trim', { end_frame: this.frames })},${filter('setsar', { r: 1 })},${filter('format', { pix_fmts: 'yuv420p' })}[${out}]`);
     return `[${out}]`;
+  }
+
+  /** Whether a segment puts anything in the picture. */
+  private draws(seg: Segment): boolean {
+    const first = seg.members[0]!;
+    return !first.p.source || seg.members.some((m) => m.p.source?.hasVideo);
+  }
+
+  /** `frames` frames of opaque black at the canvas size, timed from 0. */
+  private blackCanvas(frames: number): string {
+    const label = this.label('base');
+    this.chains.push(
+      `${filter('color', { c: 'black', s: `${this.W}x${this.H}`, r: this.fpsStr, d: num(this.sec(frames + 1)) })},` +
+        `${filter('format', { pix_fmts: 'yuv420p' })},${filter('trim', { end_frame: frames })}[${label}]`
+    );
+    return label;
+  }
+
+  /**
+   * The lowest drawing track as the whole canvas: each segment a full-frame opaque piece (the picture padded with
+   * black, or drawn on its own black canvas when it is transformed), gaps black, joined with concat. Saves a
+   * full-frame overlay per output frame. null when the track holds titles, which the general path draws.
+   */
+  private bottomLayer(segments: Segment[]): string | null {
+    const pieces: string[] = [];
+    let cursor = this.r0;
+    for (const seg of segments) {
+      if (!seg.members[0]!.p.source) return null;
+      if (!this.draws(seg)) continue;
+      const from = Math.max(seg.startF, this.r0);
+      const to = Math.min(seg.endF, this.r1);
+      if (to <= from) continue;
+      if (from < cursor) return null;
+      if (from > cursor) pieces.push(this.blackCanvas(from - cursor));
+      pieces.push(this.segmentPiece(seg, from, to));
+      cursor = to;
+    }
+    if (cursor < this.r1) pieces.push(this.blackCanvas(this.r1 - cursor));
+    if (pieces.length === 1) return pieces[0]!;
+    const out = this.label('bottom');
+    // concat's output counts in microseconds; frames are renumbered so drawtext's t and trim stay frame-exact.
+    this.chains.push(
+      `${pieces.map((l) => `[${l}]`).join('')}${filter('concat', { n: pieces.length, v: 1, a: 0 })},` +
+        `${filter('settb', { expr: this.frameDuration() })},${filter('setpts', { expr: 'N' })}[${out}]`
+    );
+    return out;
+  }
+
+  /** One frame's duration as a rational (settb's expression). */
+  private frameDuration(): string {
+    const [numer, denom] = this.fpsStr.split('/');
+    return denom ? `${denom}/${numer}` : `1/${numer}`;
+  }
+
+  /** A segment's frames [from, to) as an opaque full-canvas picture timed from 0. */
+  private segmentPiece(seg: Segment, from: number, to: number): string {
+    if (seg.members.length > 1) {
+      if (seg.members.every((m) => m.p.source?.hasVideo)) return this.chainPicture(seg);
+      return this.overlayChain(this.blackCanvas(to - from), seg, from);
+    }
+    const m = seg.members[0]!;
+    if (!this.fillsCanvas(m.p.clip)) return this.overlaySingle(this.blackCanvas(to - from), seg, m, from);
+    const { headCut, length } = this.memberCut(seg, m);
+    const pic = this.clipPicture(m, headCut, length, true);
+    const out = this.label('at');
+    this.chains.push(`[${pic}]${filter('setpts', { expr: 'PTS-STARTPTS' })}[${out}]`);
+    return out;
+  }
+
+  /**
+   * Whether the clip alone on black is the picture padded with black: centred, not rotated, fully opaque, nothing
+   * keyframed but its sound. Fades to black then need no alpha either.
+   */
+  private fillsCanvas(c: ClipSnapshot): boolean {
+    const kf = c.keyframes ?? {};
+    if ((['x', 'y', 'scale', 'rotation', 'opacity'] as const).some((k) => cleanKeyframes(kf[k]).length)) return false;
+    const tf = c.transform;
+    return finite(c.opacity, 1) >= 1 && finite(tf?.rotation, 0) % 360 === 0 && finite(tf?.x, 0) === 0 && finite(tf?.y, 0) === 0;
   }
 
   /**
    * The clip's own picture, timed locally (t = 0 at the first frame of its handle, offset by `headCut` frames),
-   * cropped, fitted, faded and rotated; keyframed position is left to the overlay.
+   * cropped, fitted, faded and rotated; keyframed position is left to the overlay. `fill`: padded (or cropped) to the
+   * canvas with black, faded to black, for a clip that `fillsCanvas`.
    */
-  private clipPicture(m: Member, headCut: number, length: number): string {
+  private clipPicture(m: Member, headCut: number, length: number, fill = false): string {
     const { p } = m;
     const c = p.clip;
-    const idx = this.inputFor(m, headCut, length);
+    const idx = this.inputFor(m, 'v', headCut, length);
     const out = this.label('clip');
     const f: string[] = [];
     const srcLen = this.sec(length) * p.speed;
@@ -658,6 +745,16 @@ class GraphBuilder {
     const fadeOut = !p.hasOutgoing ? clamp(finite(c.fadeOut, 0), 0, this.sec(p.endF - p.startF)) : 0;
     const rotKf = cleanKeyframes(kf.rotation);
     const rotation = finite(tf.rotation, 0) % 360;
+    if (fill) {
+      // On black, fading the picture's alpha and fading its colour to black are the same picture.
+      if (fadeIn > 0) f.push(filter('fade', { t: 'in', st: num(this.sec(m.headExt)), d: num(fadeIn) }));
+      if (fadeOut > 0) f.push(filter('fade', { t: 'out', st: num(this.sec(m.headExt + p.endF - p.startF) - fadeOut), d: num(fadeOut) }));
+      // Larger than the canvas (scale > 1): what overlay would show is the centre.
+      if (staticScale > 1) f.push(filter('crop', { w: `min(iw,${this.W})`, h: `min(ih,${this.H})` }));
+      f.push(filter('pad', { w: this.W, h: this.H, x: '(ow-iw)/2', y: '(oh-ih)/2', color: 'black' }));
+      this.chains.push(`[${idx}:v]${f.join(',')}[${out}]`);
+      return out;
+    }
     const needsAlpha = opacityKf.length > 0 || opacity < 1 || fadeIn > 0 || fadeOut > 0 || rotKf.length > 0 || rotation !== 0;
     if (needsAlpha) f.push(filter('format', { pix_fmts: 'yuva420p' }));
 
@@ -718,63 +815,123 @@ class GraphBuilder {
     return { x: `(main_w-overlay_w)/2+${wrap(x)}`, y: `(main_h-overlay_h)/2+${wrap(y)}` };
   }
 
-  private overlaySingle(base: string, seg: Segment, m: Member): string {
+  /** A single clip over `base`, whose frame 0 is timeline frame `origin`. */
+  private overlaySingle(base: string, seg: Segment, m: Member, origin: number): string {
     const { headCut, length } = this.memberCut(seg, m);
     if (length <= 0) return base;
     const pic = this.clipPicture(m, headCut, length);
     const shifted = this.label('at');
-    const at = m.p.startF + headCut - this.r0;
+    const at = m.p.startF + headCut - origin;
     this.chains.push(`[${pic}]${filter('setpts', { expr: `PTS-STARTPTS+${at}` })}[${shifted}]`);
     const out = this.label('v');
-    const { x, y } = this.position(m.p.clip, `(t-${num(this.sec(m.p.startF - this.r0))})`);
+    const { x, y } = this.position(m.p.clip, `(t-${num(this.sec(m.p.startF - origin))})`);
     this.chains.push(`[${base}][${shifted}]${filter('overlay', { x, y, eof_action: 'pass', eval: 'frame' })}[${out}]`);
     return out;
   }
 
-  private overlayChain(base: string, seg: Segment): string {
-    const layers: { label: string; frames: number }[] = [];
-    for (const m of seg.members) {
-      const { length } = this.memberCut(seg, m);
+  /** A transition chain over `base`, whose frame 0 is timeline frame `origin`. */
+  private overlayChain(base: string, seg: Segment, origin: number): string {
+    const pic = this.chainPicture(seg);
+    const shifted = this.label('at');
+    this.chains.push(`[${pic}]${filter('setpts', { expr: `PTS-STARTPTS+${Math.max(seg.startF, this.r0) - origin}` })}[${shifted}]`);
+    const out = this.label('v');
+    this.chains.push(`[${base}][${shifted}]${filter('overlay', { x: 0, y: 0, eof_action: 'pass' })}[${out}]`);
+    return out;
+  }
+
+  /**
+   * The members of a transition chain, each full-canvas on black (a member without picture is transparent), joined
+   * by their transitions and cut to the range: the segment's visible frames, timed from 0.
+   *
+   * xfade works in 4:4:4 only, so a chain of xfades would convert every frame of the segment twice. Instead each
+   * member is cut into [incoming overlap | body | outgoing overlap]: xfade sees only the overlaps and the bodies go
+   * straight to concat. A member too short for both overlaps (or one without picture) takes the xfade chain.
+   */
+  private chainPicture(seg: Segment): string {
+    const n = seg.members.length;
+    const lengths = seg.members.map((m) => this.memberCut(seg, m).length);
+    const incoming = (i: number) => (i > 0 ? seg.transitions[i - 1]!.frames : 0);
+    const outgoing = (i: number) => (i < n - 1 ? seg.transitions[i]!.frames : 0);
+    const bodies = lengths.map((l, i) => l - incoming(i) - outgoing(i));
+    const cut = seg.members.every((m) => m.p.source?.hasVideo) && bodies.every((b) => b >= 0);
+    const layers = seg.members.map((m, i) => this.memberLayer(m, lengths[i]!));
+
+    let joined: string;
+    if (cut) {
+      const parts: string[] = [];
+      let previousTail: string | null = null;
+      for (let i = 0; i < n; i++) {
+        const pieces: { from: number; to: number }[] = [];
+        if (incoming(i)) pieces.push({ from: 0, to: incoming(i) });
+        if (bodies[i]! > 0) pieces.push({ from: incoming(i), to: incoming(i) + bodies[i]! });
+        if (outgoing(i)) pieces.push({ from: lengths[i]! - outgoing(i), to: lengths[i]! });
+        const labels = pieces.map(() => this.label('part'));
+        const sources = pieces.length > 1 ? pieces.map(() => this.label('sp')) : [layers[i]!];
+        // Pinned to 4:2:0 so xfade's conversion lands on its own inputs rather than spreading back through split.
+        if (pieces.length > 1) {
+          this.chains.push(`[${layers[i]}]${filter('format', { pix_fmts: 'yuv420p' })},${filter('split', { outputs: pieces.length })}${sources.map((l) => `[${l}]`).join('')}`);
+        }
+        pieces.forEach((piece, k) =>
+          this.chains.push(`[${sources[k]}]${filter('trim', { start_frame: piece.from, end_frame: piece.to })},${filter('setpts', { expr: 'PTS-STARTPTS' })}[${labels[k]}]`)
+        );
+        let k = 0;
+        if (incoming(i)) {
+          const tr = seg.transitions[i - 1]!;
+          const out = this.label('xf');
+          this.chains.push(
+            `[${previousTail}][${labels[k++]}]${filter('xfade', { transition: tr.kind, duration: num(this.sec(tr.frames)), offset: 0 })},` +
+              `${filter('format', { pix_fmts: 'yuv420p' })}[${out}]`
+          );
+          parts.push(out);
+        }
+        if (bodies[i]! > 0) parts.push(labels[k++]!);
+        previousTail = outgoing(i) ? labels[k]! : null;
+      }
+      joined = this.label('chain');
+      this.chains.push(
+        `${parts.map((l) => `[${l}]`).join('')}${filter('concat', { n: parts.length, v: 1, a: 0 })},` +
+          `${filter('settb', { expr: this.frameDuration() })},${filter('setpts', { expr: 'N' })}[${joined}]`
+      );
+    } else {
+      joined = layers[0]!;
+      let accFrames = lengths[0]!;
+      for (let i = 1; i < n; i++) {
+        const tr = seg.transitions[i - 1]!;
+        const out = this.label('xf');
+        this.chains.push(
+          `[${joined}][${layers[i]}]${filter('xfade', {
+            transition: tr.kind,
+            duration: num(this.sec(tr.frames)),
+            offset: num(this.sec(accFrames - tr.frames))
+          })}[${out}]`
+        );
+        joined = out;
+        accFrames += lengths[i]! - tr.frames;
+      }
+    }
+    const headCut = Math.max(0, this.r0 - seg.startF);
+    const visible = Math.min(seg.endF, this.r1) - Math.max(seg.startF, this.r0);
+    const out = this.label('seg');
+    this.chains.push(`[${joined}]${filter('trim', { start_frame: headCut, end_frame: headCut + visible })},${filter('setpts', { expr: 'PTS-STARTPTS' })}[${out}]`);
+    return out;
+  }
+
+  /** A chain member's whole picture (handles included) on the full canvas, timed from 0. */
+  private memberLayer(m: Member, length: number): string {
+    if (!m.p.source?.hasVideo) {
       const canvas = this.label('cv');
       this.chains.push(
         `${filter('color', { c: 'black@0', s: `${this.W}x${this.H}`, r: this.fpsStr, d: num(this.sec(length + 1)) })},` +
           `${filter('format', { pix_fmts: 'yuva420p' })},${filter('trim', { end_frame: length })}[${canvas}]`
       );
-      if (!m.p.source?.hasVideo) {
-        layers.push({ label: canvas, frames: length });
-        continue;
-      }
-      const pic = this.clipPicture(m, 0, length);
-      const layer = this.label('ly');
-      const { x, y } = this.position(m.p.clip, `(t-${num(this.sec(m.headExt))})`);
-      this.chains.push(`[${canvas}][${pic}]${filter('overlay', { x, y, eof_action: 'pass', eval: 'frame', format: 'yuv420' })}[${layer}]`);
-      layers.push({ label: layer, frames: length });
+      return canvas;
     }
-    let acc = layers[0]!.label;
-    let accFrames = layers[0]!.frames;
-    for (let i = 1; i < layers.length; i++) {
-      const tr = seg.transitions[i - 1]!;
-      const out = this.label('xf');
-      this.chains.push(
-        `[${acc}][${layers[i]!.label}]${filter('xfade', {
-          transition: tr.kind,
-          duration: num(this.sec(tr.frames)),
-          offset: num(this.sec(accFrames - tr.frames))
-        })}[${out}]`
-      );
-      acc = out;
-      accFrames += layers[i]!.frames - tr.frames;
-    }
-    const headCut = Math.max(0, this.r0 - seg.startF);
-    const visible = Math.min(seg.endF, this.r1) - Math.max(seg.startF, this.r0);
-    const shifted = this.label('at');
-    this.chains.push(
-      `[${acc}]${filter('trim', { start_frame: headCut, end_frame: headCut + visible })},` +
-        `${filter('setpts', { expr: `PTS-STARTPTS+${seg.startF + headCut - this.r0}` })}[${shifted}]`
-    );
-    const out = this.label('v');
-    this.chains.push(`[${base}][${shifted}]${filter('overlay', { x: 0, y: 0, eof_action: 'pass' })}[${out}]`);
-    return out;
+    if (this.fillsCanvas(m.p.clip)) return this.clipPicture(m, 0, length, true);
+    const pic = this.clipPicture(m, 0, length);
+    const layer = this.label('ly');
+    const { x, y } = this.position(m.p.clip, `(t-${num(this.sec(m.headExt))})`);
+    this.chains.push(`[${this.blackCanvas(length)}][${pic}]${filter('overlay', { x, y, eof_action: 'pass', eval: 'frame', format: 'yuv420' })}[${layer}]`);
+    return layer;
   }
 
   private drawTitle(base: string, p: Placed): string {
@@ -929,6 +1086,9 @@ class GraphBuilder {
       const I = clamp(target, -70, -5);
       if (m === null) {
         // Measured as silence: nothing to normalize.
+      } else if (m && linearGain(m, I) !== null) {
+        // What loudnorm's linear mode would do, without its 192 kHz true-peak resampling: a plain gain.
+        tail.push(filter('volume', { volume: `${num(linearGain(m, I)!)}dB`, precision: 'float' }));
       } else if (m && [m.inputI, m.inputTp, m.inputLra, m.inputThresh, m.targetOffset].every(Number.isFinite)) {
         tail.push(
           filter('loudnorm', {
@@ -949,7 +1109,7 @@ class GraphBuilder {
         tail.push(filter('loudnorm', { I: num(I), TP: num(WEB_LOUDNESS.truePeakDbtp), LRA: num(WEB_LOUDNESS.lra), print_format: printJson ? 'json' : undefined }));
       }
       // loudnorm works at 192 kHz internally.
-      tail.push(filter('aresample', { out_sample_rate: RENDER_SAMPLE_RATE }));
+      if (tail.at(-1)?.startsWith('loudnorm')) tail.push(filter('aresample', { out_sample_rate: RENDER_SAMPLE_RATE }));
     }
     tail.push(filter('aformat', { sample_fmts: 'fltp', sample_rates: RENDER_SAMPLE_RATE, channel_layouts: 'stereo' }));
     tail.push(filter('apad', { whole_len: n }), filter('atrim', { end_sample: n }));
@@ -1016,7 +1176,7 @@ class GraphBuilder {
     const { p } = m;
     const c = p.clip;
     const length = toF - fromF;
-    const idx = this.inputFor(m, headCut, length);
+    const idx = this.inputFor(m, 'a', headCut, length);
     const samples = this.sampleOf(toF) - this.sampleOf(fromF);
     const sr = RENDER_SAMPLE_RATE;
     const f: string[] = [];
@@ -1047,6 +1207,16 @@ class GraphBuilder {
     this.chains.push(`[${idx}:a]${f.join(',')}[${out}]`);
     return out;
   }
+}
+
+/**
+ * The gain (dB) that brings a first-pass measurement to `targetLufs` when that is all loudnorm's linear mode would do:
+ * the true peak stays under WEB_LOUDNESS.truePeakDbtp. null when it would limit (or the measurement is not one).
+ */
+export function linearGain(m: LoudnormMeasurement, targetLufs: number): number | null {
+  if (![m.inputI, m.inputTp].every(Number.isFinite) || m.inputI <= -70) return null;
+  const gain = targetLufs - m.inputI;
+  return m.inputTp + gain <= WEB_LOUDNESS.truePeakDbtp ? gain : null;
 }
 
 /** atempo factors (each within 0.5…2 for quality) whose product is `speed`. */

@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import send from 'send';
+import { HLS_PLAYLIST_MIME } from '$lib/render';
 import type { Authenticator } from '../auth/authenticator';
 import { ApiError } from '../http/api-error';
 import type { Logger } from '../log';
@@ -11,7 +13,8 @@ const ROUTE = /^\/api\/assets\/([a-z2-7]{16})\/(?:file|variants\/([a-z0-9][a-z0-
 
 /**
  * GET/HEAD /api/assets/:id/file and /api/assets/:id/variants/:name: Range requests, ETag (the content hash) and
- * caching via `send`. Access: a project member's session or token, or a valid signed URL.
+ * caching via `send`. Access: a project member's session or token, or a valid signed URL. HLS playlists are
+ * rewritten on the way out so the files they name carry signatures too.
  */
 export class AssetFiles {
   constructor(
@@ -40,6 +43,7 @@ export class AssetFiles {
       const user = signature === 'valid' ? null : ((await this.auth.authenticateRequest(req))?.user ?? null);
       if (signature === 'absent' && !user) return json(401, 'unauthorized', 'Sign in, send an API token, or use the signed URL from the asset JSON.');
       const file = await this.assets.fileFor(m[1], m[2] ?? null, { user, signed: signature === 'valid' });
+      if (file.mime === HLS_PLAYLIST_MIME) return await this.playlist(req, res, m[1], file.sha256);
       const download = url.searchParams.get('download') === '1';
       send(req, this.storage.pathOf(file.sha256), {
         etag: false,
@@ -66,8 +70,40 @@ export class AssetFiles {
         .pipe(res);
     } catch (e) {
       if (e instanceof ApiError) return json(e.status, e.code, e.message);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return json(404, 'not_found', 'The file is missing from storage; it may have been deleted.');
       this.logger.error({ err: e }, 'serving a file failed');
       json(500, 'internal', 'Could not serve the file; it has been logged.');
     }
   }
+
+  /**
+   * An HLS playlist names its neighbours (other variants of the asset) by relative URI; a player would fetch those
+   * without the signature or the Authorization header it got this one with, so each becomes a signed URL.
+   */
+  private async playlist(req: IncomingMessage, res: ServerResponse, assetId: string, sha256: string): Promise<void> {
+    const text = await readFile(this.storage.pathOf(sha256), 'utf8');
+    const body = Buffer.from(signPlaylist(text, (name) => this.signer.sign(`/api/assets/${assetId}/variants/${name}`)));
+    res.writeHead(200, {
+      'Content-Type': HLS_PLAYLIST_MIME,
+      'Content-Length': String(body.length),
+      // The signatures inside expire: always ask again.
+      'Cache-Control': 'private, no-cache',
+      'X-Content-Type-Options': 'nosniff'
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+}
+
+const VARIANT_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** The playlist with every URI that names a variant (a line of its own, or a tag's URI="…") replaced by `sign(name)`. */
+export function signPlaylist(text: string, sign: (name: string) => string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const uri = line.trim();
+      if (uri && !uri.startsWith('#')) return VARIANT_NAME.test(uri) ? sign(uri) : line;
+      return line.replace(/URI="([^"]*)"/g, (all, name: string) => (VARIANT_NAME.test(name) ? `URI="${sign(name)}"` : all));
+    })
+    .join('\n');
 }

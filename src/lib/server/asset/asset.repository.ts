@@ -98,6 +98,12 @@ export class AssetRepository {
     });
   }
 
+  /** Adds variants an asset does not have yet (by name); existing ones stay as they are. */
+  async addVariants(variants: AssetVariantRow[]): Promise<void> {
+    if (!variants.length) return;
+    await this.db.insertInto('asset_variants').values(variants).onConflict((oc) => oc.columns(['asset_id', 'name']).doNothing()).execute();
+  }
+
   /** Which of these hashes an asset or variant (in any project) still uses. */
   async blobsInUse(shas: string[]): Promise<Set<string>> {
     if (!shas.length) return new Set();

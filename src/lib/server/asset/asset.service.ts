@@ -4,6 +4,7 @@ import { canEdit, canManage, type Role } from '$lib/editor/model/role';
 import { newId } from '$lib/editor/model/ids';
 import type { AssetJson, AssetStatus, VariantJson } from '$lib/asset';
 import type { JobJson } from '$lib/job';
+import { HLS_MASTER_VARIANT, HLS_VARIANT_PREFIX } from '$lib/render';
 import type { AssetRow, AssetVariantRow, UserRow } from '../db/schema';
 import { ApiError, badRequest, forbidden, notFound } from '../http/api-error';
 import type { JobService } from '../job/job.service';
@@ -53,6 +54,8 @@ const tagsOf = (row: AssetRow): string[] => {
     return [];
   }
 };
+
+const isRenderVariant = (name: string) => name === HLS_MASTER_VARIANT || name.startsWith(`${HLS_VARIANT_PREFIX}-`);
 
 export function normalizeTags(tags: string[]): string[] {
   return [...new Set(tags.map((t) => t.trim().toLowerCase().replace(/\s+/g, ' ')).filter((t) => t.length > 0 && t.length <= 40))].slice(0, 50);
@@ -240,8 +243,23 @@ export class AssetService {
    * A finished render joins the library (already in the store): approved, since only approved assets went into it,
    * and processed like an upload (proxy, poster, sprite). Rendering the same content again answers the first asset.
    */
-  async addRender(r: { projectId: string; createdBy: string | null; sha256: string; bytes: number; title: string; renderJobId: string; docVersion: string; duration: number | null; width: number | null; height: number | null }): Promise<AssetJson> {
-    if (!(await this.storage.has(r.sha256))) throw new Error('the rendered file was not uploaded');
+  async addRender(r: {
+    projectId: string;
+    createdBy: string | null;
+    sha256: string;
+    bytes: number;
+    title: string;
+    renderJobId: string;
+    docVersion: string;
+    duration: number | null;
+    width: number | null;
+    height: number | null;
+    /** Files the render made besides the MP4 (the HLS ladder), kept as variants that processing leaves alone. */
+    variants?: { name: string; sha256: string; bytes: number; mime: string; meta?: Record<string, unknown> }[];
+  }): Promise<AssetJson> {
+    for (const sha of [r.sha256, ...(r.variants ?? []).map((v) => v.sha256)]) {
+      if (!(await this.storage.has(sha))) throw new Error('a rendered file was not uploaded');
+    }
     const t = this.now();
     const { asset: row, created } = await this.assets.insert({
       id: newId(),
@@ -271,7 +289,12 @@ export class AssetService {
       render_job_id: r.renderJobId,
       doc_version: r.docVersion
     });
-    return created ? this.process(row, r.createdBy) : this.toJson(row);
+    // Before processing is queued, so its replaceVariants sees them; the same cut rendered again gains what it lacked.
+    if (r.variants?.length) {
+      await this.assets.addVariants(r.variants.map((v) => ({ asset_id: row.id, name: v.name, sha256: v.sha256, bytes: v.bytes, mime: v.mime, meta: JSON.stringify(v.meta ?? {}), created_at: t })));
+    }
+    if (created) return this.process(row, r.createdBy);
+    return r.variants?.length ? (await this.emitChanged(row))! : this.toJson(row);
   }
 
   /** Approved, probed assets by id for a render; says which are missing, waiting for approval, or unprocessed. */
@@ -305,9 +328,11 @@ export class AssetService {
       if (!(await this.storage.has(v.sha256))) throw new Error(`variant ${v.name} was not uploaded`);
     }
     const t = this.now();
+    // A render's HLS ladder is not processing's to replace.
+    const kept = (await this.assets.variants([id])).filter((v) => isRenderVariant(v.name));
     const row = await this.assets.replaceVariants(
       id,
-      result.variants.map((v) => ({ asset_id: id, name: v.name, sha256: v.sha256, bytes: v.bytes, mime: v.mime, meta: JSON.stringify(v.meta ?? {}), created_at: t })),
+      [...kept, ...result.variants.filter((v) => !isRenderVariant(v.name)).map((v) => ({ asset_id: id, name: v.name, sha256: v.sha256, bytes: v.bytes, mime: v.mime, meta: JSON.stringify(v.meta ?? {}), created_at: t }))],
       {
         probe: JSON.stringify(result.probe ?? null),
         duration: result.duration,

@@ -4,7 +4,7 @@ import { canEdit } from '$lib/editor/model/role';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { JobJson } from '$lib/job';
 import type { TimelineSnapshot } from '$lib/editor/model/timeline/snapshot';
-import { RENDER_PRESET_NAMES, TIMELINE_RENDER, type RenderPreset } from '$lib/render';
+import { HLS_VARIANT_PREFIX, RENDER_PRESET_NAMES, TIMELINE_RENDER, type RenderPreset } from '$lib/render';
 import type { AssetService } from '../asset/asset.service';
 import type { UrlSigner } from '../asset/signed-url';
 import type { UserRow } from '../db/schema';
@@ -13,16 +13,29 @@ import type { JobService } from '../job/job.service';
 import type { ProjectService } from '../project/project.service';
 import type { DocRegistry } from '../yjs/doc-registry';
 
-export const startRenderSchema = z.object({
-  preset: z.enum(RENDER_PRESET_NAMES as [RenderPreset, ...RenderPreset[]], { error: `preset must be one of ${RENDER_PRESET_NAMES.join(', ')}` }).default('mp4-1080p'),
-  range: z
-    .object({ start: z.number().nonnegative(), end: z.number().positive() })
-    .refine((r) => r.end > r.start, 'range.end must be after range.start')
-    .optional()
-});
+export const startRenderSchema = z
+  .object({
+    preset: z.enum(RENDER_PRESET_NAMES as [RenderPreset, ...RenderPreset[]], { error: `preset must be one of ${RENDER_PRESET_NAMES.join(', ')}` }).default('mp4-1080p'),
+    range: z
+      .object({ start: z.number().nonnegative('range.start must be 0 or more'), end: z.number().positive('range.end must be after 0') })
+      .strict()
+      .refine((r) => r.end > r.start, 'range.end must be after range.start')
+      .optional(),
+    /** Also the HLS ladder for publishing (HLS_RENDITIONS), as variants of the render asset. */
+    hls: z.boolean({ error: 'hls must be true or false' }).default(false)
+  })
+  .strict();
 
+const fileRef = z.object({
+  name: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().nonnegative(),
+  mime: z.string(),
+  meta: z.record(z.string(), z.unknown()).optional()
+});
 const renderResult = z.object({
-  file: z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.number().int().positive(), mime: z.string(), meta: z.record(z.string(), z.unknown()).optional() }),
+  file: fileRef.extend({ bytes: z.number().int().positive() }),
+  hls: z.array(fileRef.extend({ name: z.string().regex(new RegExp(`^${HLS_VARIANT_PREFIX}[a-z0-9._-]{0,60}$`)) })).default([]),
   duration: z.number().positive()
 });
 
@@ -30,6 +43,7 @@ export interface RenderInput {
   snapshot: TimelineSnapshot;
   preset: RenderPreset;
   range?: { start: number; end: number };
+  hls: boolean;
   /** What the worker needs to know of each source before it downloads it. */
   assets: Record<string, { duration: number; hasVideo: boolean; hasAudio: boolean; width: number | null; height: number | null }>;
   /** Yjs state vector (base64) of the document the snapshot was taken from. */
@@ -62,7 +76,8 @@ export class RenderService {
           docVersion: input.docVersion,
           duration: result.duration,
           width: typeof meta.width === 'number' ? meta.width : null,
-          height: typeof meta.height === 'number' ? meta.height : null
+          height: typeof meta.height === 'number' ? meta.height : null,
+          variants: result.hls
         });
         return { ...result, assetId: asset.id };
       }
@@ -77,6 +92,14 @@ export class RenderService {
     const snapshot: TimelineSnapshot = new ProjectDoc(doc).timeline.snapshot();
     const assetIds = [...new Set(snapshot.clips.flatMap((c) => (c.assetId ? [c.assetId] : [])))];
     if (!snapshot.clips.length) throw new ApiError(400, 'empty_timeline', 'The timeline is empty: add clips before rendering.');
+    if (body.range) {
+      // The cut ends where its last clip does; a range may end on that frame, not after it.
+      const end = Math.max(...snapshot.clips.map((c) => c.start + (c.out - c.in) / (c.speed > 0 ? c.speed : 1)));
+      const slack = 1 / Math.max(1, snapshot.settings.fps);
+      const cut = `${Math.round(end * 100) / 100} s`;
+      if (body.range.start >= end) throw new ApiError(400, 'range_out_of_bounds', `range.start is past the end of the cut (${cut}).`);
+      if (body.range.end > end + slack) throw new ApiError(400, 'range_out_of_bounds', `range.end is past the end of the cut (${cut}): end the range at ${cut} at most.`);
+    }
     const rows = await this.assets.forRender(projectId, assetIds);
     const assets: RenderInput['assets'] = {};
     for (const r of rows) {
@@ -87,6 +110,7 @@ export class RenderService {
       snapshot,
       preset: body.preset,
       range: body.range,
+      hls: body.hls,
       assets,
       docVersion: Buffer.from(Y.encodeStateVector(doc)).toString('base64'),
       title: `${project.name} — ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`

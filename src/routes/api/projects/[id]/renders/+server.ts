@@ -5,7 +5,7 @@ import { apiRoute, readJson, requireUser } from '$lib/server/http/api-route';
 import { startRenderSchema } from '$lib/server/render/render.service';
 import type { RequestHandler } from './$types';
 
-/** `{preset?, range?}`: renders the timeline as it is now; the result lands in the library. */
+/** `{preset?, range?, hls?}`: renders the timeline as it is now (with the HLS ladder when `hls`); the result lands in the library. */
 export const POST: RequestHandler = apiRoute(async ({ params, locals, request }) => {
   const user = requireUser(locals);
   const body = await readJson(request, startRenderSchema);
