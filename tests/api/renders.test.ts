@@ -127,6 +127,43 @@ describe('renders', () => {
     renderAsset = rendered;
   }, 240_000);
 
+  it('renders a still image on the timeline as picture for as long as its clip lasts', async () => {
+    const stills = await createTeam(server, 'Stills');
+    const png = path.join(dir, 'red.png');
+    await ffmpeg('-f', 'lavfi', '-i', 'color=c=red:s=320x240', '-frames:v', '1', png);
+    const image = await upload(png, stills.editor.token, stills.projectId);
+    await waitFor(async () => (await api(server, 'GET', `/api/assets/${image.id}`, { token: stills.owner.token })).body.processing.state === 'ready', 'image processed', 60_000);
+    const editor = connectClient(server.wsUrl, stills.projectId, stills.editor.token);
+    clients.push(editor);
+    await editor.synced;
+    new ProjectDoc(editor.doc).transact(userOrigin(stills.editor.id), (pd) =>
+      pd.timeline.apply([
+        { op: 'update', kind: 'settings', patch: { width: 640, height: 360, fps: 25 } },
+        { op: 'insert', kind: 'track', record: newTrack({ id: 'v1', kind: 'video', name: 'V1', order: keysBetween(null, null, 1)[0] }) },
+        { op: 'insert', kind: 'clip', record: newClip({ id: 'p1', trackId: 'v1', assetId: image.id, start: 0, in: 0, out: 2 }) }
+      ])
+    );
+    const observer = connectClient(server.wsUrl, stills.projectId, stills.owner.token);
+    clients.push(observer);
+    await observer.synced;
+    await waitFor(() => new ProjectDoc(observer.doc).timeline.snapshot().clips.length === 1, 'the server has the still');
+
+    const started = await api(server, 'POST', `/api/projects/${stills.projectId}/renders`, { token: stills.editor.token, body: { preset: 'mp4-480p' } });
+    expect(started.status).toBe(201);
+    let done: JobJson | undefined;
+    await waitFor(async () => ['succeeded', 'failed'].includes((done = (await api(server, 'GET', `/api/jobs/${started.body.id}`, { token: stills.owner.token })).body).status), 'render finishes', 120_000);
+    expect(done!.error).toBeNull();
+    const rendered = (await api(server, 'GET', `/api/assets/${(done!.result as { assetId: string }).assetId}`, { token: stills.owner.token })).body as AssetJson;
+    const out = path.join(dir, 'still.mp4');
+    fs.writeFileSync(out, Buffer.from(await (await fetch(`${server.url}${rendered.url}`)).arrayBuffer()));
+    expect(Math.abs(Number((await ffprobe(out)).format.duration) - 2)).toBeLessThanOrEqual(0.05);
+    // The middle of the frame at 1 s is the picture (red), not the black canvas.
+    const { stdout } = await run('ffmpeg', ['-v', 'error', '-ss', '1', '-i', out, '-frames:v', '1', '-vf', 'crop=2:2,scale=1:1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { encoding: 'buffer' });
+    const [r, g, b] = stdout as unknown as Buffer;
+    expect(r).toBeGreaterThan(200);
+    expect(g + b).toBeLessThan(80);
+  }, 240_000);
+
   it('serves the HLS ladder to members and signed players, each playlist pointing at signed files; outsiders are refused', async () => {
     const id = renderAsset.id;
     const master = renderAsset.variants.find((v) => v.name === 'hls.m3u8')!;

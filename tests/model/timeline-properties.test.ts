@@ -82,7 +82,8 @@ describe('set clip properties', () => {
     expect(why({ clipIds: ['c1'], volume: -0.1 })).toBe('Volume goes from silent (−∞ dB) to +12 dB (400 %): enter a value in that range.');
     expect(why({ clipIds: ['c1'], opacity: 1.5 })).toBe('Opacity goes between 0 % and 100 %: enter a value in that range.');
     expect(why({ clipIds: ['c1'], opacity: Number.NaN })).toBe('Enter a number for Opacity.');
-    expect(why({ clipIds: ['c1'], transform: { scale: 0 } })).toBe('Scale goes between 0.1 % and 10000 %: enter a value in that range.');
+    expect(why({ clipIds: ['c1'], transform: { scale: 0 } })).toBe('Scale goes between 1 % and 800 %: enter a value in that range.');
+    expect(why({ clipIds: ['c1'], transform: { scale: 9 } })).toBe('Scale goes between 1 % and 800 %: enter a value in that range.');
     expect(why({ clipIds: ['c1'], transform: { crop: { top: 1.2 } } })).toBe('Crop top is between 0 % and 100 % of the picture: enter a value in that range.');
     expect(why({ clipIds: ['c1'], transform: { crop: { left: 0.6, right: 0.4 } } })).toBe('The crop leaves no picture: crop less from the left and right.');
     expect(why({ clipIds: ['c1'], speed: 20 })).toBe('Speed goes from 0.01× to 16×: enter a value in that range.');

@@ -28,6 +28,7 @@ import type {
   TransitionKind
 } from '../model/timeline/snapshot';
 import { valueAt } from '../model/timeline/keyframes';
+import { MAX_SCALE, MIN_SCALE } from '../model/timeline/clip';
 
 export const RENDER_SAMPLE_RATE = 48_000;
 /** Bundled with Debian's fonts-dejavu-core; the worker image and the test setup install it. */
@@ -321,7 +322,6 @@ interface Segment {
 const TRANSITION_KINDS: ReadonlySet<string> = new Set(['fade', 'fadeblack', 'wipeleft', 'wiperight', 'slideleft', 'slideright', 'dissolve']);
 const MIN_SPEED = 0.01;
 const MAX_SPEED = 100;
-const MAX_SCALE = 8;
 
 class GraphBuilder {
   readonly inputs: RenderInput[] = [];
@@ -733,8 +733,8 @@ class GraphBuilder {
     const kf = c.keyframes ?? {};
     const time = `(t-${num(this.sec(m.headExt))})`;
     const scaleKf = cleanKeyframes(kf.scale);
-    const staticScale = clamp(finite(tf.scale, 1), 0.01, MAX_SCALE);
-    const maxScale = scaleKf.length ? clamp(Math.max(...scaleKf.map((k) => k.value)), 0.01, MAX_SCALE) : staticScale;
+    const staticScale = clamp(finite(tf.scale, 1), MIN_SCALE, MAX_SCALE);
+    const maxScale = scaleKf.length ? clamp(Math.max(...scaleKf.map((k) => k.value)), MIN_SCALE, MAX_SCALE) : staticScale;
     const fit = `min(${this.W}/(iw*sar),${this.H}/ih)*${num(maxScale)}`;
     f.push(filter('scale', { w: `max(2,trunc(iw*sar*${fit}/2)*2)`, h: `max(2,trunc(ih*${fit}/2)*2)` }));
     f.push(filter('setsar', { r: 1 }));
@@ -777,7 +777,7 @@ class GraphBuilder {
     }
     if (scaleKf.length) {
       // Last, because only overlay copes with a size that changes from frame to frame.
-      const factor = `clip(${keyframeExpr(scaleKf, time)},0.01,${MAX_SCALE})/${num(maxScale)}`;
+      const factor = `clip(${keyframeExpr(scaleKf, time)},${MIN_SCALE},${MAX_SCALE})/${num(maxScale)}`;
       f.push(filter('scale', { w: `max(2,trunc(iw*${factor}/2)*2)`, h: `max(2,trunc(ih*${factor}/2)*2)`, eval: 'frame' }));
     }
     this.chains.push(`[${idx}:v]${f.join(',')}[${out}]`);
@@ -942,7 +942,7 @@ class GraphBuilder {
     const T = `(t-${num(startSec)})`;
     const kf = c.keyframes ?? {};
     const k = Math.min(this.kx, this.ky);
-    const scale = clamp(finite(c.transform?.scale, 1), 0.01, MAX_SCALE);
+    const scale = clamp(finite(c.transform?.scale, 1), MIN_SCALE, MAX_SCALE);
     const size = Math.max(4, Math.round(clamp(finite(style.size, 64), 1, 2000) * k * scale));
 
     // Alpha: opacity (or its keyframes) × clip fades × in/out animations.

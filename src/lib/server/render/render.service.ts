@@ -104,7 +104,7 @@ export class RenderService {
     const assets: RenderInput['assets'] = {};
     for (const r of rows) {
       const probe = (r.probe ? JSON.parse(r.probe) : null) as { video?: unknown; audio?: unknown } | null;
-      assets[r.id] = { duration: r.duration ?? 0, hasVideo: r.kind !== 'audio' && !!probe?.video, hasAudio: !!probe?.audio, width: r.width, height: r.height };
+      assets[r.id] = { duration: r.duration ?? 0, hasVideo: r.kind === 'image' || (r.kind !== 'audio' && !!probe?.video), hasAudio: !!probe?.audio, width: r.width, height: r.height };
     }
     const input: RenderInput = {
       snapshot,

@@ -1,8 +1,7 @@
 import type { ProjectDoc } from '../../model/project-doc';
-import { canEdit } from '../../model/role';
 import type { ScheduleOperationOptions, ScheduleOperationResult } from '../../model/schedule/operations';
 import type { ScheduleSnapshot } from '../../model/schedule/snapshot';
-import type { CommandContext } from '../command';
+import { operationCommand } from '../operation-command';
 import { VIEWER_REFUSAL, type StationCommand } from '../playlist/playlist-command';
 
 /** The schedule as the editor shows it: links to playlists deleted concurrently left out. */
@@ -20,23 +19,13 @@ export function scheduleCommand<A>(spec: {
   keys?: readonly string[];
   operate(snapshot: ScheduleSnapshot, args: A, opts: ScheduleOperationOptions): ScheduleOperationResult;
 }): StationCommand<A> {
-  const run = (ctx: CommandContext, args: A) => {
-    const playlists = ctx.project.playlists.snapshot();
-    return spec.operate(ctx.project.schedule.snapshot(new Set(playlists.playlists.map((p) => p.id))), args, { playlists });
-  };
-  return {
-    name: spec.name,
-    label: spec.label,
-    keys: spec.keys,
-    predicate: (ctx, args) => canEdit(ctx.role) && run(ctx, args).ok,
-    refusal: (ctx, args) => {
-      if (!canEdit(ctx.role)) return VIEWER_REFUSAL;
-      const result = run(ctx, args);
-      return result.ok ? null : result.reason;
+  return operationCommand<A, ScheduleOperationResult>({
+    ...spec,
+    viewerRefusal: VIEWER_REFUSAL,
+    compute: (ctx, args) => {
+      const playlists = ctx.project.playlists.snapshot();
+      return spec.operate(ctx.project.schedule.snapshot(new Set(playlists.playlists.map((p) => p.id))), args, { playlists });
     },
-    perform: (ctx, args) => {
-      const result = run(ctx, args);
-      if (result.ok) ctx.project.schedule.apply(result.changes);
-    }
-  };
+    write: (ctx, result) => ctx.project.schedule.apply(result.changes)
+  });
 }

@@ -1,29 +1,8 @@
 import { compareOrder } from '../order';
+import { changedRecord, changeId, type RecordChange } from '../record-change';
 import type { PlaylistItemSnapshot, PlaylistSnapshot, PlaylistsSnapshot } from './snapshot';
 
-/** One edit to one record as data: what a station operation proposes and the model's `apply` writes. */
-export type StationRecordChange<K extends string, R extends { id: string }> =
-  | { op: 'insert'; kind: K; record: R }
-  | { op: 'update'; kind: K; id: string; patch: Partial<Omit<R, 'id'>> }
-  | { op: 'delete'; kind: K; id: string };
-
-export type PlaylistChange = StationRecordChange<'playlist', PlaylistSnapshot> | StationRecordChange<'item', PlaylistItemSnapshot>;
-
-/** The record a change leaves behind (or null when it deletes), given the record before it. */
-export function changedStationRecord<K extends string, R extends { id: string }>(before: R | undefined, change: StationRecordChange<K, R>): R | null {
-  switch (change.op) {
-    case 'insert':
-      if (before) throw new Error(`A ${change.kind} ${change.record.id} already exists.`);
-      return change.record;
-    case 'update':
-      if (!before) throw new Error(`No ${change.kind} ${change.id}.`);
-      return { ...before, ...change.patch, id: before.id };
-    case 'delete':
-      return null;
-  }
-}
-
-export const changeId = (c: { op: string; id?: string; record?: { id: string } }): string => (c.op === 'insert' ? c.record!.id : c.id!);
+export type PlaylistChange = RecordChange<'playlist', PlaylistSnapshot> | RecordChange<'item', PlaylistItemSnapshot>;
 
 /** The snapshot after the changes, sorted as `Playlists.snapshot()` sorts. Pure: operations check their result with it. */
 export function applyPlaylistChanges(s: PlaylistsSnapshot, changes: readonly PlaylistChange[]): PlaylistsSnapshot {
@@ -32,7 +11,7 @@ export function applyPlaylistChanges(s: PlaylistsSnapshot, changes: readonly Pla
   for (const change of changes) {
     const map = (change.kind === 'playlist' ? playlists : items) as Map<string, PlaylistSnapshot | PlaylistItemSnapshot>;
     const id = changeId(change);
-    const next = changedStationRecord(map.get(id), change as StationRecordChange<string, PlaylistSnapshot | PlaylistItemSnapshot>);
+    const next = changedRecord(map.get(id), change as RecordChange<string, PlaylistSnapshot | PlaylistItemSnapshot>);
     if (next) map.set(id, next);
     else map.delete(id);
   }

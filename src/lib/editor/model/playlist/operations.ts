@@ -3,7 +3,8 @@
  * make it (for `Playlists.apply`) or a reason a user can read. Nothing here touches Yjs.
  */
 import { keysBetween } from '../order';
-import { applyPlaylistChanges, type PlaylistChange, type StationRecordChange } from './changes';
+import type { RecordChange } from '../record-change';
+import { applyPlaylistChanges, type PlaylistChange } from './changes';
 import { newStationId } from './ids';
 import { itemsOf } from './normalize';
 import { defaultPlaylistName, newPlaylist, playlistSchema } from './playlist';
@@ -23,7 +24,7 @@ const refuse = (reason: string): PlaylistOperationResult => ({ ok: false, reason
 const done = (): PlaylistOperationResult => ({ ok: true, changes: [], created: [] });
 const idOf = (opts: PlaylistOperationOptions) => opts.newId ?? newStationId;
 const update = (kind: 'playlist' | 'item', id: string, patch: object): PlaylistChange =>
-  ({ op: 'update', kind, id, patch }) as StationRecordChange<'playlist', PlaylistSnapshot> as PlaylistChange;
+  ({ op: 'update', kind, id, patch }) as RecordChange<'playlist', PlaylistSnapshot> as PlaylistChange;
 const GONE = 'That playlist no longer exists.';
 
 /** Checks every record the changes leave behind, as `Playlists.apply` will. */

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs';
 import { RecordMap } from '../record-map';
-import { changeId, changedStationRecord, type PlaylistChange, type StationRecordChange } from './changes';
+import { changedRecord, changeId, type RecordChange } from '../record-change';
+import type { PlaylistChange } from './changes';
 import { normalizePlaylists, type PlaylistsReading } from './normalize';
 import { playlistKind, type Playlist } from './playlist';
 import { playlistItemKind, type PlaylistItem } from './playlist-item';
@@ -52,7 +53,7 @@ export class Playlists {
         entry = { kind: change.kind, id, existed: current !== undefined, after: current ?? null };
         pending.set(key, entry);
       }
-      entry.after = changedStationRecord(entry.after ?? undefined, change as StationRecordChange<string, AnyRecord>) as AnyRecord | null;
+      entry.after = changedRecord(entry.after ?? undefined, change as RecordChange<string, AnyRecord>) as AnyRecord | null;
     }
     const valid = [...pending.values()].map((e) => ({ ...e, after: e.after && (this.map(e.kind).kind.schema.parse(e.after) as AnyRecord) }));
     for (const { kind, id, existed, after } of valid) {

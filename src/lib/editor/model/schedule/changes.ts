@@ -1,4 +1,4 @@
-import { changeId, changedStationRecord, type StationRecordChange } from '../playlist/changes';
+import { changedRecord, changeId, type RecordChange } from '../record-change';
 import type { BlockSnapshot, ScheduleSettings, ScheduleSnapshot } from './snapshot';
 
 export interface ScheduleSettingsChange {
@@ -8,7 +8,7 @@ export interface ScheduleSettingsChange {
 }
 
 /** One edit to the schedule as data: what a schedule operation proposes and `Schedule.apply` writes. */
-export type ScheduleChange = StationRecordChange<'block', BlockSnapshot> | ScheduleSettingsChange;
+export type ScheduleChange = RecordChange<'block', BlockSnapshot> | ScheduleSettingsChange;
 
 /** The snapshot after the changes, sorted as `Schedule.snapshot()` sorts. Pure: operations check their result with it. */
 export function applyScheduleChanges(s: ScheduleSnapshot, changes: readonly ScheduleChange[]): ScheduleSnapshot {
@@ -20,7 +20,7 @@ export function applyScheduleChanges(s: ScheduleSnapshot, changes: readonly Sche
       continue;
     }
     const id = changeId(change);
-    const next = changedStationRecord(blocks.get(id), change);
+    const next = changedRecord(blocks.get(id), change);
     if (next) blocks.set(id, next);
     else blocks.delete(id);
   }

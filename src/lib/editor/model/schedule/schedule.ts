@@ -1,5 +1,5 @@
 import type * as Y from 'yjs';
-import { changeId, changedStationRecord } from '../playlist/changes';
+import { changedRecord, changeId } from '../record-change';
 import { RecordMap } from '../record-map';
 import { blockKind, type Block } from './block';
 import type { ScheduleChange } from './changes';
@@ -55,7 +55,7 @@ export class Schedule {
         const current = this.blocks.get(id);
         pending.set(id, (entry = { existed: current !== undefined, after: current ?? null }));
       }
-      entry.after = changedStationRecord(entry.after ?? undefined, change) as Block | null;
+      entry.after = changedRecord(entry.after ?? undefined, change) as Block | null;
     }
     const valid = [...pending.entries()].map(([id, e]) => ({ id, ...e, after: e.after && blockKind.schema.parse(e.after) }));
     if (settingsPatch) scheduleSettingsSchema.parse({ ...this.settings(), ...settingsPatch });

@@ -1,4 +1,5 @@
 import { compareOrder } from '../order';
+import { changedRecord as changedAnyRecord, type RecordChange as AnyRecordChange } from '../record-change';
 import type { ClipSnapshot, MarkerSnapshot, TimelineSettings, TimelineSnapshot, TrackSnapshot, TransitionSnapshot } from './snapshot';
 
 export interface TimelineRecords {
@@ -9,10 +10,7 @@ export interface TimelineRecords {
 }
 export type TimelineRecordKind = keyof TimelineRecords;
 
-export type RecordChange<K extends TimelineRecordKind> =
-  | { op: 'insert'; kind: K; record: TimelineRecords[K] }
-  | { op: 'update'; kind: K; id: string; patch: Partial<Omit<TimelineRecords[K], 'id'>> }
-  | { op: 'delete'; kind: K; id: string };
+export type RecordChange<K extends TimelineRecordKind> = AnyRecordChange<K, TimelineRecords[K]>;
 
 export interface SettingsChange {
   op: 'update';
@@ -29,21 +27,8 @@ export const COLLECTION_OF = { track: 'tracks', clip: 'clips', transition: 'tran
 >;
 
 /** The record a change leaves behind (or null when it deletes), given the record before it. */
-export function changedRecord<K extends TimelineRecordKind>(
-  before: TimelineRecords[K] | undefined,
-  change: RecordChange<K>
-): TimelineRecords[K] | null {
-  switch (change.op) {
-    case 'insert':
-      if (before) throw new Error(`A ${change.kind} ${change.record.id} already exists.`);
-      return change.record;
-    case 'update':
-      if (!before) throw new Error(`No ${change.kind} ${change.id}.`);
-      return { ...before, ...change.patch, id: before.id };
-    case 'delete':
-      return null;
-  }
-}
+export const changedRecord = <K extends TimelineRecordKind>(before: TimelineRecords[K] | undefined, change: RecordChange<K>): TimelineRecords[K] | null =>
+  changedAnyRecord(before, change);
 
 /** The snapshot after the changes, sorted as `Timeline.snapshot()` sorts. Pure: operations check their result with it. */
 export function applyChanges(snapshot: TimelineSnapshot, changes: readonly TimelineChange[]): TimelineSnapshot {

@@ -11,6 +11,9 @@ export const MAX_SPEED = 16;
 export const MAX_VOLUME = 4;
 /** Two times closer than this are the same time: sums of float seconds drift by a few ulps. */
 export const TIME_EPSILON = 1e-6;
+/** What edits may set a clip's scale to (1 = fit the canvas); the renderer clamps stored values to the same range. */
+export const MIN_SCALE = 0.01;
+export const MAX_SCALE = 8;
 
 export const KEYFRAMED_PROPERTIES = ['volume', 'opacity', 'x', 'y', 'scale', 'rotation'] as const satisfies readonly KeyframedProperty[];
 const EASINGS = ['linear', 'ease-in', 'ease-out', 'ease-in-out'] as const satisfies readonly Easing[];

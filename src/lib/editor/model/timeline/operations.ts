@@ -7,7 +7,7 @@
  */
 import { keyBetween, keysBetween } from '../order';
 import { applyChanges, COLLECTION_OF, type RecordChange, type TimelineChange, type TimelineRecordKind, type TimelineRecords } from './changes';
-import { clipSchema, fitFades, KEYFRAMED_PROPERTIES, MAX_SPEED, MAX_VOLUME, MIN_CLIP_DURATION, TIME_EPSILON } from './clip';
+import { clipSchema, fitFades, KEYFRAMED_PROPERTIES, MAX_SCALE, MAX_SPEED, MAX_VOLUME, MIN_CLIP_DURATION, MIN_SCALE, TIME_EPSILON } from './clip';
 import { newTimelineId } from './ids';
 import { cropKeyframes, keyframesWithin, shiftKeyframes, type Keyframes } from './keyframes';
 import { markerSchema, newMarker } from './marker';
@@ -646,7 +646,7 @@ const PROPERTY_LIMITS: Record<KeyframedProperty, { min: number; max: number; nam
   opacity: { min: 0, max: 1, name: 'Opacity', range: 'between 0 % and 100 %' },
   x: { min: -1e5, max: 1e5, name: 'Position X', range: 'within 100000 px of the centre' },
   y: { min: -1e5, max: 1e5, name: 'Position Y', range: 'within 100000 px of the centre' },
-  scale: { min: 0.001, max: 100, name: 'Scale', range: 'between 0.1 % and 10000 %' },
+  scale: { min: MIN_SCALE, max: MAX_SCALE, name: 'Scale', range: `between ${MIN_SCALE * 100} % and ${MAX_SCALE * 100} %` },
   rotation: { min: -3600, max: 3600, name: 'Rotation', range: 'between −3600° and 3600°' }
 };
 
