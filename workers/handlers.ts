@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { CHANNEL_LIVE } from '../src/lib/live';
+import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
 import { timelineRenderJob } from './render/render-job';
 import { echoJob, sleepJob } from './system/system-jobs';
@@ -20,8 +22,10 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
   if (hasFfmpeg()) {
     handlers['media.process'] = mediaProcessJob;
     handlers['timeline.render'] = timelineRenderJob;
+    // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
+    handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {
-    log('ffmpeg/ffprobe not found: not taking media.process or timeline.render jobs (apt-get install ffmpeg)');
+    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render or channel.live jobs (apt-get install ffmpeg)');
   }
   return handlers;
 }

@@ -27,6 +27,10 @@ export interface JobContext {
   download(urlKey: string, dest: string): Promise<void>;
   /** Sends a result file to the server's store; returns its reference for the result. */
   upload(name: string, file: string, mime: string, meta?: Record<string, unknown>): Promise<WorkerFileRef>;
+  /** A request to the server as this worker (token and instance headers), e.g. the live job's lease-checked calls. */
+  request?(pathname: string, init?: RequestInit): Promise<Response>;
+  /** The server's base URL (for tools such as ffmpeg that fetch signed URLs themselves). */
+  serverUrl?: string;
 }
 
 export type JobHandler = (ctx: JobContext) => Promise<unknown>;
@@ -140,7 +144,10 @@ export class WorkerClient {
         this.socket?.emit('job:progress', { jobId: job.id, progress: fraction, message });
       },
       download: (key, dest) => this.download(job, key, dest, controller.signal),
-      upload: (name, file, mime, meta) => this.upload(job, name, file, mime, meta, controller.signal)
+      upload: (name, file, mime, meta) => this.upload(job, name, file, mime, meta, controller.signal),
+      serverUrl: this.o.server,
+      request: (pathname, init = {}) =>
+        fetch(new URL(pathname, this.o.server), { ...init, headers: { ...this.headers(), ...(init.headers as Record<string, string> | undefined) }, signal: init.signal ?? controller.signal })
     };
     this.log('info', `job ${job.id} (${job.type}) attempt ${job.attempt}/${job.maxAttempts}`);
     try {

@@ -3,6 +3,7 @@ import type { Role } from './editor/model/role';
 import type { AssetJson } from './asset';
 import type { JobJson } from './job';
 import type { ChatMessageView, ChatYou } from './channel';
+import type { NowPlayingView } from './live';
 
 /** The one typed map of socket.io events between the studio and the server. */
 export type AckResult<T = object> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
@@ -17,6 +18,8 @@ export interface ServerToClientEvents {
   job: (job: JobJson) => void;
   'asset:changed': (asset: AssetJson) => void;
   'asset:deleted': (e: { projectId: string; assetId: string }) => void;
+  /** An item started in a channel's audio timeline (also sent to the channel's room on /chat). */
+  'channel:now-playing': (e: NowPlayingView & { channelId: string }) => void;
 }
 
 export interface ClientToServerEvents {
@@ -42,6 +45,8 @@ export interface ChatServerToClientEvents {
   'chat:restricted': (e: { kind: 'ban' | 'mute'; until: string | null }) => void;
   /** The chat was turned off or the channel deleted. */
   'chat:closed': (e: { reason: string }) => void;
+  /** An item started on air: `now.startedAt` is its wall-clock start in the audio timeline. */
+  'channel:now-playing': (e: NowPlayingView & { channelId: string }) => void;
 }
 
 export type ChatJoinResult = AckResult<{ you: ChatYou; history: ChatMessageView[]; channel: { name: string; slowModeSeconds: number } }>;

@@ -32,6 +32,9 @@ import { ChannelService } from './channel/channel.service';
 import { ChatRepository } from './chat/chat.repository';
 import { ChatService } from './chat/chat.service';
 import { MemoryChatRateLimiter } from './chat/chat-rate-limiter';
+import { LiveRepository } from './live/live.repository';
+import { LiveService } from './live/live.service';
+import path from 'node:path';
 
 export const VERSION = '0.1.0';
 
@@ -58,6 +61,7 @@ export interface App {
   renders: RenderService;
   channels: ChannelService;
   chat: ChatService;
+  live: LiveService;
   health: HealthService;
   metrics: Metrics;
   /** Filled in by the HTTP server once the worker gateway is attached. */
@@ -100,9 +104,10 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const renders = new RenderService(projects, docs, assets, jobs, signer);
   const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
   const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
+  const live = new LiveService(new LiveRepository(db.kysely), channels, projects, jobs, jobRepository, docs, signer, workerTokens, path.join(config.dataDir, 'live'), logger);
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live,
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,
     realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 }),

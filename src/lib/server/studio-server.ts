@@ -9,6 +9,8 @@ import { maxUploadBytes } from './asset/media-inspect';
 import { UploadServer } from './asset/upload-server';
 import { WorkerFiles } from './worker/worker-files';
 import { WorkerGateway } from './worker/worker-gateway';
+import { LiveHttp } from './live/live-http';
+import { attachLive } from './live/live-socket';
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
 
@@ -47,8 +49,10 @@ export function mediaRoutes(app: App): (req: http.IncomingMessage, res: http.Ser
   }, app.logger, app.config.origin);
   const files = new AssetFiles(app.assets, app.storage, app.auth, app.signer, app.logger);
   const workerFiles = new WorkerFiles(app.workerTokens, app.jobRepository, app.storage, maxUploadBytes(app.mediaLimits), app.logger);
+  const live = new LiveHttp(app.live, app.auth, app.logger);
   return (req, res) => {
-    for (const route of [uploads, files, workerFiles]) {
+    // Before workerFiles, which answers every other /api/worker/ path.
+    for (const route of [uploads, files, live, workerFiles]) {
       if (route.handles(req)) {
         void route.handle(req, res);
         return true;
@@ -66,6 +70,7 @@ export function attachRealtime(app: App, server: http.Server): StudioServer {
   });
   const io = createSocketServer(server, app, app.config.origin);
   attachChat(io, app);
+  attachLive(io, app);
   const workers = new WorkerGateway(io.of('/workers') as never, app.jobs, app.workerTokens, app.logger, app.config.jobs.pollMs);
   app.connectedWorkers = () => workers.list();
   server.on('upgrade', (req, socket, head) => {

@@ -209,6 +209,8 @@ export interface PlayLogTable {
   started_at: number;
   ended_at: number | null;
   listeners: number | null;
+  /** The PlannedItem as aired (JSON), read back as the plan's history; null for rows from before the live output. */
+  plan_item: string | null;
 }
 
 export interface Database {

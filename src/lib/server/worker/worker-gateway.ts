@@ -7,6 +7,7 @@ import {
   type WorkerInfo,
   type WorkerToServerEvents
 } from '$lib/worker-protocol';
+import { CHANNEL_LIVE } from '$lib/live';
 import type { JobService } from '../job/job.service';
 import type { Logger } from '../log';
 import type { WorkerIdentity, WorkerTokenService } from './worker-token.service';
@@ -23,6 +24,8 @@ interface ConnectedWorker {
   concurrency: number;
   version: string;
   running: Set<string>;
+  /** Live jobs run for hours: each worker that announces them has one slot of its own for one, beside `concurrency`. */
+  live: Set<string>;
   connectedAt: number;
   socket: WorkerSocket;
 }
@@ -86,6 +89,7 @@ export class WorkerGateway {
         concurrency: h.concurrency,
         version: h.version,
         running: new Set(),
+        live: new Set(),
         connectedAt: Date.now(),
         socket
       };
@@ -117,9 +121,12 @@ export class WorkerGateway {
       const p = heartbeatSchema.safeParse(e);
       if (!p.success) return ack(badEvent('job:heartbeat takes { jobIds: string[] }.'));
       try {
-        for (const id of p.data.jobIds) w.running.add(id);
+        for (const id of p.data.jobIds) if (!w.live.has(id)) w.running.add(id);
         const stop = await this.jobs.heartbeat(w.id, p.data.jobIds);
-        for (const id of stop) w.running.delete(id);
+        for (const id of stop) {
+          w.running.delete(id);
+          w.live.delete(id);
+        }
         ack({ ok: true, stop });
         if (stop.length) this.pump();
       } catch (err) {
@@ -152,6 +159,7 @@ export class WorkerGateway {
     try {
       const held = await run();
       w.running.delete(jobId);
+      w.live.delete(jobId);
       ack(held ? { ok: true } : { ok: false, error: { code: 'lease_lost', message: 'This worker no longer holds the job (canceled, or its lease expired).' } });
       this.pump();
     } catch (err) {
@@ -164,6 +172,7 @@ export class WorkerGateway {
     const w = this.workers.get(workerId);
     if (!w) return;
     w.running.delete(jobId);
+    w.live.delete(jobId);
     w.socket.emit('job:cancel', { jobId, reason });
     this.pump();
   }
@@ -192,10 +201,16 @@ export class WorkerGateway {
           while (handed) {
             handed = false;
             for (const w of this.workers.values()) {
-              if (w.running.size >= w.concurrency || !w.socket.connected) continue;
-              const claimed = await this.jobs.claim(w.id, { types: w.capabilities, ownerId: w.identity.ownerId });
+              if (!w.socket.connected) continue;
+              const liveFree = w.live.size === 0 && w.capabilities.includes(CHANNEL_LIVE);
+              const others = w.capabilities.filter((c) => c !== CHANNEL_LIVE);
+              let claimed = liveFree ? await this.jobs.claim(w.id, { types: [CHANNEL_LIVE], ownerId: w.identity.ownerId }) : undefined;
+              if (claimed) w.live.add(claimed.job.id);
+              else if (w.running.size < w.concurrency && others.length) {
+                claimed = await this.jobs.claim(w.id, { types: others, ownerId: w.identity.ownerId });
+                if (claimed) w.running.add(claimed.job.id);
+              }
               if (!claimed) continue;
-              w.running.add(claimed.job.id);
               const job: JobAssignment = {
                 id: claimed.job.id,
                 projectId: claimed.job.projectId,
@@ -225,7 +240,7 @@ export class WorkerGateway {
       name: w.name,
       capabilities: w.capabilities,
       concurrency: w.concurrency,
-      running: w.running.size,
+      running: w.running.size + w.live.size,
       version: w.version,
       scope: w.identity.ownerId === null ? 'operator' : 'user',
       connectedAt: w.connectedAt

@@ -1,0 +1,66 @@
+/**
+ * The live output as the API, the worker and the stream page know it: a `channel.live` job per channel airs the
+ * playout plan as one mixed PCM stream; the HLS output is uploaded to the web process, which serves it at /live/:slug/.
+ */
+import type { PlannedItem } from './editor/model/schedule/playout-plan';
+
+/** The job type, which is also the capability workers announce for it (job types are capabilities here). */
+export const CHANNEL_LIVE = 'channel.live';
+
+/** The mixer's format: every output encoder is fed this. */
+export const LIVE_SAMPLE_RATE = 48_000;
+export const LIVE_CHANNELS = 2;
+export const LIVE_HLS_SEGMENT_SECONDS = 2;
+export const LIVE_HLS_LIST_SIZE = 6;
+export const LIVE_PLAYLIST = 'index.m3u8';
+export const LIVE_SEGMENT_NAME = /^seg-\d{1,12}\.ts$/;
+
+/** A planned item as the worker receives it: the plan's fields, what to show, and where to fetch the broadcast copy. */
+export interface LiveItem extends PlannedItem {
+  title: string;
+  artist: string;
+  /** Signed URL of the asset's loudness-normalised `broadcast` variant (relative to the server); null for breaks and emergencies. */
+  url: string | null;
+}
+
+export type LiveState = 'off-air' | 'starting' | 'on-air' | 'error';
+
+export interface LiveHealth {
+  /** The output carried silence longer than any planned break. */
+  silent: boolean;
+  /** The plan fell to its emergency station ID. */
+  emergency: boolean;
+  message: string | null;
+  /** Wall-clock ms of the worker's last report. */
+  at: number;
+}
+
+export interface LiveStatus {
+  channelId: string;
+  state: LiveState;
+  /** Why the channel is in `error` (or what the last failure was while it retries). */
+  message: string | null;
+  jobId: string | null;
+  health: LiveHealth | null;
+  /** The stream, once the first playlist is in. */
+  hlsUrl: string | null;
+}
+
+export interface NowPlayingItem {
+  title: string;
+  artist: string;
+  assetId: string | null;
+  kind: PlannedItem['kind'];
+  /** Wall-clock ms when it started in the audio timeline: align with EXT-X-PROGRAM-DATE-TIME to switch titles with the sound. */
+  startedAt: number;
+  /** Seconds it is planned to sound. */
+  duration: number;
+}
+
+export interface NowPlayingView {
+  channel: { name: string; slug: string };
+  live: boolean;
+  now: NowPlayingItem | null;
+  next: NowPlayingItem[];
+  listeners: number;
+}

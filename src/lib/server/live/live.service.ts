@@ -1,0 +1,331 @@
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { newId } from '$lib/editor/model/ids';
+import { canEdit } from '$lib/editor/model/role';
+import { ProjectDoc } from '$lib/editor/model/project-doc';
+import type { StationAssets } from '$lib/editor/model/playlist/snapshot';
+import { planPlayout, type PlannedItem, type PlayRecord } from '$lib/editor/model/schedule/playout-plan';
+import { CHANNEL_LIVE, LIVE_PLAYLIST, LIVE_SEGMENT_NAME, type LiveHealth, type LiveItem, type LiveStatus, type NowPlayingItem, type NowPlayingView } from '$lib/live';
+import type { JobJson } from '$lib/job';
+import type { UrlSigner } from '../asset/signed-url';
+import type { ChannelService } from '../channel/channel.service';
+import type { ChannelRow, JobRow, UserRow } from '../db/schema';
+import { ApiError, conflict, forbidden, notFound } from '../http/api-error';
+import type { JobRepository } from '../job/job.repository';
+import type { JobService } from '../job/job.service';
+import type { Logger } from '../log';
+import type { ProjectService } from '../project/project.service';
+import type { WorkerTokenService } from '../worker/worker-token.service';
+import type { DocRegistry } from '../yjs/doc-registry';
+import type { LiveRepository } from './live.repository';
+import type { PlayedItem } from './live.schema';
+
+/** How far back the plan reads the play log (its catch-up window). */
+const HISTORY_MS = 24 * 3600_000;
+const LOGGED_KINDS = new Set(['track', 'jingle', 'fallback']);
+
+export type LiveEvent = { type: 'now-playing'; channelId: string; projectId: string; view: NowPlayingView };
+
+/** A worker's claim on a live job, checked on every worker call: token, instance and lease. */
+export interface WorkerCredentials {
+  authorization: string | undefined;
+  instance: string;
+}
+
+export const liveKey = (channelId: string) => `${CHANNEL_LIVE}:${channelId}`;
+
+/**
+ * The live output of channels: start and stop the one `channel.live` job per channel, give its worker the playout
+ * plan (computed here from the current document, library and play log, so co-edits apply on the next fetch), log what
+ * aired and tell listeners, and keep the HLS files the worker uploads for /live/:slug/.
+ */
+export class LiveService {
+  private readonly health = new Map<string, LiveHealth>();
+  /** Channels whose current job has delivered a playlist. */
+  private readonly airing = new Map<string, string>();
+  private readonly listeners = new Set<(e: LiveEvent) => void>();
+
+  constructor(
+    private readonly repo: LiveRepository,
+    private readonly channels: ChannelService,
+    private readonly projects: ProjectService,
+    private readonly jobs: JobService,
+    private readonly jobRows: JobRepository,
+    private readonly docs: DocRegistry,
+    private readonly signer: UrlSigner,
+    private readonly workerTokens: WorkerTokenService,
+    private readonly hlsDir: string,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now
+  ) {
+    jobs.registerKind(CHANNEL_LIVE, { stopped: (job) => this.offAir(job) });
+    jobs.onEvent(({ job, change }) => {
+      if (job.type === CHANNEL_LIVE && change === 'retrying') void this.offAir(job);
+    });
+  }
+
+  onEvent(fn: (e: LiveEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  // ---- people: start, stop, status, now playing ----
+
+  private async channelFor(user: UserRow, channelId: string, edit: boolean): Promise<ChannelRow> {
+    const channel = await this.channels.findById(channelId);
+    const role = channel ? await this.projects.roleOf(user.id, channel.project_id) : null;
+    if (!channel || !role) throw notFound('No such channel, or you are not a member of its project.');
+    if (edit && !canEdit(role)) throw forbidden('Viewers cannot start or stop channels: ask the owner for the editor role.');
+    return channel;
+  }
+
+  async start(user: UserRow, channelId: string): Promise<LiveStatus> {
+    const channel = await this.channelFor(user, channelId, true);
+    if (channel.kind !== 'audio') throw new ApiError(409, 'not_supported', 'Only audio channels can go on air for now.');
+    const { job, created } = await this.jobs.enqueue(channel.project_id, {
+      type: CHANNEL_LIVE,
+      input: { channelId },
+      idempotencyKey: liveKey(channelId),
+      createdBy: user.id,
+      // A station keeps trying: each crash of the worker comes back (with backoff) and resumes at the right place.
+      maxAttempts: 20
+    });
+    if (!created && (job.status === 'failed' || job.status === 'canceled')) await this.jobs.retry(user, job.id);
+    else if (!created && job.status === 'succeeded') throw conflict('The live job ended; stop and start again.', 'job_finished');
+    return this.statusOf(channel);
+  }
+
+  async stop(user: UserRow, channelId: string): Promise<LiveStatus> {
+    const channel = await this.channelFor(user, channelId, true);
+    const job = await this.repo.liveJob(channel.project_id, liveKey(channelId));
+    if (job && (job.status === 'queued' || job.status === 'running')) await this.jobs.cancel(user, job.id);
+    return this.statusOf(channel);
+  }
+
+  async status(user: UserRow, channelId: string): Promise<LiveStatus> {
+    return this.statusOf(await this.channelFor(user, channelId, false));
+  }
+
+  private async statusOf(channel: ChannelRow): Promise<LiveStatus> {
+    const job = await this.repo.liveJob(channel.project_id, liveKey(channel.id));
+    const base = { channelId: channel.id, jobId: job?.id ?? null, health: null, hlsUrl: null, message: null };
+    if (!job || job.status === 'canceled' || job.status === 'succeeded') return { ...base, state: 'off-air' };
+    if (job.status === 'failed') return { ...base, state: 'error', message: job.error };
+    const onAir = job.status === 'running' && this.airing.get(channel.id) === job.id;
+    return {
+      ...base,
+      state: onAir ? 'on-air' : 'starting',
+      message: job.error ?? (job.status === 'queued' ? `Waiting for a worker that runs ${CHANNEL_LIVE} jobs.` : null),
+      health: this.health.get(channel.id) ?? null,
+      hlsUrl: onAir ? `/live/${channel.slug}/${LIVE_PLAYLIST}` : null
+    };
+  }
+
+  /** The stream page's now playing: public channels for anyone, private ones for members. */
+  async nowPlaying(user: UserRow | null, slug: string): Promise<NowPlayingView> {
+    const channel = await this.channels.findBySlugFor(user?.id ?? null, slug);
+    if (!channel) throw notFound('No such channel.');
+    const job = await this.repo.liveJob(channel.project_id, liveKey(channel.id));
+    const live = job?.status === 'running' && this.airing.get(channel.id) === job.id;
+    const view: NowPlayingView = { channel: { name: channel.name, slug: channel.slug }, live, now: null, next: [], listeners: 0 };
+    if (!live) return view;
+    const t = this.now();
+    const [latest] = (await this.repo.plays(channel.id, t - HISTORY_MS, t, 1)).filter((p) => (p.ended_at ?? 0) > t);
+    if (latest) view.now = nowItem({ kind: kindOf(latest.plan_item), assetId: latest.asset_id, start: Number(latest.started_at), end: Number(latest.ended_at), title: latest.title, artist: latest.artist });
+    const { items } = await this.plan(channel, t, 5);
+    view.next = items.filter((i) => i.kind !== 'break' && i.start > (view.now?.startedAt ?? t)).slice(0, 3).map(nowItem);
+    return view;
+  }
+
+  // ---- the worker ----
+
+  /** The live job this worker holds, or an ApiError (401 unknown token, 409 not its lease). */
+  async requireLease(jobId: string, cred: WorkerCredentials): Promise<JobRow> {
+    const header = cred.authorization;
+    const identity = await this.workerTokens.authenticate(header?.startsWith('Bearer ') ? header.slice(7).trim() : null);
+    if (!identity) throw new ApiError(401, 'unauthorized', 'Send the worker token as "Authorization: Bearer <token>".');
+    const job = await this.jobRows.findById(jobId);
+    if (!job || job.type !== CHANNEL_LIVE || job.status !== 'running' || job.lease_owner !== `${identity.tokenId}:${cred.instance}`) {
+      throw new ApiError(409, 'lease_lost', 'This worker does not hold that live job (stopped, or its lease expired).');
+    }
+    return job;
+  }
+
+  private async channelOfJob(job: JobRow): Promise<ChannelRow> {
+    const channelId = (JSON.parse(job.input ?? 'null') as { channelId?: string } | null)?.channelId ?? '';
+    const channel = await this.channels.findById(channelId);
+    if (!channel) throw new ApiError(410, 'channel_deleted', 'The channel was deleted.');
+    return channel;
+  }
+
+  /** The next `count` items from `from`, each with a signed URL of its broadcast copy. */
+  async planForJob(job: JobRow, from: number, count: number): Promise<{ channelId: string; crossfadeSeconds: number; serverTime: number; items: LiveItem[] }> {
+    const channel = await this.channelOfJob(job);
+    const { items } = await this.plan(channel, from, count);
+    return { channelId: channel.id, crossfadeSeconds: channel.crossfade_seconds, serverTime: this.now(), items };
+  }
+
+  private async plan(channel: ChannelRow, at: number, count: number): Promise<{ items: LiveItem[] }> {
+    const doc = await this.docs.copyOf(channel.project_id);
+    const pd = new ProjectDoc(doc);
+    const playlists = pd.playlists.snapshot();
+    const schedule = pd.schedule.snapshot(new Set(playlists.playlists.map((p) => p.id)));
+    doc.destroy();
+    const library = await this.repo.broadcastReady(channel.project_id);
+    const assets: Record<string, StationAssets[string]> = {};
+    for (const a of library) assets[a.id] = { duration: a.duration ?? 0, approved: a.status === 'approved', title: a.title, artist: a.artist };
+    const history: PlayRecord[] = [];
+    for (const p of await this.repo.plays(channel.id, at - HISTORY_MS, at)) {
+      if (!p.plan_item) continue;
+      try {
+        history.push(JSON.parse(p.plan_item) as PlayRecord);
+      } catch {
+        // Written by us; an unreadable row is left out rather than stopping the station.
+      }
+    }
+    const items = planPlayout({
+      playlists,
+      schedule,
+      assets,
+      channel: { id: channel.id, crossfadeSeconds: channel.crossfade_seconds, fallbackPlaylistId: channel.fallback_playlist_id },
+      history,
+      at,
+      count
+    });
+    return {
+      items: items.map((i) => ({
+        ...i,
+        title: i.kind === 'emergency' ? 'Station ID' : i.kind === 'break' ? '' : (assets[i.assetId ?? '']?.title ?? ''),
+        artist: i.assetId ? (assets[i.assetId]?.artist ?? '') : '',
+        url: i.assetId ? this.signer.sign(`/api/assets/${i.assetId}/variants/broadcast`) : null
+      }))
+    };
+  }
+
+  /** The worker started `item` in the audio timeline: log it (once) and tell the stream page and the studio. */
+  async played(job: JobRow, item: PlayedItem): Promise<{ logged: boolean }> {
+    const channel = await this.channelOfJob(job);
+    if (item.kind === 'break') return { logged: false };
+    const { title, artist, ...planned } = item;
+    let logged = false;
+    // play_log has no kind for emergencies: they are announced but not logged (the plan re-derives them anyway).
+    if (LOGGED_KINDS.has(item.kind)) {
+      logged = await this.repo.insertPlay({
+        id: newId(),
+        channel_id: channel.id,
+        asset_id: item.assetId,
+        title: title || 'Untitled',
+        artist,
+        kind: item.requestId ? 'request' : (item.kind as 'track' | 'jingle' | 'fallback'),
+        started_at: item.start,
+        ended_at: item.end,
+        plan_item: JSON.stringify(planned)
+      });
+    }
+    this.airing.set(channel.id, job.id);
+    const { items } = await this.plan(channel, item.start, 5);
+    const view: NowPlayingView = {
+      channel: { name: channel.name, slug: channel.slug },
+      live: true,
+      now: nowItem({ ...item, title, artist }),
+      next: items.filter((i) => i.kind !== 'break' && i.start > item.start).slice(0, 3).map(nowItem),
+      listeners: 0
+    };
+    for (const fn of this.listeners) {
+      try {
+        fn({ type: 'now-playing', channelId: channel.id, projectId: channel.project_id, view });
+      } catch (e) {
+        this.logger.error({ err: e }, 'now-playing listener failed');
+      }
+    }
+    return { logged };
+  }
+
+  async reportHealth(job: JobRow, report: { silent: boolean; emergency: boolean; message: string | null }): Promise<void> {
+    const channel = await this.channelOfJob(job);
+    const before = this.health.get(channel.id);
+    this.health.set(channel.id, { ...report, at: this.now() });
+    if ((report.silent || report.emergency) && !(before?.silent || before?.emergency)) this.logger.warn({ channelId: channel.id, jobId: job.id, ...report }, 'live output alert');
+  }
+
+  // ---- HLS files ----
+
+  private dirOf(channelId: string): string {
+    return path.join(this.hlsDir, channelId);
+  }
+
+  /** Stores one HLS file from the worker; a new playlist prunes the segments it no longer lists. */
+  async putHls(job: JobRow, name: string, body: Readable, maxBytes: number): Promise<void> {
+    const channel = await this.channelOfJob(job);
+    const dir = this.dirOf(channel.id);
+    await fs.mkdir(dir, { recursive: true });
+    const tmp = path.join(dir, `.${name}.${newId()}`);
+    let bytes = 0;
+    body.on('data', (c: Buffer) => {
+      bytes += c.length;
+      if (bytes > maxBytes) body.destroy(new ApiError(413, 'too_large', `HLS files take up to ${maxBytes} bytes.`));
+    });
+    try {
+      await pipeline(body, createWriteStream(tmp));
+      // Renamed into place: a listener never reads half a playlist.
+      await fs.rename(tmp, path.join(dir, name));
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+    if (name !== LIVE_PLAYLIST) return;
+    this.airing.set(channel.id, job.id);
+    const listed = new Set((await fs.readFile(path.join(dir, name), 'utf8')).split('\n').filter((l) => LIVE_SEGMENT_NAME.test(l.trim())).map((l) => l.trim()));
+    if (listed.size === 0) return;
+    const numberOf = (n: string) => Number(/\d+/.exec(n)?.[0] ?? 0);
+    const oldest = Math.min(...[...listed].map(numberOf));
+    for (const f of await fs.readdir(dir)) {
+      // Two segments behind the list's window stay for players still fetching them.
+      if (LIVE_SEGMENT_NAME.test(f) && !listed.has(f) && numberOf(f) < oldest - 2) await fs.rm(path.join(dir, f), { force: true });
+    }
+  }
+
+  /** A stored HLS file for GET /live/:slug/:name, if this caller may listen (public, or a member). */
+  async hlsFile(user: UserRow | null, slug: string, name: string): Promise<{ file: string; visibility: ChannelRow['visibility'] }> {
+    const channel = await this.channels.findBySlugFor(user?.id ?? null, slug);
+    if (!channel) throw notFound('No such channel.');
+    const file = path.join(this.dirOf(channel.id), name);
+    try {
+      await fs.access(file);
+    } catch {
+      throw notFound(name === LIVE_PLAYLIST ? 'The channel is not on air.' : 'That segment is gone (or not made yet).');
+    }
+    return { file, visibility: channel.visibility };
+  }
+
+  /** The job stopped (or crashed and will retry): the playlist says it ended, the channel is off air. */
+  private async offAir(job: JobJson): Promise<void> {
+    const channelId = (job.input as { channelId?: string } | null)?.channelId;
+    if (!channelId || this.airing.get(channelId) !== job.id) return;
+    this.airing.delete(channelId);
+    this.health.delete(channelId);
+    const file = path.join(this.dirOf(channelId), LIVE_PLAYLIST);
+    try {
+      const text = await fs.readFile(file, 'utf8');
+      if (!text.includes('#EXT-X-ENDLIST')) await fs.writeFile(file, `${text.trimEnd()}\n#EXT-X-ENDLIST\n`);
+    } catch {
+      // No playlist yet: nothing to close.
+    }
+  }
+}
+
+/** The planned kind of a logged play (requests and live takeovers read as tracks). */
+function kindOf(planItem: string | null): PlannedItem['kind'] {
+  try {
+    return (JSON.parse(planItem ?? '{}') as { kind?: PlannedItem['kind'] }).kind ?? 'track';
+  } catch {
+    return 'track';
+  }
+}
+
+function nowItem(i: Pick<PlannedItem, 'kind' | 'assetId' | 'start' | 'end'> & { title: string; artist: string }): NowPlayingItem {
+  return { title: i.title, artist: i.artist, assetId: i.assetId, kind: i.kind, startedAt: i.start, duration: (i.end - i.start) / 1000 };
+}

@@ -1,0 +1,269 @@
+/**
+ * `channel.live`: airs a channel's playout plan as one continuous 48 kHz stereo stream, clocked by the wall clock.
+ *
+ * PCM flow: the plan (fetched from the server every 10 s, and whenever less than 20 s of it is left) lists items with
+ * exact wall-clock starts. Each asset item gets its own ffmpeg decoding its broadcast copy a few seconds before it is
+ * due; every 100 ms block the mixer sums the items overlapping the block with their fade gains (crossfades are two
+ * items overlapping, both fading), breaks are the only silence, emergencies a tone. Frame n of the stream sounds at
+ * t0 + n/48000 s, and a block is made no earlier than LEAD_MS before its time, so the stream never runs ahead of real
+ * time and a stall is caught up without a gap. The block goes to the fan-out (HLS now; Icecast/RTMP later).
+ *
+ * Resume: a (re)started job asks the plan for what is on air now; that item's decoder seeks to its offset, so air
+ * picks up where it should. Each item's start is reported (lease-checked) when the stream reaches it: the server logs
+ * it in the play log (the plan's history) and pushes now playing.
+ */
+import path from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import type { LiveItem } from '../../src/lib/live';
+import { LIVE_CHANNELS, LIVE_SAMPLE_RATE } from '../../src/lib/live';
+import { PermanentJobError, type JobContext, type JobHandler } from '../worker-client';
+import { Decoder } from './decoder';
+import { clip, emergencyTone, frameAt, mixInto, overlap, SilenceWatch, timeOfFrame } from './mixer';
+import { HlsOutput, PcmFanout } from './outputs';
+
+const BLOCK_FRAMES = LIVE_SAMPLE_RATE / 10;
+/** How far ahead of the wall clock a block may be made: enough to ride out timer jitter, small for a low latency. */
+const LEAD_MS = 300;
+/** Decoding starts this long before an item is due. */
+const DECODE_AHEAD_MS = 4000;
+const PLAN_EVERY_MS = 10_000;
+const START_DELAY_MS = 2000;
+const PLAN_MIN_AHEAD_MS = 20_000;
+const PLAN_COUNT = 8;
+
+type LiveContext = JobContext & Required<Pick<JobContext, 'request' | 'serverUrl'>>;
+
+const keyOf = (i: LiveItem) => `${i.kind}:${i.assetId ?? '-'}@${i.start}`;
+
+interface PlanAnswer {
+  items: LiveItem[];
+}
+
+export class LiveStation {
+  private items: LiveItem[] = [];
+  private readonly decoders = new Map<string, Decoder>();
+  private readonly announced = new Set<string>();
+  private lastPlanAt = 0;
+  private planning: Promise<void> | null = null;
+  private readonly watch = new SilenceWatch();
+  private emergency = false;
+  private reporting = Promise.resolve();
+  /** The stream frame each decoder's first sample belongs to (later than the item's start when resuming). */
+  private readonly firstFrameOf = new Map<string, number>();
+  /** Set when a report finds the lease gone: the loop ends this attempt. */
+  private lost: Error | null = null;
+  private serverUrl = '';
+  /** Wall-clock ms of frame 0, and the next frame to mix. */
+  t0 = 0;
+  frame = 0;
+
+  constructor(
+    private readonly ctx: LiveContext,
+    private readonly fanout: PcmFanout
+  ) {}
+
+  private log(level: 'info' | 'warn' | 'error', msg: string) {
+    console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg, jobId: this.ctx.job.id }));
+  }
+
+  private async call<T>(pathname: string, init?: RequestInit): Promise<T> {
+    const res = await this.ctx.request(pathname, init);
+    const body = (await res.json().catch(() => ({}))) as T & { error?: { code: string; message: string } };
+    if (!res.ok) {
+      const err = new Error(`${pathname.split('?')[0]}: HTTP ${res.status} ${body.error?.message ?? ''}`);
+      // The lease is gone (stopped, or taken over): this attempt must end rather than air twice.
+      if (res.status === 409 || res.status === 410) throw new PermanentJobError(err.message);
+      throw err;
+    }
+    return body;
+  }
+
+  private base = () => `/api/worker/jobs/${this.ctx.job.id}`;
+
+  async fetchPlan(from: number): Promise<void> {
+    const plan = await this.call<PlanAnswer>(`${this.base()}/plan?from=${Math.floor(from)}&count=${PLAN_COUNT}`);
+    this.lastPlanAt = Date.now();
+    const now = timeOfFrame(this.t0, this.frame);
+    const fresh = new Set(plan.items.map(keyOf));
+    // What is already sounding stays even if a replan differs: air is never cut mid-item by an edit.
+    const sounding = this.items.filter((i) => !fresh.has(keyOf(i)) && i.start <= now && i.end > now);
+    this.items = [...sounding, ...plan.items].sort((a, b) => a.start - b.start);
+    const keep = new Set(this.items.map(keyOf));
+    for (const [k, d] of this.decoders) {
+      if (!keep.has(k)) {
+        d.kill();
+        this.decoders.delete(k);
+      }
+    }
+  }
+
+  private refreshPlan(): void {
+    if (this.planning) return;
+    const now = timeOfFrame(this.t0, this.frame);
+    this.planning = this.fetchPlan(now)
+      .catch((e) => {
+        if (e instanceof PermanentJobError) this.lost = e;
+        else this.log('warn', `plan refresh failed: ${(e as Error).message}`);
+        // Try again in 2 s rather than 10: the plan ahead is running out.
+        this.lastPlanAt = Date.now() - PLAN_EVERY_MS + 2000;
+      })
+      .finally(() => (this.planning = null));
+  }
+
+  /** Starts decoders for items due within DECODE_AHEAD_MS; ends those of items that are over. */
+  private prepare(blockStartMs: number): void {
+    for (const item of this.items) {
+      const k = keyOf(item);
+      if (item.end <= blockStartMs) {
+        this.decoders.get(k)?.kill();
+        this.decoders.delete(k);
+        continue;
+      }
+      if (!item.url || this.decoders.has(k) || item.start > blockStartMs + DECODE_AHEAD_MS) continue;
+      // From the item's start, or (resuming, or late) from where the stream is now.
+      const firstFrame = Math.max(frameAt(this.t0, item.start), this.frame);
+      const into = (firstFrame - frameAt(this.t0, item.start)) / LIVE_SAMPLE_RATE;
+      const d = new Decoder(new URL(item.url, this.serverUrl).href, item.cueIn + into, {});
+      this.decoders.set(k, d);
+      this.firstFrameOf.set(k, firstFrame);
+    }
+    this.items = this.items.filter((i) => i.end > blockStartMs - 60_000);
+  }
+
+  /** Mixes block [frame, frame + BLOCK_FRAMES). */
+  mixBlock(): { pcm: Float32Array; plannedSilence: boolean; starting: LiveItem[] } {
+    const pcm = new Float32Array(BLOCK_FRAMES * LIVE_CHANNELS);
+    let covered = false;
+    let plannedSilence = false;
+    let emergency = false;
+    const starting: LiveItem[] = [];
+    for (const item of this.items) {
+      const o = overlap(this.t0, item, this.frame, BLOCK_FRAMES);
+      if (!o) continue;
+      covered = true;
+      const k = keyOf(item);
+      if (!this.announced.has(k)) starting.push(item);
+      if (item.kind === 'break') {
+        plannedSilence = true;
+        continue;
+      }
+      if (item.kind === 'emergency' || !item.url) {
+        emergency = true;
+        mixInto(pcm, o.at, emergencyTone(o.count, o.itemFrame), o.count, item, o.itemFrame);
+        continue;
+      }
+      const d = this.decoders.get(k);
+      const first = this.firstFrameOf.get(k) ?? 0;
+      // A decoder that started late (resume) begins at its first frame; before that it has nothing.
+      if (!d || this.frame + o.at + o.count <= first) continue;
+      const skip = Math.max(0, first - (this.frame + o.at));
+      const src = d.read(o.count - skip);
+      mixInto(pcm, o.at + skip, src, o.count - skip, item, o.itemFrame + skip);
+    }
+    if (!covered) {
+      // Nothing planned (the server unreachable for long): the station ID rather than dead air.
+      emergency = true;
+      pcm.set(emergencyTone(BLOCK_FRAMES, this.frame));
+    }
+    clip(pcm);
+    if (emergency !== this.emergency) {
+      this.emergency = emergency;
+      this.reportHealth();
+    }
+    return { pcm, plannedSilence, starting };
+  }
+
+  private reportHealth(): void {
+    const message = this.watch.alerting
+      ? `Dead air: ${(this.watch.silentMs / 1000).toFixed(1)} s of silence outside a planned break`
+      : this.emergency
+        ? 'Nothing playable: the emergency station ID is on air'
+        : null;
+    if (message) this.log('warn', message);
+    this.ctx.progress(0, message ?? 'On air');
+    const body = JSON.stringify({ silent: this.watch.alerting, emergency: this.emergency, message });
+    this.reporting = this.reporting.then(() => this.post('health', body));
+  }
+
+  private async post(what: string, body: string): Promise<void> {
+    try {
+      await this.call(`${this.base()}/${what}`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    } catch (e) {
+      if (e instanceof PermanentJobError) this.lost = e;
+      else this.log('warn', `${what} report failed: ${(e as Error).message}`);
+    }
+  }
+
+  private announce(item: LiveItem): void {
+    this.announced.add(keyOf(item));
+    if (item.kind === 'break') return;
+    if (item.kind !== 'emergency') this.ctx.progress(0, `On air: ${item.title || 'Untitled'}${item.artist ? ` — ${item.artist}` : ''}`);
+    const { url: _url, ...played } = item;
+    this.reporting = this.reporting.then(() => this.post('played', JSON.stringify(played)));
+  }
+
+  async run(serverUrl: string): Promise<void> {
+    const { signal } = this.ctx;
+    this.serverUrl = serverUrl;
+    // The stream begins a little in the future, so the decoders of what is on air have audio before it is due.
+    this.t0 = Date.now() + START_DELAY_MS;
+    this.frame = 0;
+    await this.fetchPlan(this.t0);
+    this.prepare(this.t0);
+    this.fanout.start();
+    try {
+      while (!signal.aborted) {
+        if (this.lost) throw this.lost;
+        const blockStart = timeOfFrame(this.t0, this.frame);
+        const wait = blockStart - LEAD_MS - Date.now();
+        if (wait > 0) await sleep(wait, signal);
+        if (signal.aborted) break;
+        const horizon = this.items.at(-1)?.end ?? 0;
+        if (Date.now() - this.lastPlanAt > PLAN_EVERY_MS || horizon - blockStart < PLAN_MIN_AHEAD_MS) this.refreshPlan();
+        if (this.planning && horizon <= blockStart) await this.planning;
+        this.prepare(blockStart);
+        const { pcm, plannedSilence, starting } = this.mixBlock();
+        for (const item of starting) this.announce(item);
+        this.fanout.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+        if (this.watch.feed(pcm, 100, plannedSilence)) this.reportHealth();
+        this.frame += BLOCK_FRAMES;
+      }
+    } finally {
+      for (const d of this.decoders.values()) d.kill();
+      this.decoders.clear();
+      await this.fanout.stop();
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export const channelLiveJob: JobHandler = async (job) => {
+    if (!job.request || !job.serverUrl) throw new PermanentJobError('This worker cannot talk to the server for a live job.');
+    const ctx = job as LiveContext;
+    const dir = path.join(ctx.workDir, 'hls');
+    await mkdir(dir, { recursive: true });
+    const upload = async (name: string, body: Buffer) => {
+      const res = await ctx.request(`/api/worker/jobs/${ctx.job.id}/hls/${name}`, {
+        method: 'PUT',
+        body: new Uint8Array(body),
+        headers: { 'content-type': name.endsWith('.m3u8') ? 'application/vnd.apple.mpegurl' : 'video/mp2t' }
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    };
+    const log = (level: 'info' | 'warn' | 'error', msg: string, extra?: object) => console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg, jobId: ctx.job.id, ...extra }));
+    const station = new LiveStation(ctx, new PcmFanout([new HlsOutput(dir, upload, log)]));
+    await station.run(ctx.serverUrl);
+    return { stopped: true };
+};
