@@ -44,7 +44,7 @@ export class ProjectSession {
 
   readonly doc = new Y.Doc();
   readonly project = new ProjectDoc(this.doc);
-  /** Per-user undo: only this user's edits (comments and timeline via commands, notes via the editor binding) are undone. */
+  /** Per-user undo: only this user's edits (comments, timeline, playlists and schedule via commands, notes via the editor binding) are undone. */
   readonly undoManager: Y.UndoManager;
   readonly provider: WebsocketProvider;
   private readonly persistence: IndexeddbPersistence;
@@ -60,7 +60,10 @@ export class ProjectSession {
   ) {
     this.user = user;
     this.role = user.role;
-    this.undoManager = new Y.UndoManager([this.project.notes, this.project.comments.ymap, ...this.project.timeline.undoScope], { trackedOrigins: new Set([userOrigin(user.id)]) });
+    this.undoManager = new Y.UndoManager(
+      [this.project.notes, this.project.comments.ymap, ...this.project.timeline.undoScope, ...this.project.playlists.undoScope, ...this.project.schedule.undoScope],
+      { trackedOrigins: new Set([userOrigin(user.id)]) }
+    );
     const undoChanged = () => {
       this.canUndo = this.undoManager.canUndo();
       this.canRedo = this.undoManager.canRedo();
