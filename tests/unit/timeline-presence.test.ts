@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clipMarks, MAX_SHARED_SELECTION, readPeerTimeline, readPeerTimelines, timelinePresence, UNKNOWN_COLOR } from '$lib/timeline/timeline-presence';
+import { MAX_SHARED_SELECTION, UNKNOWN_COLOR } from '$lib/editor/model/presence';
+import { clipMarks, readPeerTimeline, readPeerTimelines, timelinePresence } from '$lib/timeline/timeline-presence';
 
 // Awareness states arrive from other browsers unchecked: every field is read as hostile input.
 const ann = { id: 'u-ann', name: 'Ann', color: '#e11d48' };

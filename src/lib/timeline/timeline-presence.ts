@@ -3,6 +3,7 @@
  * clip they are dragging, trimming or inspecting. Awareness comes from other browsers unchecked, so everything read
  * here is validated field by field: a malformed field is dropped, the rest of that peer still shows.
  */
+import { isPresenceId, MAX_SHARED_SELECTION, presenceSelection, readPeer, readPeers, type PeerIdentity } from '$lib/editor/model/presence';
 
 /** What this tab shares (`awareness.setLocalStateField('timeline', …)`). */
 export interface TimelinePresence {
@@ -12,71 +13,32 @@ export interface TimelinePresence {
 }
 
 /** Another tab on this timeline, as far as its awareness state could be trusted. */
-export interface PeerTimeline {
-  clientId: number;
-  /** The account behind the tab (several tabs of one person share it), or null when not given. */
-  userId: string | null;
-  name: string;
-  color: string;
+export interface PeerTimeline extends PeerIdentity {
   /** Seconds, or null when the peer shares none (or garbage). */
   playhead: number | null;
   selection: string[];
   editing: string | null;
 }
 
-/** A selection of thousands of clips is shared as its first ones: enough to show, bounded for the wire. */
-export const MAX_SHARED_SELECTION = 200;
 /** Later than any cut: a playhead past this is garbage. */
 const MAX_TIME = 1e6;
-const ID_SHAPE = /^[A-Za-z0-9_-]{1,64}$/;
-const COLOR_SHAPE = /^#[0-9a-fA-F]{6}$/;
-export const UNKNOWN_COLOR = '#888888';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isId = (v: unknown): v is string => typeof v === 'string' && ID_SHAPE.test(v);
 
 function playheadOf(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_TIME ? v : null;
 }
 
-function selectionOf(v: unknown): string[] {
-  if (!Array.isArray(v)) return [];
-  const ids = new Set<string>();
-  for (const id of v.slice(0, MAX_SHARED_SELECTION)) if (isId(id)) ids.add(id);
-  return [...ids];
-}
-
-function nameOf(v: unknown): string {
-  // Control characters would garble tags and titles; an empty name reads as nobody.
-  const name = typeof v === 'string' ? v.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 64) : '';
-  return name || 'Someone';
-}
-
 /** Reads one awareness state; null when it has no `timeline` field at all (a tab not showing the timeline). */
 export function readPeerTimeline(clientId: number, state: unknown): PeerTimeline | null {
-  if (!isRecord(state) || !isRecord(state.timeline)) return null;
-  const user = isRecord(state.user) ? state.user : {};
-  const { timeline } = state;
-  return {
-    clientId,
-    userId: isId(user.id) ? user.id : null,
-    name: nameOf(user.name),
-    color: typeof user.color === 'string' && COLOR_SHAPE.test(user.color) ? user.color : UNKNOWN_COLOR,
+  return readPeer(clientId, state, 'timeline', (timeline) => ({
     playhead: playheadOf(timeline.playhead),
-    selection: selectionOf(timeline.selection),
-    editing: isId(timeline.editing) ? timeline.editing : null
-  };
+    selection: presenceSelection(timeline.selection),
+    editing: isPresenceId(timeline.editing) ? timeline.editing : null
+  }));
 }
 
-/** Every other tab's timeline presence, by client id; `selfUserId` also leaves out this person's other tabs. */
+/** Every other tab's timeline presence; `selfUserId` also leaves out this person's other tabs. */
 export function readPeerTimelines(states: ReadonlyMap<number, unknown>, selfClientId: number, selfUserId?: string): PeerTimeline[] {
-  const out: PeerTimeline[] = [];
-  for (const [clientId, state] of states) {
-    if (clientId === selfClientId) continue;
-    const peer = readPeerTimeline(clientId, state);
-    if (peer && !(selfUserId !== undefined && peer.userId === selfUserId)) out.push(peer);
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name) || a.clientId - b.clientId);
+  return readPeers(states, selfClientId, selfUserId, readPeerTimeline);
 }
 
 /** What this tab publishes: the selection bounded as readers bound it. */

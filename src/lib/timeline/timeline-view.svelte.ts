@@ -1,5 +1,6 @@
 import type { AssetJson } from '$lib/asset';
-import { runCommand, type CommandContext } from '$lib/editor/commands/command';
+import type { CommandContext } from '$lib/editor/commands/command';
+import { runGesture } from '$lib/editor/commands/operation-command';
 import type { TimelineCommand } from '$lib/editor/commands/timeline/timeline-command';
 import type { ProjectSession } from '$lib/editor/project-session.svelte';
 import type { TimelineSnapshot } from '$lib/editor/model/timeline/snapshot';
@@ -128,17 +129,10 @@ export class TimelineView {
 
   /** Runs a timeline command as one undo step of this user; a refusal shows as the toast. Returns whether it ran. */
   run<A>(command: TimelineCommand<A>, args: A): boolean {
-    const ctx = this.context;
-    const refusal = command.refusal(ctx, args);
-    if (refusal) {
-      this.say(refusal);
-      return false;
-    }
-    const ran = runCommand(command, ctx, args);
-    // Each gesture is its own undo step, however quickly the next one follows.
-    ctx.undoManager?.stopCapturing();
-    if (ran) this.message = null;
-    return ran;
+    const refusal = runGesture(command, this.context, args);
+    if (refusal) this.say(refusal);
+    else this.message = null;
+    return refusal === null;
   }
 
   say(message: string): void {

@@ -1,5 +1,5 @@
 import { canEdit } from '../model/role';
-import type { Command, CommandContext } from './command';
+import { runCommand, type Command, type CommandContext } from './command';
 
 /** A command that can say why it cannot run (a toast, a disabled button's tooltip), or null when it can. */
 export interface RefusingCommand<A> extends Command<A> {
@@ -36,4 +36,16 @@ export function operationCommand<A, R extends Outcome>(spec: {
       if (result.ok) spec.write(ctx, result as Extract<R, { ok: true }>, args);
     }
   };
+}
+
+/**
+ * Runs a command as one gesture: one undo step of this user, however quickly the next gesture follows.
+ * Returns why it did not run (for a toast), or null when it ran.
+ */
+export function runGesture<A>(command: RefusingCommand<A>, ctx: CommandContext, args: A): string | null {
+  const refusal = command.refusal(ctx, args);
+  if (refusal) return refusal;
+  const ran = runCommand(command, ctx, args);
+  ctx.undoManager?.stopCapturing();
+  return ran ? null : `${command.label} cannot run now.`;
 }
