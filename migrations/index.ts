@@ -4,6 +4,7 @@ import * as m0002 from './0002_jobs_workers_assets';
 import * as m0003 from './0003_renders';
 import * as m0004 from './0004_channels_chat';
 import * as m0005 from './0005_live_output';
+import * as m0006 from './0006_webhooks_requests';
 
 /** Numbered migrations, applied in key order on SQLite and PostgreSQL alike. */
 export const migrations: Record<string, Migration> = {
@@ -11,5 +12,6 @@ export const migrations: Record<string, Migration> = {
   '0002_jobs_workers_assets': m0002,
   '0003_renders': m0003,
   '0004_channels_chat': m0004,
-  '0005_live_output': m0005
+  '0005_live_output': m0005,
+  '0006_webhooks_requests': m0006
 };

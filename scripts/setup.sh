@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what is missing on this machine, and nothing that is already there.
 #   scripts/setup.sh         what `npm start` needs: npm packages, a current build
-#   scripts/setup.sh test    also what `npm test` needs: Chromium, PostgreSQL
+#   scripts/setup.sh test    also what `npm test` needs: Chromium, PostgreSQL, icecast2 and nginx with the RTMP module
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-app}"
@@ -45,6 +45,20 @@ fi
 
 if [ "$mode" = test ]; then
   apt_install chromium
+  # The live output tests run their own Icecast and nginx-rtmp on free ports; the packages' system services must not
+  # start (nginx would take port 80): policy-rc.d tells the packages' scripts not to, for this install only.
+  missing_live=0
+  for pkg in icecast2 nginx libnginx-mod-rtmp; do dpkg -s "$pkg" >/dev/null 2>&1 || missing_live=1; done
+  if [ $missing_live = 1 ]; then
+    own_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null && as_root chmod +x /usr/sbin/policy-rc.d && own_policy=1
+    fi
+    status=0
+    apt_install icecast2 nginx libnginx-mod-rtmp || status=$?
+    if [ $own_policy = 1 ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
+    if [ $status != 0 ]; then exit $status; fi
+  fi
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     apt_install postgresql
     log "starting PostgreSQL"

@@ -4,6 +4,7 @@ import type { AssetJson } from './asset';
 import type { JobJson } from './job';
 import type { ChatMessageView, ChatYou } from './channel';
 import type { NowPlayingView } from './live';
+import type { SongRequestView } from './song-request';
 
 /** The one typed map of socket.io events between the studio and the server. */
 export type AckResult<T = object> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
@@ -20,6 +21,10 @@ export interface ServerToClientEvents {
   'asset:deleted': (e: { projectId: string; assetId: string }) => void;
   /** An item started in a channel's audio timeline (also sent to the channel's room on /chat). */
   'channel:now-playing': (e: NowPlayingView & { channelId: string }) => void;
+  /** The channel's count of distinct listeners with an active player changed. */
+  'channel:listeners': (e: { channelId: string; listeners: number }) => void;
+  /** A channel's song request queue changed (a request came in, was removed, or aired). */
+  'channel:requests': (e: { channelId: string; requests: SongRequestView[] }) => void;
 }
 
 export interface ClientToServerEvents {
@@ -47,6 +52,8 @@ export interface ChatServerToClientEvents {
   'chat:closed': (e: { reason: string }) => void;
   /** An item started on air: `now.startedAt` is its wall-clock start in the audio timeline. */
   'channel:now-playing': (e: NowPlayingView & { channelId: string }) => void;
+  /** The channel's listener count changed (to the channel's room, once you joined its chat or sent a heartbeat). */
+  'channel:listeners': (e: { channelId: string; listeners: number }) => void;
 }
 
 export type ChatJoinResult = AckResult<{ you: ChatYou; history: ChatMessageView[]; channel: { name: string; slowModeSeconds: number } }>;
@@ -59,6 +66,8 @@ export interface ChatClientToServerEvents {
   /** seconds omitted: until lifted. */
   'chat:ban': (e: { messageId: string; seconds?: number }, ack: (r: AckResult<{ until: string | null }>) => void) => void;
   'chat:slowmode': (e: { seconds: number }, ack: (r: AckResult<{ seconds: number }>) => void) => void;
+  /** The stream page's player: every ~15 s while playing, `playing: false` on pause (no ack, fire and forget). */
+  'listener:heartbeat': (e: { slug: string; guestId?: string; playing: boolean }) => void;
 }
 
 export const chatRoom = (channelId: string) => `chat:${channelId}`;

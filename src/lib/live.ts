@@ -31,8 +31,30 @@ export interface LiveHealth {
   /** The plan fell to its emergency station ID. */
   emergency: boolean;
   message: string | null;
+  /** Each encoder output (HLS, Icecast, RTMP destinations, recording) as the worker last reported it. */
+  outputs: LiveOutputHealth[];
   /** Wall-clock ms of the worker's last report. */
   at: number;
+}
+
+export interface LiveOutputHealth {
+  name: string;
+  kind: string;
+  /** `retrying`: it failed and starts again at nextAttemptAt (backoff 1 s … 30 s); the other outputs go on. */
+  state: 'starting' | 'connected' | 'retrying' | 'stopped';
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  restarts: number;
+  /** Times it was killed for making no progress while fed. */
+  stalls: number;
+}
+
+/** What the lease holder of a live job is given to set up its outputs (with secrets: never sent to browsers). */
+export interface LiveOutputConfig {
+  channel: { id: string; name: string; slug: string };
+  icecast: { host: string; port: number; mount: string; username: string; password: string; format: 'mp3' | 'aac'; bitrate: number } | null;
+  rtmp: { id: string; name: string; url: string; streamKey: string }[];
+  recording: { enabled: boolean; segmentSeconds: number };
 }
 
 export interface LiveStatus {

@@ -4,17 +4,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as ioClient, type Socket } from 'socket.io-client';
-import { userOrigin } from '$lib/editor/model/origin';
-import { ProjectDoc } from '$lib/editor/model/project-doc';
-import * as pl from '$lib/editor/model/playlist/operations';
-import * as sc from '$lib/editor/model/schedule/operations';
-import type { StationAssets } from '$lib/editor/model/playlist/snapshot';
-import type { AssetJson } from '$lib/asset';
 import type { LiveStatus, NowPlayingView } from '$lib/live';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
-import { ffmpeg, sine, tempDir } from '../helpers/media';
+import { ffmpeg, tempDir } from '../helpers/media';
+import { airAsRotation, uploadTones } from '../helpers/live-channel';
 import { startServer, type RunningServer } from '../helpers/server';
-import { connectClient, waitFor, type YClient } from '../helpers/yclient';
+import { waitFor } from '../helpers/yclient';
 
 const run = promisify(execFile);
 
@@ -23,7 +18,6 @@ const run = promisify(execFile);
 let server: RunningServer;
 let team: Team;
 let dir: string;
-let client: YClient | undefined;
 let listener: Socket | undefined;
 
 beforeAll(async () => {
@@ -33,25 +27,10 @@ beforeAll(async () => {
   dir = await tempDir('airstudio-live-');
 });
 afterAll(async () => {
-  client?.destroy();
   listener?.close();
   await server?.destroy();
   fs.rmSync(dir, { recursive: true, force: true });
 });
-
-async function upload(file: string): Promise<AssetJson> {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(fs.readFileSync(file))]), path.basename(file));
-  const r = await fetch(`${server.url}/api/projects/${team.projectId}/assets`, { method: 'POST', headers: { authorization: `Bearer ${team.editor.token}` }, body: form });
-  expect(r.status).toBe(201);
-  return (await r.json()) as AssetJson;
-}
-
-async function ready(id: string): Promise<AssetJson> {
-  let a: AssetJson | undefined;
-  await waitFor(async () => (a = (await api(server, 'GET', `/api/assets/${id}`, { token: team.owner.token })).body).processing.state === 'ready', `asset ${id} processed`, 60_000);
-  return a!;
-}
 
 const mediaSequence = (playlist: string) => Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(playlist)?.[1] ?? NaN);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,15 +38,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('the live output', () => {
   it('airs the rotation as continuous, crossfaded HLS with now playing; stopping ends the job', async () => {
     // Three 7 s tones of different pitch, processed into broadcast copies.
-    const files = await Promise.all(
-      [330, 440, 550].map(async (f) => {
-        const file = path.join(dir, `tone-${f}.mp3`);
-        await ffmpeg(...sine(7, f), '-c:a', 'libmp3lame', '-b:a', '96k', file);
-        return file;
-      })
-    );
-    const uploaded = await Promise.all(files.map(upload));
-    const assets = await Promise.all(uploaded.map((a) => ready(a.id)));
+    const assets = await uploadTones(server, team, dir, [330, 440, 550], 7);
     expect(assets.every((a) => a.status === 'approved' && a.variants.some((v) => v.name === 'broadcast'))).toBe(true);
 
     const created = await api(server, 'POST', `/api/projects/${team.projectId}/channels`, { token: team.editor.token, body: { name: 'Tone FM', crossfadeSeconds: 1, visibility: 'public' } });
@@ -75,26 +46,7 @@ describe('the live output', () => {
     const channel = created.body as { id: string; slug: string };
 
     // The rotation: one sequential playlist of the three, edited in the shared document as the studio would.
-    client = connectClient(server.wsUrl, team.projectId, team.editor.token);
-    await client.synced;
-    const pd = new ProjectDoc(client.doc);
-    const library: StationAssets = Object.fromEntries(assets.map((a) => [a.id, { duration: a.duration!, approved: true, title: a.title }]));
-    pd.transact(userOrigin(team.editor.id), (d) => {
-      const made = pl.createPlaylist(d.playlists.snapshot(), { name: 'Tones', playback: 'sequential' });
-      if (!made.ok) throw new Error(made.reason);
-      d.playlists.apply(made.changes);
-      const playlistId = made.created[0];
-      const added = pl.addPlaylistItems(d.playlists.snapshot(), { playlistId, assetIds: assets.map((a) => a.id), assets: library });
-      if (!added.ok) throw new Error(added.reason);
-      d.playlists.apply(added.changes);
-      const rotation = sc.setRotation(d.schedule.snapshot(), { rotation: [{ playlistId, weight: 1 }] });
-      if (!rotation.ok) throw new Error(rotation.reason);
-      d.schedule.apply(rotation.changes);
-    });
-    const observer = connectClient(server.wsUrl, team.projectId, team.owner.token);
-    await observer.synced;
-    await waitFor(() => new ProjectDoc(observer.doc).schedule.snapshot().settings.rotation.length === 1, 'the server has the rotation');
-    observer.destroy();
+    await airAsRotation(server, team, assets, 'Tones');
 
     // A guest on the stream page's chat hears of each item as it starts.
     const heard: (NowPlayingView & { channelId: string; at: number })[] = [];

@@ -13,13 +13,13 @@
  * it in the play log (the plan's history) and pushes now playing.
  */
 import path from 'node:path';
-import { mkdir } from 'node:fs/promises';
-import type { LiveItem } from '../../src/lib/live';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { LiveItem, LiveOutputConfig } from '../../src/lib/live';
 import { LIVE_CHANNELS, LIVE_SAMPLE_RATE } from '../../src/lib/live';
 import { PermanentJobError, type JobContext, type JobHandler } from '../worker-client';
 import { Decoder } from './decoder';
 import { clip, emergencyTone, frameAt, mixInto, overlap, SilenceWatch, timeOfFrame } from './mixer';
-import { HlsOutput, PcmFanout } from './outputs';
+import { HlsOutput, IcecastOutput, PcmFanout, RecordingOutput, RtmpOutput, type OutputLog, type PcmOutput } from './outputs';
 
 const BLOCK_FRAMES = LIVE_SAMPLE_RATE / 10;
 /** How far ahead of the wall clock a block may be made: enough to ride out timer jitter, small for a low latency. */
@@ -30,6 +30,8 @@ const PLAN_EVERY_MS = 10_000;
 const START_DELAY_MS = 2000;
 const PLAN_MIN_AHEAD_MS = 20_000;
 const PLAN_COUNT = 8;
+/** How often the outputs' states are compared with the last report (sent when changed, and every 30 s anyway). */
+const OUTPUT_HEALTH_EVERY_MS = 1000;
 
 type LiveContext = JobContext & Required<Pick<JobContext, 'request' | 'serverUrl'>>;
 
@@ -53,6 +55,8 @@ export class LiveStation {
   /** Set when a report finds the lease gone: the loop ends this attempt. */
   private lost: Error | null = null;
   private serverUrl = '';
+  private lastOutputs = '';
+  private lastHealthAt = 0;
   /** Wall-clock ms of frame 0, and the next frame to mix. */
   t0 = 0;
   frame = 0;
@@ -181,8 +185,17 @@ export class LiveStation {
         : null;
     if (message) this.log('warn', message);
     this.ctx.progress(0, message ?? 'On air');
-    const body = JSON.stringify({ silent: this.watch.alerting, emergency: this.emergency, message });
+    const outputs = this.fanout.health();
+    this.lastOutputs = JSON.stringify(outputs.map(({ nextAttemptAt: _n, ...o }) => o));
+    this.lastHealthAt = Date.now();
+    const body = JSON.stringify({ silent: this.watch.alerting, emergency: this.emergency, message, outputs });
     this.reporting = this.reporting.then(() => this.post('health', body));
+  }
+
+  /** Reports the outputs when one changed state (connected, retrying, stalled), and every 30 s regardless. */
+  private reportOutputs(): void {
+    const now = JSON.stringify(this.fanout.health().map(({ nextAttemptAt: _n, ...o }) => o));
+    if (now !== this.lastOutputs || Date.now() - this.lastHealthAt > 30_000) this.reportHealth();
   }
 
   private async post(what: string, body: string): Promise<void> {
@@ -226,6 +239,7 @@ export class LiveStation {
         for (const item of starting) this.announce(item);
         this.fanout.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
         if (this.watch.feed(pcm, 100, plannedSilence)) this.reportHealth();
+        else if (this.frame % (BLOCK_FRAMES * (OUTPUT_HEALTH_EVERY_MS / 100)) === 0) this.reportOutputs();
         this.frame += BLOCK_FRAMES;
       }
     } finally {
@@ -262,8 +276,26 @@ export const channelLiveJob: JobHandler = async (job) => {
       await res.arrayBuffer().catch(() => undefined);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
     };
-    const log = (level: 'info' | 'warn' | 'error', msg: string, extra?: object) => console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg, jobId: ctx.job.id, ...extra }));
-    const station = new LiveStation(ctx, new PcmFanout([new HlsOutput(dir, upload, log)]));
+    const log: OutputLog = (level, msg, extra) => console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg, jobId: ctx.job.id, ...extra }));
+    const outputs: PcmOutput[] = [new HlsOutput(dir, upload, log)];
+    // The other outputs as the channel sets them, with their secrets: the server gives them to the lease holder only.
+    const res = await ctx.request(`/api/worker/jobs/${ctx.job.id}/outputs`);
+    if (res.status === 409 || res.status === 410) throw new PermanentJobError(`outputs: HTTP ${res.status}`);
+    if (!res.ok) throw new Error(`outputs: HTTP ${res.status}`);
+    const config = (await res.json()) as LiveOutputConfig;
+    if (config.icecast) outputs.push(new IcecastOutput(config.icecast, { name: config.channel.name }, log));
+    for (const r of config.rtmp) outputs.push(new RtmpOutput(r, log));
+    if (config.recording.enabled) {
+      const recDir = path.join(ctx.workDir, 'recording');
+      await mkdir(recDir, { recursive: true });
+      const uploadRecording = async (name: string, file: string) => {
+        const r = await ctx.request(`/api/worker/jobs/${ctx.job.id}/recordings/${name}`, { method: 'PUT', body: new Uint8Array(await readFile(file)), headers: { 'content-type': 'audio/mp4' } });
+        await r.arrayBuffer().catch(() => undefined);
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+      };
+      outputs.push(new RecordingOutput(recDir, config.recording.segmentSeconds, uploadRecording, log));
+    }
+    const station = new LiveStation(ctx, new PcmFanout(outputs));
     await station.run(ctx.serverUrl);
     return { stopped: true };
 };

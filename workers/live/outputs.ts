@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { LIVE_CHANNELS, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SAMPLE_RATE, LIVE_SEGMENT_NAME } from '../../src/lib/live';
+import { LIVE_CHANNELS, type LiveOutputHealth, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SAMPLE_RATE, LIVE_SEGMENT_NAME } from '../../src/lib/live';
 
 export interface PcmOutput {
   readonly name: string;
@@ -30,6 +30,11 @@ export class PcmFanout {
     for (const o of this.outputs) o.write(pcm);
   }
 
+  /** Each encoder output's state, for the live health. */
+  health(): OutputHealth[] {
+    return this.outputs.flatMap((o) => (o instanceof EncoderOutput ? [o.health()] : []));
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.outputs.map((o) => o.stop()));
   }
@@ -38,48 +43,123 @@ export class PcmFanout {
 /** More than this many bytes waiting on an encoder's stdin (~5 s): it is stuck, and blocks are dropped for it. */
 const MAX_PENDING_BYTES = 5 * LIVE_SAMPLE_RATE * LIVE_CHANNELS * 4;
 
-/** An encoder ffmpeg reading PCM on stdin, restarted with exponential backoff (1 s … 30 s) when it exits. */
+/** An encoder that reports no progress for this long while fed PCM is stalled: killed and restarted. */
+const STALL_MS = Math.max(2, Number(process.env.LIVE_OUTPUT_STALL_SECONDS) || 15) * 1000;
+
+/** What the live health shows of one output (no secrets: names and errors only). */
+export type OutputHealth = LiveOutputHealth;
+export type OutputState = LiveOutputHealth['state'];
+
+/** An encoder ffmpeg reading PCM on stdin, restarted with exponential backoff (1 s … 30 s) when it exits or stalls. */
 export abstract class EncoderOutput implements PcmOutput {
   private proc: ChildProcess | null = null;
   private stopping = false;
   private crashes = 0;
   private timer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
   private startedAt = 0;
+  private lastProgressAt = 0;
+  private lastFedAt = 0;
+  private lastOutTime = -1;
+  private stalledNow = false;
   dropped = 0;
   restarts = 0;
+  stalls = 0;
+  state: OutputState = 'starting';
+  nextAttemptAt: number | null = null;
+  lastError: string | null = null;
 
   constructor(
     readonly name: string,
-    protected readonly log: OutputLog
+    protected readonly log: OutputLog,
+    readonly kind: string = name
   ) {}
 
-  /** ffmpeg arguments after the PCM input. */
+  /** ffmpeg arguments after the PCM input (may add inputs of their own first). */
   protected abstract encoderArgs(): string[];
+
+  /** Its state for the live health; names and errors carry no secrets (see redact). */
+  health(): OutputHealth {
+    return { name: this.name, kind: this.kind, state: this.state, nextAttemptAt: this.nextAttemptAt, lastError: this.lastError, restarts: this.restarts, stalls: this.stalls };
+  }
 
   start(): void {
     this.timer = null;
     if (this.stopping) return;
     this.startedAt = Date.now();
-    const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-f', 'f32le', '-ar', String(LIVE_SAMPLE_RATE), '-ac', String(LIVE_CHANNELS), '-i', 'pipe:0', ...this.encoderArgs()];
-    const proc = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.lastProgressAt = Date.now();
+    this.lastOutTime = -1;
+    this.stalledNow = false;
+    this.state = 'starting';
+    this.nextAttemptAt = null;
+    const args = [
+      '-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-stats_period', '1',
+      '-f', 'f32le', '-ar', String(LIVE_SAMPLE_RATE), '-ac', String(LIVE_CHANNELS), '-i', 'pipe:0', ...this.encoderArgs()
+    ];
+    const proc = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
     this.proc = proc;
     let stderr = '';
+    let progress = '';
     proc.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
+    proc.stdout!.on('data', (d) => {
+      progress = (progress + d).slice(-4000);
+      // Each -progress block ends with "progress=continue": output is moving when its out_time grows (total_size is
+      // N/A for muxers that write files of their own, like hls and segment).
+      let end: number;
+      while ((end = progress.indexOf('progress=')) >= 0 && progress.indexOf('\n', end) >= 0) {
+        const block = progress.slice(0, progress.indexOf('\n', end) + 1);
+        progress = progress.slice(block.length);
+        const outTime = Number(/out_time_us=(\d+)/.exec(block)?.[1] ?? -1);
+        if (outTime > this.lastOutTime) {
+          this.lastOutTime = outTime;
+          this.lastProgressAt = Date.now();
+          if (outTime > 0 && this.state !== 'connected') {
+            this.state = 'connected';
+            if (this.restarts > 0) this.log('info', `${this.name} output connected again after ${this.restarts} restart(s)`);
+          }
+        }
+      }
+    });
     proc.stdin!.on('error', () => {}); // EPIPE when it dies: the exit handler restarts it.
     proc.on('error', (e) => this.log('error', `${this.name} encoder could not start: ${e.message}`));
     proc.on('close', (code, signal) => {
       if (this.proc === proc) this.proc = null;
-      if (this.stopping) return;
+      if (this.stopping) {
+        this.state = 'stopped';
+        return;
+      }
       // A run of a minute or more was healthy: the backoff starts over.
       this.crashes = Date.now() - this.startedAt > 60_000 ? 1 : this.crashes + 1;
       const delay = Math.min(30_000, 1000 * 2 ** (this.crashes - 1));
       this.restarts++;
-      this.log('warn', `${this.name} encoder exited (${code ?? signal}); restarting in ${delay} ms`, { stderr: stderr.trim().slice(-500) });
+      const why = this.stalledNow ? `stalled: no progress for ${STALL_MS / 1000} s` : lastLine(stderr) || `exited (${code ?? signal})`;
+      this.lastError = this.redact(why);
+      this.state = 'retrying';
+      this.nextAttemptAt = Date.now() + delay;
+      this.log('warn', `${this.name} output failed (${this.lastError}); retrying in ${delay} ms`, { stderr: this.redact(stderr.trim().slice(-500)) });
       this.timer = setTimeout(() => this.start(), delay);
     });
+    this.watchdog ??= setInterval(() => this.checkStall(), 1000);
+  }
+
+  /** Kills an encoder that is fed but makes no output: a hung connection never comes back by itself. */
+  private checkStall(): void {
+    const proc = this.proc;
+    if (!proc || this.stalledNow || Date.now() - this.lastFedAt > 2000) return;
+    if (Date.now() - this.lastProgressAt < STALL_MS) return;
+    this.stalledNow = true;
+    this.stalls++;
+    this.log('error', `${this.name} encoder stalled: no progress for ${STALL_MS / 1000} s while fed; restarting it`);
+    proc.kill('SIGKILL');
+  }
+
+  /** Removes secrets from text that goes to logs and health (stream keys, passwords in URLs). */
+  protected redact(text: string): string {
+    return text;
   }
 
   write(pcm: Buffer): void {
+    this.lastFedAt = Date.now();
     const stdin = this.proc?.stdin;
     if (!stdin || stdin.destroyed || stdin.writableLength > MAX_PENDING_BYTES) {
       this.dropped += pcm.length;
@@ -91,13 +171,160 @@ export abstract class EncoderOutput implements PcmOutput {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.watchdog) clearInterval(this.watchdog);
     const proc = this.proc;
-    if (!proc) return;
+    if (!proc) {
+      this.state = 'stopped';
+      return;
+    }
     const closed = new Promise<void>((r) => proc.once('close', () => r()));
     proc.stdin!.end();
     const kill = setTimeout(() => proc.kill('SIGKILL'), 3000);
     await closed;
     clearTimeout(kill);
+  }
+}
+
+const lastLine = (text: string) => text.trim().split('\n').at(-1)?.trim().slice(0, 300) ?? '';
+
+/** The Icecast source of a channel, as the server gives it to the lease holder. */
+export interface IcecastTarget {
+  host: string;
+  port: number;
+  mount: string;
+  username: string;
+  password: string;
+  format: 'mp3' | 'aac';
+  bitrate: number;
+}
+
+/** Icecast: MP3 (libmp3lame) or AAC in ADTS, sent as a source with the channel's name. */
+export class IcecastOutput extends EncoderOutput {
+  constructor(
+    private readonly target: IcecastTarget,
+    private readonly station: { name: string; description?: string },
+    log: OutputLog
+  ) {
+    super(`icecast ${target.host}:${target.port}${target.mount}`, log, 'icecast');
+  }
+
+  protected encoderArgs(): string[] {
+    const t = this.target;
+    const mp3 = t.format === 'mp3';
+    const url = `icecast://${encodeURIComponent(t.username)}:${encodeURIComponent(t.password)}@${t.host}:${t.port}${t.mount}`;
+    return [
+      ...(mp3 ? ['-c:a', 'libmp3lame'] : ['-c:a', 'aac']), '-b:a', `${t.bitrate}k`,
+      '-content_type', mp3 ? 'audio/mpeg' : 'audio/aac',
+      '-ice_name', this.station.name,
+      ...(this.station.description ? ['-ice_description', this.station.description] : []),
+      '-f', mp3 ? 'mp3' : 'adts', url
+    ];
+  }
+
+  protected override redact(text: string): string {
+    return this.target.password ? text.split(encodeURIComponent(this.target.password)).join('****').split(this.target.password).join('****') : text;
+  }
+}
+
+export interface RtmpTarget {
+  id: string;
+  name: string;
+  url: string;
+  streamKey: string;
+}
+
+/** RTMP (YouTube, Twitch, any server): FLV with AAC audio and a black 2 fps picture, since the platforms need video. */
+export class RtmpOutput extends EncoderOutput {
+  constructor(
+    private readonly target: RtmpTarget,
+    log: OutputLog
+  ) {
+    super(`rtmp ${target.name}`, log, 'rtmp');
+  }
+
+  protected encoderArgs(): string[] {
+    const url = `${this.target.url.replace(/\/+$/, '')}/${this.target.streamKey}`;
+    return [
+      '-f', 'lavfi', '-i', 'color=black:s=1280x720:r=2',
+      '-map', '0:a', '-map', '1:v',
+      '-c:a', 'aac', '-b:a', '160k',
+      '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'stillimage', '-pix_fmt', 'yuv420p', '-g', '4', '-b:v', '150k',
+      '-f', 'flv', url
+    ];
+  }
+
+  protected override redact(text: string): string {
+    return this.target.streamKey ? text.split(this.target.streamKey).join('****') : text;
+  }
+}
+
+/** Sends one finished recording file to the web process. */
+export type RecordingUpload = (name: string, file: string) => Promise<void>;
+
+/** A recording file's name: the wall-clock start of its segment (UTC), so the server knows its hour without probing. */
+export const RECORDING_NAME = /^rec-(\d{8})-(\d{6})\.m4a$/;
+
+/**
+ * The air archived in files of `segmentSeconds` (an hour by default) cut at the wall clock; the segment list names each
+ * file as ffmpeg finishes it, and only then is it uploaded and removed here. The open file is finished on stop.
+ */
+export class RecordingOutput extends EncoderOutput {
+  private poller: NodeJS.Timeout | null = null;
+  private readonly done = new Set<string>();
+  private busy: Promise<void> = Promise.resolve();
+  uploadErrors = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly segmentSeconds: number,
+    private readonly upload: RecordingUpload,
+    log: OutputLog
+  ) {
+    super('recording', log);
+  }
+
+  protected encoderArgs(): string[] {
+    // Encoders run with TZ=UTC: strftime in the file name is the segment's UTC start.
+    return [
+      '-c:a', 'aac', '-b:a', '128k',
+      '-f', 'segment', '-segment_time', String(this.segmentSeconds), '-segment_atclocktime', '1', '-reset_timestamps', '1',
+      '-segment_format', 'ipod', '-segment_list', path.join(this.dir, 'finished.csv'), '-segment_list_type', 'csv', '-segment_list_flags', '+live',
+      '-strftime', '1', path.join(this.dir, 'rec-%Y%m%d-%H%M%S.m4a')
+    ];
+  }
+
+  override start(): void {
+    super.start();
+    this.poller ??= setInterval(() => this.sync(), 1000);
+  }
+
+  private sync(): Promise<void> {
+    this.busy = this.busy.then(async () => {
+      const list = await fs.readFile(path.join(this.dir, 'finished.csv'), 'utf8').catch(() => '');
+      for (const line of list.split('\n')) {
+        const name = line.split(',')[0]?.trim();
+        if (!name || !RECORDING_NAME.test(name) || this.done.has(name)) continue;
+        try {
+          await this.upload(name, path.join(this.dir, name));
+          this.done.add(name);
+          await fs.rm(path.join(this.dir, name), { force: true });
+          this.log('info', `recording ${name} stored`);
+        } catch (e) {
+          // Kept here, and tried again on the next look.
+          this.uploadErrors++;
+          if (this.uploadErrors % 20 === 1) this.log('warn', `recording upload failed: ${(e as Error).message}`);
+          return;
+        }
+      }
+    });
+    return this.busy;
+  }
+
+  override async stop(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    await super.stop();
+    // ffmpeg finished the open file as it exited: it is in the list now.
+    await this.sync();
   }
 }
 

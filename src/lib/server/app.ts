@@ -34,6 +34,12 @@ import { ChatService } from './chat/chat.service';
 import { MemoryChatRateLimiter } from './chat/chat-rate-limiter';
 import { LiveRepository } from './live/live.repository';
 import { LiveService } from './live/live.service';
+import { MemoryListenerCounter, type ListenerCounter } from './live/listeners';
+import { WebhookRepository } from './webhook/webhook.repository';
+import { WebhookService } from './webhook/webhook.service';
+import { attachWebhookEvents } from './webhook/webhook-events';
+import { RequestRepository } from './request/request.repository';
+import { RequestService } from './request/request.service';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -62,6 +68,10 @@ export interface App {
   channels: ChannelService;
   chat: ChatService;
   live: LiveService;
+  webhooks: WebhookService;
+  requests: RequestService;
+  /** Distinct listeners with an active player, per channel. */
+  listeners: ListenerCounter;
   health: HealthService;
   metrics: Metrics;
   /** Filled in by the HTTP server once the worker gateway is attached. */
@@ -105,9 +115,15 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
   const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
   const live = new LiveService(new LiveRepository(db.kysely), channels, projects, jobs, jobRepository, docs, signer, workerTokens, path.join(config.dataDir, 'live'), logger);
+  const webhooks = new WebhookService(new WebhookRepository(db.kysely), projects, channels, { ...config.webhooks, pollMs: Math.min(1000, Math.max(50, config.webhooks.backoffBaseMs)) }, logger);
+  webhooks.start();
+  attachWebhookEvents(webhooks, live, jobs, channels);
+  const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds);
+  live.requests = requests;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests,
+    listeners: new MemoryListenerCounter(),
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,
     realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 }),

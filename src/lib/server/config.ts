@@ -35,7 +35,12 @@ const envSchema = z.object({
   MULTIPART_MAX_MB: z.coerce.number().positive().default(100),
   CHAT_RATE_MESSAGES: z.coerce.number().int().positive().default(3),
   CHAT_RATE_SECONDS: z.coerce.number().int().positive().default(2),
-  CHAT_BLOCK_SECONDS: z.coerce.number().int().positive().default(10)
+  CHAT_BLOCK_SECONDS: z.coerce.number().int().positive().default(10),
+  WEBHOOK_ALLOW_PRIVATE: z.enum(['0', '1', '']).default(''),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(10_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  REQUEST_RATE_SECONDS: z.coerce.number().int().positive().default(300)
 });
 
 export interface Config {
@@ -65,6 +70,10 @@ export interface Config {
   };
   /** Chat flood limits, per connection and per address (Owncast: 3 messages per 2 s, then 10 s blocked). */
   chat: { rate: { points: number; durationSeconds: number; blockSeconds: number } };
+  /** Outgoing webhooks: private/loopback targets only when allowed (tests, LAN setups). */
+  webhooks: { allowPrivate: boolean; maxAttempts: number; backoffBaseMs: number; timeoutMs: number };
+  /** Song requests: one per this many seconds per address and per guest. */
+  requests: { rateSeconds: number };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -103,6 +112,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxVideoPixels: e.MEDIA_MAX_VIDEO_PIXELS,
       multipartMaxBytes: e.MULTIPART_MAX_MB * MB
     },
-    chat: { rate: { points: e.CHAT_RATE_MESSAGES, durationSeconds: e.CHAT_RATE_SECONDS, blockSeconds: e.CHAT_BLOCK_SECONDS } }
+    chat: { rate: { points: e.CHAT_RATE_MESSAGES, durationSeconds: e.CHAT_RATE_SECONDS, blockSeconds: e.CHAT_BLOCK_SECONDS } },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1', maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    requests: { rateSeconds: e.REQUEST_RATE_SECONDS }
   };
 }

@@ -11,6 +11,7 @@ import { WorkerFiles } from './worker/worker-files';
 import { WorkerGateway } from './worker/worker-gateway';
 import { LiveHttp } from './live/live-http';
 import { attachLive } from './live/live-socket';
+import { attachRequests } from './request/request-socket';
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
 
@@ -71,6 +72,7 @@ export function attachRealtime(app: App, server: http.Server): StudioServer {
   const io = createSocketServer(server, app, app.config.origin);
   attachChat(io, app);
   attachLive(io, app);
+  attachRequests(io, app);
   const workers = new WorkerGateway(io.of('/workers') as never, app.jobs, app.workerTokens, app.logger, app.config.jobs.pollMs);
   app.connectedWorkers = () => workers.list();
   server.on('upgrade', (req, socket, head) => {

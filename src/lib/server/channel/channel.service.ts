@@ -205,7 +205,8 @@ function newStreamKey(channelId: string): { key: string; secret: string } {
 
 const slugTaken = (slug: string) => conflict(`The slug "${slug}" is taken by another channel: pick another.`, 'slug_taken');
 
-function readOutputs(channel: ChannelRow): StoredOutputs {
+/** The stored outputs with their secrets: for the server and the live job's lease holder only. */
+export function readOutputs(channel: ChannelRow): StoredOutputs {
   const parsed = storedOutputs.safeParse(JSON.parse(channel.outputs || '{}'));
   return parsed.success ? parsed.data : { icecast: null, rtmp: [] };
 }

@@ -213,6 +213,47 @@ export interface PlayLogTable {
   plan_item: string | null;
 }
 
+/** A project's webhook endpoint; `events` is a JSON array of event names. */
+export interface WebhookTable {
+  id: string;
+  project_id: string;
+  channel_id: string | null;
+  url: string;
+  events: string;
+  secret: string;
+  enabled: number;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookDeliveryTable {
+  id: string;
+  webhook_id: string;
+  event: string;
+  body: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: number | null;
+  response_code: number | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A listener's song request; pending ones feed the playout plan. */
+export interface SongRequestTable {
+  id: string;
+  channel_id: string;
+  asset_id: string;
+  user_id: string | null;
+  guest_id: string | null;
+  ip_hash: string;
+  status: 'pending' | 'played' | 'removed';
+  requested_at: number;
+  played_at: number | null;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -229,6 +270,9 @@ export interface Database {
   chat_messages: ChatMessageTable;
   chat_bans: ChatBanTable;
   play_log: PlayLogTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  song_requests: SongRequestTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -244,3 +288,6 @@ export type AssetVariantRow = Selectable<AssetVariantTable>;
 export type ChannelRow = Selectable<ChannelTable>;
 export type ChatMessageRow = Selectable<ChatMessageTable>;
 export type ChatBanRow = Selectable<ChatBanTable>;
+export type WebhookRow = Selectable<WebhookTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
+export type SongRequestRow = Selectable<SongRequestTable>;

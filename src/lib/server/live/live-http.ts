@@ -5,13 +5,15 @@ import { LIVE_PLAYLIST } from '$lib/live';
 import type { Authenticator } from '../auth/authenticator';
 import { ApiError } from '../http/api-error';
 import type { Logger } from '../log';
-import { healthReportSchema, hlsFileName, planQuerySchema, playedItemSchema } from './live.schema';
+import { healthReportSchema, hlsFileName, planQuerySchema, playedItemSchema, recordingFileName } from './live.schema';
 import type { LiveService } from './live.service';
 
-const WORKER_ROUTE = /^\/api\/worker\/jobs\/([a-z2-7]{16})\/(plan|played|health|hls\/([^/]+))$/;
+const WORKER_ROUTE = /^\/api\/worker\/jobs\/([a-z2-7]{16})\/(plan|outputs|played|health|hls\/([^/]+)|recordings\/([^/]+))$/;
 const PUBLIC_ROUTE = /^\/live\/([a-z0-9-]{1,64})\/([^/]+)$/;
 const MAX_JSON = 64 << 10;
 const MAX_HLS_FILE = 8 << 20;
+/** An hour of 128k AAC is ~58 MB. */
+const MAX_RECORDING_FILE = 256 << 20;
 
 /**
  * The live output's plain-HTTP routes (served before SvelteKit, which would buffer uploads): the worker's plan, played
@@ -33,7 +35,7 @@ export class LiveHttp {
     const url = new URL(req.url ?? '/', 'http://x');
     try {
       const w = WORKER_ROUTE.exec(url.pathname);
-      if (w) return await this.worker(req, res, url, w[1], w[2], w[3]);
+      if (w) return await this.worker(req, res, url, w[1], w[2], w[3] ?? w[4]);
       const p = PUBLIC_ROUTE.exec(url.pathname)!;
       return await this.serve(req, res, p[1], p[2]);
     } catch (e) {
@@ -47,13 +49,21 @@ export class LiveHttp {
   }
 
   private async worker(req: IncomingMessage, res: ServerResponse, url: URL, jobId: string, what: string, file: string | undefined): Promise<void> {
-    const method = what === 'plan' ? 'GET' : what.startsWith('hls/') ? 'PUT' : 'POST';
+    const method = what === 'plan' || what === 'outputs' ? 'GET' : what.startsWith('hls/') || what.startsWith('recordings/') ? 'PUT' : 'POST';
     if (req.method !== method) throw new ApiError(405, 'method_not_allowed', `Use ${method} here.`);
     const job = await this.live.requireLease(jobId, { authorization: req.headers.authorization, instance: String(req.headers['x-worker-instance'] ?? '') });
     const json = (body: unknown) => void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     if (what === 'plan') {
       const q = planQuerySchema.parse(Object.fromEntries(url.searchParams));
       return json(await this.live.planForJob(job, q.from, q.count));
+    }
+    // The outputs' secrets (Icecast password, stream keys) go to the lease holder only.
+    if (what === 'outputs') return json(await this.live.outputsForJob(job));
+    if (what.startsWith('recordings/')) {
+      const name = recordingFileName.parse(decodeURIComponent(file ?? ''));
+      if (Number(req.headers['content-length'] ?? 0) > MAX_RECORDING_FILE) throw new ApiError(413, 'too_large', `Recording files take up to ${MAX_RECORDING_FILE} bytes.`);
+      await this.live.putRecording(job, name, req, MAX_RECORDING_FILE);
+      return void res.writeHead(201, { 'Content-Type': 'application/json' }).end('{"ok":true}');
     }
     if (what === 'played') return json(await this.live.played(job, playedItemSchema.parse(await readJson(req))));
     if (what === 'health') {

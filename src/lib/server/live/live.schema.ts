@@ -33,10 +33,25 @@ export const playedItemSchema = z.object({
 });
 export type PlayedItem = z.infer<typeof playedItemSchema>;
 
+const outputHealthSchema = z.object({
+  name: z.string().max(200),
+  kind: z.string().max(40),
+  state: z.enum(['starting', 'connected', 'retrying', 'stopped']),
+  nextAttemptAt: z.number().nullable(),
+  lastError: z.string().max(1000).nullable(),
+  restarts: z.number().int().nonnegative(),
+  stalls: z.number().int().nonnegative()
+});
+
 export const healthReportSchema = z.object({
   silent: z.boolean(),
   emergency: z.boolean(),
-  message: z.string().max(500).nullable()
+  message: z.string().max(500).nullable(),
+  outputs: z.array(outputHealthSchema).max(20).default([])
 });
+export type HealthReport = z.infer<typeof healthReportSchema>;
+
+/** A recording file as the worker names it: the UTC start of its segment. */
+export const recordingFileName = z.string().regex(/^rec-\d{8}-\d{6}\.m4a$/, 'Recording files are rec-YYYYMMDD-HHMMSS.m4a');
 
 export const hlsFileName = z.string().regex(/^(index\.m3u8|seg-\d{1,12}\.ts)$/, 'HLS files are index.m3u8 and seg-N.ts');

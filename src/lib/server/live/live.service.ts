@@ -7,11 +7,11 @@ import { newId } from '$lib/editor/model/ids';
 import { canEdit } from '$lib/editor/model/role';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { StationAssets } from '$lib/editor/model/playlist/snapshot';
-import { planPlayout, type PlannedItem, type PlayRecord } from '$lib/editor/model/schedule/playout-plan';
-import { CHANNEL_LIVE, LIVE_PLAYLIST, LIVE_SEGMENT_NAME, type LiveHealth, type LiveItem, type LiveStatus, type NowPlayingItem, type NowPlayingView } from '$lib/live';
+import { planPlayout, type PlannedItem, type PlayRecord, type SongRequest } from '$lib/editor/model/schedule/playout-plan';
+import { CHANNEL_LIVE, LIVE_PLAYLIST, LIVE_SEGMENT_NAME, type LiveHealth, type LiveItem, type LiveOutputConfig, type LiveStatus, type NowPlayingItem, type NowPlayingView } from '$lib/live';
 import type { JobJson } from '$lib/job';
 import type { UrlSigner } from '../asset/signed-url';
-import type { ChannelService } from '../channel/channel.service';
+import { readOutputs, type ChannelService } from '../channel/channel.service';
 import type { ChannelRow, JobRow, UserRow } from '../db/schema';
 import { ApiError, conflict, forbidden, notFound } from '../http/api-error';
 import type { JobRepository } from '../job/job.repository';
@@ -21,13 +21,26 @@ import type { ProjectService } from '../project/project.service';
 import type { WorkerTokenService } from '../worker/worker-token.service';
 import type { DocRegistry } from '../yjs/doc-registry';
 import type { LiveRepository } from './live.repository';
-import type { PlayedItem } from './live.schema';
+import type { HealthReport, PlayedItem } from './live.schema';
 
 /** How far back the plan reads the play log (its catch-up window). */
 const HISTORY_MS = 24 * 3600_000;
 const LOGGED_KINDS = new Set(['track', 'jingle', 'fallback']);
 
+/** Length of a recording file: an hour, shorter in tests. */
+const RECORDING_SEGMENT_SECONDS = Number(process.env.LIVE_RECORDING_SEGMENT_SECONDS) || 3600;
+/** How often recordings past their channel's retention are deleted. */
+const RECORDING_SWEEP_MS = (Number(process.env.LIVE_RECORDING_SWEEP_SECONDS) || 3600) * 1000;
+const RECORDING_NAME = /^rec-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.m4a$/;
+const DAY_MS = 24 * 3600_000;
+
 export type LiveEvent = { type: 'now-playing'; channelId: string; projectId: string; view: NowPlayingView };
+
+/** Song requests as the plan sees them (the request service; absent, the plan has none). */
+export interface LiveRequestSource {
+  pendingForPlan(channel: ChannelRow): Promise<SongRequest[]>;
+  played(channel: ChannelRow, requestId: string, at: number): Promise<void>;
+}
 
 /** A worker's claim on a live job, checked on every worker call: token, instance and lease. */
 export interface WorkerCredentials {
@@ -47,6 +60,9 @@ export class LiveService {
   /** Channels whose current job has delivered a playlist. */
   private readonly airing = new Map<string, string>();
   private readonly listeners = new Set<(e: LiveEvent) => void>();
+  /** Set by the composition root (the request service is built after this one). */
+  requests: LiveRequestSource | null = null;
+  private readonly sweeper: NodeJS.Timeout;
 
   constructor(
     private readonly repo: LiveRepository,
@@ -65,6 +81,8 @@ export class LiveService {
     jobs.onEvent(({ job, change }) => {
       if (job.type === CHANNEL_LIVE && change === 'retrying') void this.offAir(job);
     });
+    this.sweeper = setInterval(() => void this.sweepRecordings().catch((e) => this.logger.error({ err: e }, 'recording sweep failed')), RECORDING_SWEEP_MS);
+    this.sweeper.unref();
   }
 
   onEvent(fn: (e: LiveEvent) => void): () => void {
@@ -192,8 +210,10 @@ export class LiveService {
       assets,
       channel: { id: channel.id, crossfadeSeconds: channel.crossfade_seconds, fallbackPlaylistId: channel.fallback_playlist_id },
       history,
+      requests: (await this.requests?.pendingForPlan(channel)) ?? [],
       at,
-      count
+      count,
+      options: { requestRepeatGapSeconds: channel.min_repeat_minutes * 60 }
     });
     return {
       items: items.map((i) => ({
@@ -225,6 +245,7 @@ export class LiveService {
         plan_item: JSON.stringify(planned)
       });
     }
+    if (item.requestId) await this.requests?.played(channel, item.requestId, item.start);
     this.airing.set(channel.id, job.id);
     const { items } = await this.plan(channel, item.start, 5);
     const view: NowPlayingView = {
@@ -244,11 +265,69 @@ export class LiveService {
     return { logged };
   }
 
-  async reportHealth(job: JobRow, report: { silent: boolean; emergency: boolean; message: string | null }): Promise<void> {
+  async reportHealth(job: JobRow, report: HealthReport): Promise<void> {
     const channel = await this.channelOfJob(job);
     const before = this.health.get(channel.id);
     this.health.set(channel.id, { ...report, at: this.now() });
     if ((report.silent || report.emergency) && !(before?.silent || before?.emergency)) this.logger.warn({ channelId: channel.id, jobId: job.id, ...report }, 'live output alert');
+    for (const o of report.outputs) {
+      const was = before?.outputs.find((b) => b.name === o.name);
+      // Warn once per failure run, and on every new stall.
+      if ((o.state === 'retrying' && was?.state !== 'retrying') || o.stalls > (was?.stalls ?? 0)) {
+        this.logger.warn({ channelId: channel.id, jobId: job.id, output: o.name, lastError: o.lastError, nextAttemptAt: o.nextAttemptAt, stalls: o.stalls }, 'live output failing');
+      }
+    }
+  }
+
+  /** The channel's outputs with their secrets, for the lease holder only: it needs them to connect. */
+  async outputsForJob(job: JobRow): Promise<LiveOutputConfig> {
+    const channel = await this.channelOfJob(job);
+    const outputs = readOutputs(channel);
+    return {
+      channel: { id: channel.id, name: channel.name, slug: channel.slug },
+      icecast: outputs.icecast,
+      rtmp: outputs.rtmp.map(({ id, name, url, streamKey }) => ({ id, name, url, streamKey })),
+      recording: { enabled: channel.recording_enabled === 1, segmentSeconds: RECORDING_SEGMENT_SECONDS }
+    };
+  }
+
+  // ---- recordings ----
+
+  recordingsDirOf(channelId: string): string {
+    return path.join(path.dirname(this.hlsDir), 'recordings', channelId);
+  }
+
+  /** Stores one finished recording file of the air (named by its UTC start) under the channel. */
+  async putRecording(job: JobRow, name: string, body: Readable, maxBytes: number): Promise<void> {
+    const channel = await this.channelOfJob(job);
+    const dir = this.recordingsDirOf(channel.id);
+    await fs.mkdir(dir, { recursive: true });
+    await receive(body, dir, name, maxBytes);
+    this.logger.info({ channelId: channel.id, file: name }, 'recording stored');
+  }
+
+  /** Deletes recordings older than their channel's retention (by the start in their name); returns how many. */
+  async sweepRecordings(now = this.now()): Promise<number> {
+    const root = path.join(path.dirname(this.hlsDir), 'recordings');
+    const channelIds = await fs.readdir(root).catch(() => [] as string[]);
+    let deleted = 0;
+    for (const channelId of channelIds) {
+      const channel = await this.channels.findById(channelId);
+      // A deleted channel's recordings go with it.
+      const cutoff = channel ? now - channel.recording_retention_days * DAY_MS : Infinity;
+      const dir = path.join(root, channelId);
+      for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
+        const m = RECORDING_NAME.exec(f);
+        if (!m) continue;
+        const start = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+        if (start < cutoff) {
+          await fs.rm(path.join(dir, f), { force: true });
+          deleted++;
+        }
+      }
+    }
+    if (deleted) this.logger.info({ deleted }, 'old recordings deleted');
+    return deleted;
   }
 
   // ---- HLS files ----
@@ -262,20 +341,7 @@ export class LiveService {
     const channel = await this.channelOfJob(job);
     const dir = this.dirOf(channel.id);
     await fs.mkdir(dir, { recursive: true });
-    const tmp = path.join(dir, `.${name}.${newId()}`);
-    let bytes = 0;
-    body.on('data', (c: Buffer) => {
-      bytes += c.length;
-      if (bytes > maxBytes) body.destroy(new ApiError(413, 'too_large', `HLS files take up to ${maxBytes} bytes.`));
-    });
-    try {
-      await pipeline(body, createWriteStream(tmp));
-      // Renamed into place: a listener never reads half a playlist.
-      await fs.rename(tmp, path.join(dir, name));
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      throw e;
-    }
+    await receive(body, dir, name, maxBytes);
     if (name !== LIVE_PLAYLIST) return;
     this.airing.set(channel.id, job.id);
     const listed = new Set((await fs.readFile(path.join(dir, name), 'utf8')).split('\n').filter((l) => LIVE_SEGMENT_NAME.test(l.trim())).map((l) => l.trim()));
@@ -314,6 +380,23 @@ export class LiveService {
     } catch {
       // No playlist yet: nothing to close.
     }
+  }
+}
+
+/** Writes an upload to dir/name through a temporary file: a reader never sees half a file. */
+async function receive(body: Readable, dir: string, name: string, maxBytes: number): Promise<void> {
+  const tmp = path.join(dir, `.${name}.${newId()}`);
+  let bytes = 0;
+  body.on('data', (c: Buffer) => {
+    bytes += c.length;
+    if (bytes > maxBytes) body.destroy(new ApiError(413, 'too_large', `Files here take up to ${maxBytes} bytes.`));
+  });
+  try {
+    await pipeline(body, createWriteStream(tmp));
+    await fs.rename(tmp, path.join(dir, name));
+  } catch (e) {
+    await fs.rm(tmp, { force: true });
+    throw e;
   }
 }
 

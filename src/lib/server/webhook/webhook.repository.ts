@@ -1,0 +1,86 @@
+import type { Kysely, Updateable } from 'kysely';
+import type { Database, WebhookDeliveryRow, WebhookDeliveryTable, WebhookRow } from '../db/schema';
+
+/** Deliveries kept per webhook: the log shows the latest ones. */
+export const DELIVERY_LOG_SIZE = 50;
+
+/** All SQL about webhooks and their deliveries. */
+export class WebhookRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async create(row: WebhookRow): Promise<void> {
+    await this.db.insertInto('webhooks').values(row).execute();
+  }
+
+  findById(id: string): Promise<WebhookRow | undefined> {
+    return this.db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  listByProject(projectId: string): Promise<WebhookRow[]> {
+    return this.db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).orderBy('created_at', 'asc').orderBy('id').execute();
+  }
+
+  /** Enabled webhooks of the project that want events of this channel. */
+  forChannel(projectId: string, channelId: string): Promise<WebhookRow[]> {
+    return this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('enabled', '=', 1)
+      .where((eb) => eb.or([eb('channel_id', 'is', null), eb('channel_id', '=', channelId)]))
+      .execute();
+  }
+
+  async update(id: string, patch: Partial<WebhookRow>): Promise<void> {
+    await this.db.updateTable('webhooks').set(patch).where('id', '=', id).execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('webhooks').where('id', '=', id).execute();
+  }
+
+  /** Adds a delivery and trims the log to the latest DELIVERY_LOG_SIZE (finished ones go first). */
+  async addDelivery(row: WebhookDeliveryRow): Promise<void> {
+    await this.db.insertInto('webhook_deliveries').values(row).execute();
+    const old = await this.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('webhook_id', '=', row.webhook_id)
+      .where('status', '!=', 'pending')
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .offset(DELIVERY_LOG_SIZE)
+      .limit(1000)
+      .execute();
+    if (old.length) await this.db.deleteFrom('webhook_deliveries').where('id', 'in', old.map((o) => o.id)).execute();
+  }
+
+  deliveries(webhookId: string): Promise<WebhookDeliveryRow[]> {
+    return this.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('webhook_id', '=', webhookId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(DELIVERY_LOG_SIZE)
+      .execute();
+  }
+
+  /** Pending deliveries due by `now`, oldest first, with their webhook. */
+  due(now: number, limit: number) {
+    return this.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+      .selectAll('d')
+      .select(['w.url', 'w.secret'])
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .orderBy('d.next_attempt_at', 'asc')
+      .limit(limit)
+      .execute();
+  }
+
+  async updateDelivery(id: string, patch: Updateable<WebhookDeliveryTable>): Promise<void> {
+    await this.db.updateTable('webhook_deliveries').set(patch).where('id', '=', id).execute();
+  }
+}

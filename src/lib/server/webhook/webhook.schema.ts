@@ -1,0 +1,64 @@
+import { z } from 'zod';
+
+/** Every event a webhook can subscribe to; live.* are declared now and sent once live takeover exists. */
+export const WEBHOOK_EVENTS = ['song.changed', 'live.connected', 'live.disconnected', 'channel.online', 'channel.offline'] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
+
+const urlSchema = z
+  .string({ error: 'url is a string' })
+  .trim()
+  .max(2000, 'A webhook URL has at most 2000 characters.')
+  .refine((u) => {
+    try {
+      const p = new URL(u);
+      return (p.protocol === 'http:' || p.protocol === 'https:') && !p.username && !p.password;
+    } catch {
+      return false;
+    }
+  }, 'url is an http:// or https:// URL without credentials.');
+
+const eventsSchema = z
+  .array(z.enum(WEBHOOK_EVENTS, { error: `events are among ${WEBHOOK_EVENTS.join(', ')}` }))
+  .min(1, 'Subscribe to at least one event.')
+  .transform((e) => [...new Set(e)]);
+
+const channelIdSchema = z.string().regex(/^[a-z2-7]{16}$/, 'channelId is a channel id').nullable();
+
+export const createWebhookSchema = z.strictObject({
+  url: urlSchema,
+  events: eventsSchema,
+  channelId: channelIdSchema.default(null),
+  enabled: z.boolean({ error: 'enabled is true or false' }).default(true)
+});
+export type CreateWebhookInput = z.infer<typeof createWebhookSchema>;
+
+export const updateWebhookSchema = z
+  .strictObject({ url: urlSchema, events: eventsSchema, channelId: channelIdSchema, enabled: z.boolean({ error: 'enabled is true or false' }) })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'Send at least one field to change.');
+export type UpdateWebhookInput = z.infer<typeof updateWebhookSchema>;
+
+export interface WebhookView {
+  id: string;
+  projectId: string;
+  channelId: string | null;
+  url: string;
+  events: WebhookEventName[];
+  enabled: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** Only in the answer that created the webhook. */
+  secret?: string;
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  event: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  responseCode: number | null;
+  error: string | null;
+  nextAttemptAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}

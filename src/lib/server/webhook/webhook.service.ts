@@ -1,0 +1,282 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { isId, newId } from '$lib/editor/model/ids';
+import type { ChannelRow, UserRow, WebhookDeliveryRow, WebhookRow } from '../db/schema';
+import { badRequest, forbidden, notFound } from '../http/api-error';
+import type { Logger } from '../log';
+import type { ProjectService } from '../project/project.service';
+import type { ChannelService } from '../channel/channel.service';
+import type { WebhookRepository } from './webhook.repository';
+import type { CreateWebhookInput, UpdateWebhookInput, WebhookDeliveryView, WebhookEventName, WebhookView } from './webhook.schema';
+
+export interface WebhookOptions {
+  allowPrivate: boolean;
+  maxAttempts: number;
+  backoffBaseMs: number;
+  timeoutMs: number;
+  /** How often the delivery loop looks for due retries. */
+  pollMs?: number;
+}
+
+/** Addresses a webhook may not reach unless WEBHOOK_ALLOW_PRIVATE=1: the server's own network (SSRF). */
+const PRIVATE = new BlockList();
+for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
+for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
+
+function isPrivateAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return PRIVATE.check(mapped[1], 'ipv4');
+  return PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** Stripe-style signature: hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret. */
+export function signPayload(secret: string, timestamp: number, body: string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+}
+
+type DueDelivery = WebhookDeliveryRow & { url: string; secret: string };
+
+/**
+ * Webhooks: owners manage a project's endpoints; events become rows of webhook_deliveries that an in-process loop
+ * POSTs, signed, retrying network errors, 5xx and 429 with exponential backoff. A table rather than the job queue:
+ * jobs run on workers, which may be absent, while a delivery is one HTTP call the web process can make itself.
+ */
+export class WebhookService {
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+  private again = false;
+
+  constructor(
+    private readonly repo: WebhookRepository,
+    private readonly projects: ProjectService,
+    private readonly channels: ChannelService,
+    private readonly options: WebhookOptions,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => this.kick(), this.options.pollMs ?? 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  // ---- management (owners) ----
+
+  private async ownerOf(user: UserRow, projectId: string): Promise<void> {
+    const role = await this.projects.requireRole(user.id, projectId);
+    if (role !== 'owner') throw forbidden('Only the project owner manages webhooks.');
+  }
+
+  private async manageable(user: UserRow, webhookId: string): Promise<WebhookRow> {
+    const hook = isId(webhookId) ? await this.repo.findById(webhookId) : undefined;
+    // Unknown, or not a member: the same 404, so ids cannot be probed.
+    if (!hook || !(await this.projects.roleOf(user.id, hook.project_id))) throw notFound('No such webhook.');
+    await this.ownerOf(user, hook.project_id);
+    return hook;
+  }
+
+  async list(user: UserRow, projectId: string): Promise<WebhookView[]> {
+    await this.ownerOf(user, projectId);
+    return (await this.repo.listByProject(projectId)).map(toView);
+  }
+
+  async create(user: UserRow, projectId: string, input: CreateWebhookInput): Promise<WebhookView> {
+    await this.ownerOf(user, projectId);
+    await this.checkChannel(projectId, input.channelId);
+    await this.checkTarget(input.url);
+    const t = this.now();
+    const row: WebhookRow = {
+      id: newId(),
+      project_id: projectId,
+      channel_id: input.channelId,
+      url: input.url,
+      events: JSON.stringify(input.events),
+      secret: `whsec_${randomBytes(24).toString('base64url')}`,
+      enabled: input.enabled ? 1 : 0,
+      created_by: user.id,
+      created_at: t,
+      updated_at: t
+    };
+    await this.repo.create(row);
+    return { ...toView(row), secret: row.secret };
+  }
+
+  async update(user: UserRow, webhookId: string, patch: UpdateWebhookInput): Promise<WebhookView> {
+    const hook = await this.manageable(user, webhookId);
+    const set: Partial<WebhookRow> = { updated_at: this.now() };
+    if (patch.url !== undefined) {
+      await this.checkTarget(patch.url);
+      set.url = patch.url;
+    }
+    if (patch.events !== undefined) set.events = JSON.stringify(patch.events);
+    if (patch.channelId !== undefined) {
+      await this.checkChannel(hook.project_id, patch.channelId);
+      set.channel_id = patch.channelId;
+    }
+    if (patch.enabled !== undefined) set.enabled = patch.enabled ? 1 : 0;
+    await this.repo.update(webhookId, set);
+    return toView({ ...hook, ...set });
+  }
+
+  async delete(user: UserRow, webhookId: string): Promise<void> {
+    await this.manageable(user, webhookId);
+    await this.repo.delete(webhookId);
+  }
+
+  async deliveries(user: UserRow, webhookId: string): Promise<WebhookDeliveryView[]> {
+    await this.manageable(user, webhookId);
+    return (await this.repo.deliveries(webhookId)).map(deliveryView);
+  }
+
+  /** Queues a `ping` to this webhook (whatever its events) and returns the delivery. */
+  async ping(user: UserRow, webhookId: string): Promise<WebhookDeliveryView> {
+    const hook = await this.manageable(user, webhookId);
+    const row = await this.enqueue(hook, 'ping', null, { message: 'Hello from airstudio: this endpoint receives its webhooks.' });
+    return deliveryView(row);
+  }
+
+  private async checkChannel(projectId: string, channelId: string | null): Promise<void> {
+    if (channelId === null) return;
+    const channel = await this.channels.findById(channelId);
+    if (!channel || channel.project_id !== projectId) throw badRequest('channelId is not a channel of this project.', 'invalid_input');
+  }
+
+  /** Refuses URLs whose host is, or resolves to, a loopback or private address (unless allowed). */
+  private async checkTarget(url: string): Promise<void> {
+    const refusal = await this.targetRefusal(url);
+    if (refusal) throw badRequest(refusal, 'private_address');
+  }
+
+  private async targetRefusal(url: string): Promise<string | null> {
+    if (this.options.allowPrivate) return null;
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    let addresses: string[];
+    try {
+      addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+    } catch {
+      return `The host ${host} does not resolve.`;
+    }
+    if (host === 'localhost' || addresses.some(isPrivateAddress)) {
+      return `${host} is a loopback or private address: webhooks go to public hosts (set WEBHOOK_ALLOW_PRIVATE=1 to allow private ones).`;
+    }
+    return null;
+  }
+
+  // ---- events ----
+
+  /** Sends `event` about `channel` to every enabled webhook of its project that subscribed (errors are logged). */
+  async dispatch(event: WebhookEventName, channel: Pick<ChannelRow, 'id' | 'project_id' | 'slug' | 'name'>, data: Record<string, unknown>): Promise<void> {
+    try {
+      const hooks = (await this.repo.forChannel(channel.project_id, channel.id)).filter((h) => (JSON.parse(h.events) as string[]).includes(event));
+      for (const hook of hooks) await this.enqueue(hook, event, { id: channel.id, slug: channel.slug, name: channel.name }, data);
+    } catch (e) {
+      this.logger.error({ err: e, event, channelId: channel.id }, 'queuing webhooks failed');
+    }
+  }
+
+  private async enqueue(hook: WebhookRow, event: string, channel: { id: string; slug: string; name: string } | null, data: Record<string, unknown>): Promise<WebhookDeliveryRow> {
+    const t = this.now();
+    const id = newId();
+    const body = JSON.stringify({ id, event, occurredAt: new Date(t).toISOString(), channel, data });
+    const row: WebhookDeliveryRow = { id, webhook_id: hook.id, event, body, status: 'pending', attempts: 0, next_attempt_at: t, response_code: null, error: null, created_at: t, updated_at: t };
+    await this.repo.addDelivery(row);
+    this.kick();
+    return row;
+  }
+
+  /** Runs the due deliveries now (a run in progress runs once more after). */
+  kick(): void {
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    void (async () => {
+      try {
+        do {
+          this.again = false;
+          const due = await this.repo.due(this.now(), 20);
+          await Promise.all(due.map((d) => this.attempt(d)));
+          if (due.length === 20) this.again = true;
+        } while (this.again);
+      } catch (e) {
+        this.logger.error({ err: e }, 'webhook delivery loop failed');
+      } finally {
+        this.busy = false;
+      }
+    })();
+  }
+
+  private async attempt(d: DueDelivery): Promise<void> {
+    const attempts = d.attempts + 1;
+    const refusal = await this.targetRefusal(d.url);
+    if (refusal) return this.finish(d.id, attempts, 'failed', null, refusal);
+    const t = Math.floor(this.now() / 1000);
+    let code: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(d.url, {
+        method: 'POST',
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'airstudio-webhooks',
+          'x-airstudio-event': d.event,
+          'x-airstudio-delivery': d.id,
+          'x-airstudio-signature': `t=${t},v1=${signPayload(d.secret, t, d.body)}`
+        },
+        body: d.body
+      });
+      code = res.status;
+      await res.body?.cancel().catch(() => undefined);
+      if (res.ok) return this.finish(d.id, attempts, 'delivered', code, null);
+      error = `HTTP ${code}`;
+      // Other 4xx (and redirects) are the receiver's final word.
+      if (code !== 429 && code < 500) return this.finish(d.id, attempts, 'failed', code, error);
+    } catch (e) {
+      error = (e as Error).name === 'TimeoutError' ? `No answer within ${this.options.timeoutMs} ms.` : `Network error: ${(e as Error).message}`;
+    }
+    if (attempts >= this.options.maxAttempts) return this.finish(d.id, attempts, 'failed', code, `${error} (gave up after ${attempts} attempts)`);
+    const wait = Math.min(6 * 3600_000, this.options.backoffBaseMs * 2 ** (attempts - 1));
+    await this.repo.updateDelivery(d.id, { attempts, response_code: code, error, next_attempt_at: this.now() + wait, updated_at: this.now() });
+  }
+
+  private async finish(id: string, attempts: number, status: 'delivered' | 'failed', code: number | null, error: string | null): Promise<void> {
+    await this.repo.updateDelivery(id, { attempts, status, response_code: code, error, next_attempt_at: null, updated_at: this.now() });
+  }
+}
+
+function toView(h: WebhookRow): WebhookView {
+  return {
+    id: h.id,
+    projectId: h.project_id,
+    channelId: h.channel_id,
+    url: h.url,
+    events: JSON.parse(h.events) as WebhookEventName[],
+    enabled: h.enabled === 1,
+    createdAt: new Date(Number(h.created_at)).toISOString(),
+    updatedAt: new Date(Number(h.updated_at)).toISOString()
+  };
+}
+
+function deliveryView(d: WebhookDeliveryRow): WebhookDeliveryView {
+  const iso = (t: number | null) => (t === null ? null : new Date(Number(t)).toISOString());
+  return {
+    id: d.id,
+    event: d.event,
+    status: d.status,
+    attempts: d.attempts,
+    responseCode: d.response_code,
+    error: d.error,
+    nextAttemptAt: iso(d.next_attempt_at),
+    createdAt: iso(d.created_at)!,
+    updatedAt: iso(d.updated_at)!
+  };
+}

@@ -1,0 +1,88 @@
+import path from 'node:path';
+import { userOrigin } from '$lib/editor/model/origin';
+import { ProjectDoc } from '$lib/editor/model/project-doc';
+import * as pl from '$lib/editor/model/playlist/operations';
+import * as sc from '$lib/editor/model/schedule/operations';
+import type { StationAssets } from '$lib/editor/model/playlist/snapshot';
+import type { AssetJson } from '$lib/asset';
+import { api, type Team } from './api';
+import { ffmpeg, sine } from './media';
+import { uploadProcessed } from './studio';
+import { connectClient, waitFor } from './yclient';
+
+/** Tones of the given pitches (`seconds` long), uploaded by the editor and processed into broadcast copies. */
+export async function uploadTones(server: { url: string }, team: Team, dir: string, tones: number[], seconds: number): Promise<AssetJson[]> {
+  const files = await Promise.all(
+    tones.map(async (f) => {
+      const file = path.join(dir, `tone-${f}.mp3`);
+      await ffmpeg(...sine(seconds, f), '-c:a', 'libmp3lame', '-b:a', '96k', file);
+      return file;
+    })
+  );
+  return Promise.all(files.map((f) => uploadProcessed(server, team.projectId, team.editor, f)));
+}
+
+/**
+ * One sequential playlist of `assets` as the station's default rotation, edited over y-websocket as the studio would;
+ * resolves once the server's document has it.
+ */
+export async function airAsRotation(server: { wsUrl: string }, team: Team, assets: AssetJson[], name: string): Promise<void> {
+  const client = connectClient(server.wsUrl, team.projectId, team.editor.token);
+  try {
+    await client.synced;
+    const pd = new ProjectDoc(client.doc);
+    const library: StationAssets = Object.fromEntries(assets.map((a) => [a.id, { duration: a.duration!, approved: true, title: a.title }]));
+    pd.transact(userOrigin(team.editor.id), (d) => {
+      const made = pl.createPlaylist(d.playlists.snapshot(), { name, playback: 'sequential' });
+      if (!made.ok) throw new Error(made.reason);
+      d.playlists.apply(made.changes);
+      const playlistId = made.created[0];
+      const added = pl.addPlaylistItems(d.playlists.snapshot(), { playlistId, assetIds: assets.map((a) => a.id), assets: library });
+      if (!added.ok) throw new Error(added.reason);
+      d.playlists.apply(added.changes);
+      const rotation = sc.setRotation(d.schedule.snapshot(), { rotation: [{ playlistId, weight: 1 }] });
+      if (!rotation.ok) throw new Error(rotation.reason);
+      d.schedule.apply(rotation.changes);
+    });
+    const observer = connectClient(server.wsUrl, team.projectId, team.owner.token);
+    try {
+      await observer.synced;
+      await waitFor(() => new ProjectDoc(observer.doc).schedule.snapshot().settings.rotation.length === 1, 'the server has the rotation');
+    } finally {
+      observer.destroy();
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * A station on air through the whole system (as tests/live/live-output.test.ts sets it up): tones uploaded and
+ * processed by the local worker, one sequential playlist as the default rotation edited over y-websocket, the channel
+ * started, and its HLS playlist served. The server needs LOCAL_WORKERS=1.
+ */
+export async function startLiveChannel(
+  server: { url: string; wsUrl: string },
+  team: Team,
+  dir: string,
+  opts: { name: string; tones?: number[]; seconds?: number }
+): Promise<{ id: string; slug: string; assets: AssetJson[] }> {
+  const assets = await uploadTones(server, team, dir, opts.tones ?? [330, 440, 550], opts.seconds ?? 7);
+
+  const created = await api(server, 'POST', `/api/projects/${team.projectId}/channels`, { token: team.editor.token, body: { name: opts.name, crossfadeSeconds: 1, visibility: 'public' } });
+  if (created.status !== 201) throw new Error(`channel create answered ${created.status}: ${JSON.stringify(created.body)}`);
+  const channel = created.body as { id: string; slug: string };
+  await airAsRotation(server, team, assets, `${opts.name} rotation`);
+
+  const started = await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.editor.token, body: { action: 'start' } });
+  if (started.status !== 202) throw new Error(`live start answered ${started.status}: ${JSON.stringify(started.body)}`);
+  await waitFor(
+    async () => {
+      const r = await fetch(`${server.url}/live/${channel.slug}/index.m3u8`);
+      return r.status === 200 && (await r.text()).includes('#EXTINF');
+    },
+    'the HLS playlist is served',
+    60_000
+  );
+  return { ...channel, assets };
+}
