@@ -9,7 +9,8 @@ import * as sc from '$lib/editor/model/schedule/operations';
 import type { StationAssets } from '$lib/editor/model/playlist/snapshot';
 import type { AssetJson } from '$lib/asset';
 import type { SongRequestView } from '$lib/song-request';
-import { WorkerClient, type JobContext } from '../../workers/worker-client';
+import type { WorkerClient } from '../../workers/worker-client';
+import { leaseHoldingWorker } from '../helpers/live-channel';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
 import { ffmpeg, sine, tempDir } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -172,24 +173,12 @@ describe('song requests', () => {
 
   it('go into the live plan, and are marked played when they air', async () => {
     const [pending] = await queue();
-    const token = await api(server, 'POST', '/api/worker-tokens', { token: team.owner.token, body: { name: 'request box' } });
-    expect(token.status).toBe(201);
-    let live: JobContext | undefined;
-    worker = new WorkerClient({
-      server: server.url,
-      token: token.body.token,
-      name: 'live-stub',
-      concurrency: 1,
-      version: 'test',
-      log: () => undefined,
-      // Holds the live job's lease and reads the plan as the live worker does.
-      handlers: { 'channel.live': (ctx) => ((live = ctx), new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))) }
-    });
-    await worker.start();
+    const held = await leaseHoldingWorker(server, team.owner, 'request box');
+    worker = held.worker;
     expect((await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.editor.token, body: { action: 'start' } })).status).toBe(202);
-    await waitFor(() => live !== undefined, 'the live job on the worker');
+    await waitFor(() => held.lease() !== undefined, 'the live job on the worker');
 
-    const res = await live!.request!(`/api/worker/jobs/${live!.job.id}/plan?from=${Date.now()}&count=8`);
+    const res = await held.lease()!.request!(`/api/worker/jobs/${held.lease()!.job.id}/plan?from=${Date.now()}&count=8`);
     expect(res.status).toBe(200);
     const plan = (await res.json()) as { items: { kind: string; assetId: string | null; requestId: string | null; start: number }[] };
     const placed = plan.items.find((i) => i.requestId === pending.id);
@@ -197,7 +186,7 @@ describe('song requests', () => {
     // Without the request, alpha is not in the rotation at all.
     expect(plan.items.filter((i) => i.assetId === alpha.id && !i.requestId)).toHaveLength(0);
 
-    const played = await live!.request!(`/api/worker/jobs/${live!.job.id}/played`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...placed, title: alpha.title, artist: '' }) });
+    const played = await held.lease()!.request!(`/api/worker/jobs/${held.lease()!.job.id}/played`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...placed, title: alpha.title, artist: '' }) });
     expect(played.status).toBe(200);
     const after = await queue();
     expect(after.find((r) => r.id === pending.id)).toMatchObject({ status: 'played' });

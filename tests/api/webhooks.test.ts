@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerClient, type JobContext } from '../../workers/worker-client';
+import type { WorkerClient } from '../../workers/worker-client';
+import { leaseHoldingWorker } from '../helpers/live-channel';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
 import { startServer, type RunningServer } from '../helpers/server';
 import { waitFor } from '../helpers/yclient';
@@ -150,29 +151,17 @@ describe('webhooks', () => {
     const other = await api(server, 'POST', `/api/projects/${team.projectId}/channels`, { token: team.owner.token, body: { name: 'Other FM' } });
     await createHook('/other', ['song.changed', 'channel.online'], { channelId: other.body.id });
 
-    const token = await api(server, 'POST', '/api/worker-tokens', { token: team.owner.token, body: { name: 'hook box' } });
-    expect(token.status).toBe(201);
-    let live: JobContext | undefined;
-    worker = new WorkerClient({
-      server: server.url,
-      token: token.body.token,
-      name: 'live-stub',
-      concurrency: 1,
-      version: 'test',
-      log: () => undefined,
-      // Holds the live job as the real worker does, and reports what it aired through the lease-checked endpoint.
-      handlers: { 'channel.live': (ctx) => ((live = ctx), new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))) }
-    });
-    await worker.start();
+    const held = await leaseHoldingWorker(server, team.owner, 'hook box');
+    worker = held.worker;
 
     const started = await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.owner.token, body: { action: 'start' } });
     expect(started.status).toBe(202);
-    await waitFor(() => live !== undefined, 'the live job on the worker');
+    await waitFor(() => held.lease() !== undefined, 'the live job on the worker');
     await waitFor(() => at('/station').some((r) => r.headers['x-airstudio-event'] === 'channel.online'), 'channel.online');
 
     const start = Date.now();
     const item = { kind: 'track', assetId: null, itemId: null, requestId: null, start, end: start + 180_000, cueIn: 0, fadeIn: 0, fadeOut: 0, blockId: null, playlistId: null, show: 'Rotation', prompt: null, reason: 'test', alert: false, title: 'Harbour Lights', artist: 'The Lamps' };
-    const played = await live!.request!(`/api/worker/jobs/${live!.job.id}/played`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(item) });
+    const played = await held.lease()!.request!(`/api/worker/jobs/${held.lease()!.job.id}/played`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(item) });
     expect(played.status).toBe(200);
     await waitFor(() => at('/station').some((r) => r.headers['x-airstudio-event'] === 'song.changed'), 'song.changed');
     const song = at('/station').find((r) => r.headers['x-airstudio-event'] === 'song.changed')!;

@@ -5,7 +5,8 @@ import * as pl from '$lib/editor/model/playlist/operations';
 import * as sc from '$lib/editor/model/schedule/operations';
 import type { StationAssets } from '$lib/editor/model/playlist/snapshot';
 import type { AssetJson } from '$lib/asset';
-import { api, type Team } from './api';
+import { api, type Team, type TestUser } from './api';
+import { WorkerClient, type JobContext } from '../../workers/worker-client';
 import { ffmpeg, sine } from './media';
 import { uploadProcessed } from './studio';
 import { connectClient, waitFor } from './yclient';
@@ -85,4 +86,25 @@ export async function startLiveChannel(
     60_000
   );
   return { ...channel, assets };
+}
+
+/**
+ * A worker over the real protocol (owner's worker token) whose `channel.live` handler only holds the job's lease:
+ * tests then read the plan and report what aired through the lease-checked endpoints, as the live worker does.
+ */
+export async function leaseHoldingWorker(server: { url: string }, owner: TestUser, name: string): Promise<{ worker: WorkerClient; lease: () => JobContext | undefined }> {
+  const token = await api(server, 'POST', '/api/worker-tokens', { token: owner.token, body: { name } });
+  if (token.status !== 201) throw new Error(`worker token answered ${token.status}`);
+  let live: JobContext | undefined;
+  const worker = new WorkerClient({
+    server: server.url,
+    token: token.body.token,
+    name: 'live-stub',
+    concurrency: 1,
+    version: 'test',
+    log: () => undefined,
+    handlers: { 'channel.live': (ctx) => ((live = ctx), new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))) }
+  });
+  await worker.start();
+  return { worker, lease: () => live };
 }

@@ -13,10 +13,10 @@ import { planPlayout, validatePlan, type PlayoutInput } from '$lib/editor/model/
 import type { ScheduleSnapshot } from '$lib/editor/model/schedule/snapshot';
 import { validateSchedule } from '$lib/editor/model/schedule/validate';
 import { counterIds } from '../helpers/timeline';
+import { Network, startFromFirst, syncAll } from '../helpers/simulated-network';
 import { at, song } from '../helpers/station';
 
 /** Marks updates that came over the network, so a peer does not send them on again. */
-const REMOTE = Symbol('remote');
 const ASSETS = Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f'].map((id, i) => [id, song(120 + 37 * i)]));
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York'];
 
@@ -76,44 +76,6 @@ class Peer {
   }
 }
 
-/** Every local update queued per link; a link delivers any queued update, in any order. */
-class Network {
-  private readonly queues = new Map<string, Uint8Array[]>();
-
-  constructor(readonly peers: Peer[]) {
-    for (const p of peers) {
-      p.doc.on('update', (update: Uint8Array, origin: unknown) => {
-        if (origin === REMOTE) return;
-        for (const q of peers) if (q !== p) this.queue(p.index, q.index).push(update);
-      });
-    }
-  }
-
-  private queue(from: number, to: number): Uint8Array[] {
-    const key = `${from}>${to}`;
-    if (!this.queues.has(key)) this.queues.set(key, []);
-    return this.queues.get(key)!;
-  }
-
-  deliver(from: number, to: number, pick: number): void {
-    const q = this.queue(from, to);
-    if (from === to || q.length === 0) return;
-    const [update] = q.splice(pick % q.length, 1);
-    Y.applyUpdate(this.peers[to].doc, update, REMOTE);
-  }
-
-  flush(from: number, to: number): void {
-    while (this.queue(from, to).length > 0) this.deliver(from, to, 0);
-  }
-
-  settle(rotation: number): void {
-    const n = this.peers.length;
-    for (let k = 0; k < n * n; k++) {
-      const link = (k + rotation) % (n * n);
-      this.flush(Math.floor(link / n), link % n);
-    }
-  }
-}
 
 function sound(view: StationView): void {
   const ids = new Set(view.playlists.playlists.map((p) => p.id));
@@ -170,21 +132,17 @@ function peers(n: number): Peer[] {
     if (!block.ok || !rotation.ok) throw new Error('fixture');
     server.schedule.apply([...block.changes, ...rotation.changes]);
   });
-  const base = Y.encodeStateAsUpdate(all[0].doc);
-  for (const p of all.slice(1)) Y.applyUpdate(p.doc, base, REMOTE);
+  startFromFirst(all);
   return all;
 }
 
-function sync(all: Peer[]): void {
-  for (const a of all) for (const b of all) if (a !== b) Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc)), REMOTE);
-}
 
 function concurrently(all: Peer[], ...edits: ((p: Peer) => Result)[]): StationView {
   edits.forEach((edit, i) => {
     const r = edit(all[i]);
     if (!r.ok) expect.fail(`peer ${i} refused: ${r.reason}`);
   });
-  sync(all);
+  syncAll(all);
   return assertConverged(all);
 }
 
@@ -205,7 +163,7 @@ describe('concurrent conflicting station edits', () => {
     expect(s.playlists.playlists.map((x) => x.id)).toEqual(['base1', 'base3']);
     expect(a.project.playlists.read().dropped.items).toEqual(['s0n1']);
     b.undo.undo();
-    sync([a, b]);
+    syncAll([a, b]);
     expect(assertConverged([a, b]).playlists.items.filter((i) => i.playlistId === 'base2').map((i) => i.assetId)).toEqual(['d', 'e', 'a']);
   });
 
@@ -257,7 +215,7 @@ describe('concurrent conflicting station edits', () => {
     expect(s.playlists.items.filter((i) => i.playlistId === 'base1').map((i) => i.assetId)).toEqual(['a', 'd', 'e', 'b', 'c', 'd']);
     const a = s.playlists.items.find((i) => i.assetId === 'a')!;
     all[0].playlists((s) => pl.movePlaylistItems(s, { itemIds: [a.id], index: 1 }));
-    sync(all);
+    syncAll(all);
     expect(assertConverged(all).playlists.items.filter((i) => i.playlistId === 'base1').map((i) => i.assetId)).toEqual(['d', 'a', 'e', 'b', 'c', 'd']);
   });
 

@@ -13,9 +13,9 @@ import { TIMELINE_PRESET_NAMES } from '$lib/editor/model/timeline/timeline-setti
 import { touching } from '$lib/editor/model/timeline/normalize';
 import { validateSnapshot } from '$lib/editor/model/timeline/validate';
 import { counterIds, DURATIONS, fixtureProject } from '../helpers/timeline';
+import { Network, startFromFirst, syncAll } from '../helpers/simulated-network';
 
 /** Marks updates that came over the network, so a peer does not send them on again. */
-const REMOTE = Symbol('remote');
 
 /** One user on their own Y.Doc, editing through the pure operations and `Timeline.apply` as the commands do. */
 class Peer {
@@ -55,46 +55,6 @@ class Peer {
   }
 }
 
-/** Every local update queued per link; a link delivers any queued update, in any order. */
-class Network {
-  private readonly queues = new Map<string, Uint8Array[]>();
-
-  constructor(readonly peers: Peer[]) {
-    for (const p of peers) {
-      p.doc.on('update', (update: Uint8Array, origin: unknown) => {
-        if (origin === REMOTE) return;
-        for (const q of peers) if (q !== p) this.queue(p.index, q.index).push(update);
-      });
-    }
-  }
-
-  private queue(from: number, to: number): Uint8Array[] {
-    const key = `${from}>${to}`;
-    if (!this.queues.has(key)) this.queues.set(key, []);
-    return this.queues.get(key)!;
-  }
-
-  /** Delivers the `pick`-th queued update from one peer to another (out of order on purpose). */
-  deliver(from: number, to: number, pick: number): void {
-    const q = this.queue(from, to);
-    if (from === to || q.length === 0) return;
-    const [update] = q.splice(pick % q.length, 1);
-    Y.applyUpdate(this.peers[to].doc, update, REMOTE);
-  }
-
-  flush(from: number, to: number): void {
-    while (this.queue(from, to).length > 0) this.deliver(from, to, 0);
-  }
-
-  /** Delivers everything, links in an order the scenario chose. */
-  settle(rotation: number): void {
-    const n = this.peers.length;
-    for (let k = 0; k < n * n; k++) {
-      const link = (k + rotation) % (n * n);
-      this.flush(Math.floor(link / n), link % n);
-    }
-  }
-}
 
 /** Every replica holds everything, reads the same timeline and the same resolution, and that timeline is sound. */
 function assertConverged(peers: Peer[]): TimelineSnapshot {
@@ -116,15 +76,10 @@ function assertConverged(peers: Peer[]): TimelineSnapshot {
 function peers(n: number): Peer[] {
   const all = Array.from({ length: n }, (_, i) => new Peer(i));
   fixtureProject(all[0].project);
-  const base = Y.encodeStateAsUpdate(all[0].doc);
-  for (const p of all.slice(1)) Y.applyUpdate(p.doc, base, REMOTE);
+  startFromFirst(all);
   return all;
 }
 
-/** Full state exchange between every pair, as reconnecting providers do. */
-function sync(all: Peer[]): void {
-  for (const a of all) for (const b of all) if (a !== b) Y.applyUpdate(b.doc, Y.encodeStateAsUpdate(a.doc, Y.encodeStateVector(b.doc)), REMOTE);
-}
 
 /** Runs `edits` on the peers while apart, then syncs in both directions and checks convergence. */
 function concurrently(all: Peer[], ...edits: ((p: Peer) => OperationResult | void)[]): TimelineSnapshot {
@@ -132,7 +87,7 @@ function concurrently(all: Peer[], ...edits: ((p: Peer) => OperationResult | voi
     const r = edit(all[i]);
     if (r && !r.ok) expect.fail(`peer ${i} refused: ${r.reason}`);
   });
-  sync(all);
+  syncAll(all);
   return assertConverged(all);
 }
 
@@ -149,7 +104,7 @@ describe('concurrent conflicting edits', () => {
     expect(clipIn(s, 'c3')).toBeUndefined();
     expect(a.project.timeline.read(DURATIONS).dropped.clips).toEqual(['c3']);
     b.undo.undo();
-    sync([a, b]);
+    syncAll([a, b]);
     expect(clipIn(assertConverged([a, b]), 'c3')).toMatchObject({ trackId: 'v2', start: 20 });
   });
 
@@ -178,8 +133,8 @@ describe('concurrent conflicting edits', () => {
       const [a, b] = peers(2);
       a.edit((s, o) => ops.moveClips(s, { clipIds: ['c3'], start: 20 }, o));
       b.edit((s, o) => ops.insertClip(s, { clip: newClip({ id: 'z', trackId: 'v1', assetId: 'a1', start: 21, out: 4 }) }, o));
-      if (deliverAFirst) sync([a, b]);
-      else sync([b, a]);
+      if (deliverAFirst) syncAll([a, b]);
+      else syncAll([b, a]);
       const s = assertConverged([a, b]);
       expect([clipIn(s, 'c3')?.start, clipIn(s, 'z')?.start]).toEqual([20, 24]);
       expect(a.project.timeline.read().displaced).toEqual([{ clipId: 'z', trackId: 'v1', storedStart: 21, start: 24 }]);
@@ -196,7 +151,7 @@ describe('concurrent conflicting edits', () => {
     expect([clipIn(s, 'y1')?.start, clipIn(s, 'y2')?.start]).toEqual([3, 7]);
     // Moving y1 away must not make y2 jump back under the user's hands: the edit pins it at 7 first.
     a.edit((s, o) => ops.moveClips(s, { clipIds: ['y1'], start: 30 }, o));
-    sync([a, b]);
+    syncAll([a, b]);
     const after = assertConverged([a, b]);
     expect([clipIn(after, 'y1')?.start, clipIn(after, 'y2')?.start]).toEqual([30, 7]);
     expect(a.project.timeline.read().displaced).toEqual([]);
@@ -265,7 +220,7 @@ describe('concurrent conflicting edits', () => {
     );
     // Found by fast-check: before the fix, p1n1 appeared on the cut the user had just cleared.
     a.edit((s, o) => ops.removeTransition(s, { id: 'p0n1' }, o));
-    sync([a, b]);
+    syncAll([a, b]);
     expect(assertConverged([a, b]).transitions).toEqual([]);
     expect(a.project.timeline.transitions.size).toBe(0);
   });
@@ -279,7 +234,7 @@ describe('concurrent conflicting edits', () => {
     );
     expect(s.transitions[0].duration).toBe(1); // c2 lasts 1 s now
     a.edit((s, o) => ops.trimClip(s, { clipId: 'c2', edge: 'end', time: 10, ripple: true }, o));
-    sync([a, b]);
+    syncAll([a, b]);
     expect(assertConverged([a, b]).transitions[0].duration).toBe(1);
   });
 
@@ -350,7 +305,7 @@ describe('concurrent conflicting edits', () => {
     );
     expect(clipIn(s, 'tt')!.title).toMatchObject({ text: 'Good evening', color: '#ff0000', size: 96 });
     a.undo.undo();
-    sync([a, b]);
+    syncAll([a, b]);
     s = assertConverged([a, b]);
     expect(clipIn(s, 'tt')!.title).toMatchObject({ text: 'Hello', color: '#ff0000', size: 96 });
   });
@@ -385,7 +340,7 @@ describe('concurrent conflicting edits', () => {
   it('a transition lengthened while the other user trims its room away ends no longer than the cut allows', () => {
     const [a, b] = peers(2);
     a.edit((s, o) => ops.addTransition(s, { fromClipId: 'c1', duration: 1 }, o));
-    sync([a, b]);
+    syncAll([a, b]);
     const s = concurrently(
       [a, b],
       (p) => p.edit((s, o) => ops.editTransition(s, { id: 'p0n1', kind: 'slideleft', duration: 4 }, o)),
@@ -404,7 +359,7 @@ describe('concurrent conflicting edits', () => {
     expect(r.ok && r.changes.length).toBeGreaterThan(1);
     expect(all[1].snapshot().tracks.map((t) => t.name)).toEqual(['A1', 'V2', 'T1', 'New 0', 'New 1', 'V1', 'New 2']);
     all[2].edit((s, o) => ops.reorderTrack(s, { trackId: 'p1n1', index: 0 }, o));
-    sync(all);
+    syncAll(all);
     expect(assertConverged(all).tracks.map((t) => t.name).sort()).toEqual(['A1', 'New 0', 'New 1', 'New 2', 'T1', 'V1', 'V2']);
   });
 });
