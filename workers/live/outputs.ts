@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { probeMedia } from '../media/probe';
 import { LIVE_CHANNELS, type LiveOutputHealth, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SAMPLE_RATE, LIVE_SEGMENT_NAME } from '../../src/lib/live';
 
 export interface PcmOutput {
@@ -304,10 +305,19 @@ export class RecordingOutput extends EncoderOutput {
       for (const line of list.split('\n')) {
         const name = line.split(',')[0]?.trim();
         if (!name || !RECORDING_NAME.test(name) || this.done.has(name)) continue;
-        try {
-          await this.upload(name, path.join(this.dir, name));
+        const file = path.join(this.dir, name);
+        // A segment cut before any audio reached it (the first cut right after a start) has no playable content.
+        const seconds = await probeMedia(file).then((p) => (p.audio ? (p.duration ?? 0) : 0), () => 0);
+        if (seconds < 0.1) {
           this.done.add(name);
-          await fs.rm(path.join(this.dir, name), { force: true });
+          await fs.rm(file, { force: true });
+          this.log('warn', `recording ${name} held no audio and was dropped`);
+          continue;
+        }
+        try {
+          await this.upload(name, file);
+          this.done.add(name);
+          await fs.rm(file, { force: true });
           this.log('info', `recording ${name} stored`);
         } catch (e) {
           // Kept here, and tried again on the next look.
