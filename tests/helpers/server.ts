@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-export const SERVER_ENTRY = path.join(ROOT, 'build/server.js');
+/** AIRSTUDIO_BUILD_DIR lets a test run use a copy of the build while another build is being made. */
+export const SERVER_ENTRY = path.join(process.env.AIRSTUDIO_BUILD_DIR ?? path.join(ROOT, 'build'), 'server.js');
 
 export interface ServerOptions {
   dataDir?: string;
