@@ -133,6 +133,22 @@ describe.each(KINDS)('channels API on %s', (kind) => {
     expectApiError(await call('GET', `/api/channels/by-slug/no-such-channel-${kind}`, undefined), 404, 'not_found');
   });
 
+  it('GET /api/channels/:slug/now-playing answers off air for anyone on a public channel, and hides private ones by slug and by id', async () => {
+    const s = slug('now');
+    const c = (await call('POST', `/api/projects/${team.projectId}/channels`, team.owner.token, { name: 'Now FM', slug: s, visibility: 'public' })).body;
+    const anon = await call('GET', `/api/channels/${s}/now-playing`, undefined);
+    expect(anon.status).toBe(200);
+    expect(anon.body).toEqual({ channel: { name: 'Now FM', slug: s }, live: false, now: null, next: [], listeners: 0 });
+    expect((await call('GET', `/api/channels/by-slug/${s}/now-playing`, undefined)).body).toEqual(anon.body);
+    expect((await call('GET', `/api/channels/${c.id}/now-playing`, undefined)).body.channel).toEqual({ name: 'Now FM', slug: s });
+
+    await call('PATCH', `/api/channels/${c.id}`, team.owner.token, { visibility: 'private' });
+    expectApiError(await call('GET', `/api/channels/${s}/now-playing`, undefined), 404, 'not_found');
+    expectApiError(await call('GET', `/api/channels/${c.id}/now-playing`, team.outsider.token), 404, 'not_found');
+    expect((await call('GET', `/api/channels/${c.id}/now-playing`, team.viewer.token)).body.channel.slug).toBe(s);
+    expectApiError(await call('GET', `/api/channels/no-such-channel-${kind}/now-playing`, undefined), 404, 'not_found');
+  });
+
   it('slugs are unique instance-wide (409 with a message), and hostile or reserved slugs are refused', async () => {
     const s = slug('taken');
     expect((await call('POST', `/api/projects/${team.projectId}/channels`, team.owner.token, { name: 'First', slug: s })).status).toBe(201);
