@@ -5,6 +5,8 @@ import * as m0003 from './0003_renders';
 import * as m0004 from './0004_channels_chat';
 import * as m0005 from './0005_live_output';
 import * as m0006 from './0006_webhooks_requests';
+import * as m0007 from './0007_podcasts';
+import * as m0008 from './0008_request_notes_listener_peak';
 
 /** Numbered migrations, applied in key order on SQLite and PostgreSQL alike. */
 export const migrations: Record<string, Migration> = {
@@ -13,5 +15,7 @@ export const migrations: Record<string, Migration> = {
   '0003_renders': m0003,
   '0004_channels_chat': m0004,
   '0005_live_output': m0005,
-  '0006_webhooks_requests': m0006
+  '0006_webhooks_requests': m0006,
+  '0007_podcasts': m0007,
+  '0008_request_notes_listener_peak': m0008
 };

@@ -32,8 +32,9 @@ failed=()
 for name in "${selected[@]}"; do
   printf '\n\033[1;34m[bench]\033[0m %s\n' "$name"
   rm -f "bench/results/$name.json"
-  # Each benchmark bounds its own loops; this is the backstop.
-  if ! timeout --kill-after=10 240 node_modules/.bin/tsx "bench/$name.bench.ts"; then failed+=("$name"); fi
+  # Each benchmark bounds its own loops; this is the backstop (240 s, or its own `// bench-backstop-seconds: N` line).
+  backstop=$(sed -n 's|^// bench-backstop-seconds: \([0-9]\+\)$|\1|p' "bench/$name.bench.ts" | head -1)
+  if ! timeout --kill-after=10 "${backstop:-240}" node_modules/.bin/tsx "bench/$name.bench.ts"; then failed+=("$name"); fi
 done
 
 node_modules/.bin/tsx bench/summary.ts "${selected[@]}"

@@ -43,22 +43,27 @@ if [ ! -f "$stamp" ] || [ -n "$(find src workers static migrations scripts svelt
   npm run --silent build >/dev/null
 fi
 
+# Packages whose system services must not start (nginx would take port 80; the web process runs its own nginx-rtmp,
+# the live tests their own Icecast): policy-rc.d tells the packages' scripts not to, for this install only.
+install_without_services() {
+  local missing_live=0
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing_live=1; done
+  [ $missing_live = 0 ] && return 0
+  local own_policy=0 status=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null && as_root chmod +x /usr/sbin/policy-rc.d && own_policy=1
+  fi
+  apt_install "$@" || status=$?
+  if [ $own_policy = 1 ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
+  return $status
+}
+
+# Live takeover's RTMP ingest: the studio runs without it (the channel page then says what to install).
+install_without_services nginx libnginx-mod-rtmp || log "could not install nginx and libnginx-mod-rtmp: live takeover stays off until they are installed"
+
 if [ "$mode" = test ]; then
   apt_install chromium
-  # The live output tests run their own Icecast and nginx-rtmp on free ports; the packages' system services must not
-  # start (nginx would take port 80): policy-rc.d tells the packages' scripts not to, for this install only.
-  missing_live=0
-  for pkg in icecast2 nginx libnginx-mod-rtmp; do dpkg -s "$pkg" >/dev/null 2>&1 || missing_live=1; done
-  if [ $missing_live = 1 ]; then
-    own_policy=0
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null && as_root chmod +x /usr/sbin/policy-rc.d && own_policy=1
-    fi
-    status=0
-    apt_install icecast2 nginx libnginx-mod-rtmp || status=$?
-    if [ $own_policy = 1 ]; then as_root rm -f /usr/sbin/policy-rc.d; fi
-    if [ $status != 0 ]; then exit $status; fi
-  fi
+  install_without_services icecast2 nginx libnginx-mod-rtmp
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     apt_install postgresql
     log "starting PostgreSQL"

@@ -55,6 +55,8 @@ export class WorkerClient {
   readonly instanceId = randomBytes(9).toString('base64url');
   private socket: WorkerSocket | undefined;
   private readonly running = new Map<string, AbortController>();
+  /** Each running job's run, to wait for when the server hands the same job out again. */
+  private readonly runs = new Map<string, Promise<void>>();
   private heartbeat: NodeJS.Timeout | undefined;
   private leaseMs = 30_000;
   private readonly log: NonNullable<WorkerOptions['log']>;
@@ -85,7 +87,7 @@ export class WorkerClient {
       reconnectionDelayMax: 5000
     });
     this.socket = socket;
-    socket.on('job:run', (job) => void this.run(job));
+    socket.on('job:run', (job) => void this.runOnce(job));
     socket.on('job:cancel', ({ jobId, reason }) => {
       this.log('info', `job ${jobId} stopped by the server: ${reason}`);
       this.running.get(jobId)?.abort(new Error(reason));
@@ -117,12 +119,30 @@ export class WorkerClient {
     if (!socket?.connected || this.running.size === 0) return;
     if (Date.now() - this.lastBeat < this.leaseMs / 3) return;
     this.lastBeat = Date.now();
+    // Only the runs this beat asked about: a run of the same job handed out again meanwhile is not the one to stop.
+    const asked = new Map(this.running);
     try {
-      const r = (await socket.timeout(10_000).emitWithAck('job:heartbeat', { jobIds: [...this.running.keys()] })) as WorkerAck<{ stop: string[] }>;
-      if (r.ok) for (const id of r.stop) this.running.get(id)?.abort(new Error('the server no longer holds this job for us'));
+      const r = (await socket.timeout(10_000).emitWithAck('job:heartbeat', { jobIds: [...asked.keys()] })) as WorkerAck<{ stop: string[] }>;
+      if (r.ok) for (const id of r.stop) if (this.running.get(id) === asked.get(id)) asked.get(id)?.abort(new Error('the server no longer holds this job for us'));
     } catch {
       this.lastBeat = 0;
     }
+  }
+
+  /**
+   * A job handed out again while its old run is still going here (its lease was released while this worker's socket
+   * was away, and it came back to us): the old run stops first, so one process never runs a job twice at once.
+   */
+  private async runOnce(job: JobAssignment): Promise<void> {
+    const old = this.runs.get(job.id);
+    if (old) {
+      this.log('info', `job ${job.id} handed out again: stopping its old run first`);
+      this.running.get(job.id)?.abort(new Error('the job was handed out again'));
+    }
+    const run = (old ?? Promise.resolve()).catch(() => undefined).then(() => this.run(job));
+    this.runs.set(job.id, run);
+    await run.catch((e) => this.log('error', `job ${job.id} could not run: ${(e as Error).message}`));
+    if (this.runs.get(job.id) === run) this.runs.delete(job.id);
   }
 
   private async run(job: JobAssignment): Promise<void> {
@@ -161,7 +181,7 @@ export class WorkerClient {
       this.log('warn', `job ${job.id} failed: ${message}`);
       await this.report('job:fail', { jobId: job.id, error: message, retryable: !(e instanceof PermanentJobError) });
     } finally {
-      this.running.delete(job.id);
+      if (this.running.get(job.id) === controller) this.running.delete(job.id);
       await fs.rm(workDir, { recursive: true, force: true });
     }
   }

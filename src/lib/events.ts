@@ -3,13 +3,15 @@ import type { Role } from './editor/model/role';
 import type { AssetJson } from './asset';
 import type { JobJson } from './job';
 import type { ChatMessageView, ChatYou } from './channel';
-import type { NowPlayingView } from './live';
+import type { LiveStatus, NowPlayingView } from './live';
 import type { SongRequestView } from './song-request';
 
 /** The one typed map of socket.io events between the studio and the server. */
 export type AckResult<T = object> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
 
 export interface ServerToClientEvents {
+  /** The Web DJ's live session ended: `error` when the server ended it (what to do is in `message`). */
+  'webdj:ended': (e: { error: boolean; code: string; message: string }) => void;
   'project:renamed': (e: { projectId: string; name: string }) => void;
   'project:deleted': (e: { projectId: string }) => void;
   'project:members': (e: { projectId: string; members: MemberView[] }) => void;
@@ -23,11 +25,17 @@ export interface ServerToClientEvents {
   'channel:now-playing': (e: NowPlayingView & { channelId: string }) => void;
   /** The channel's count of distinct listeners with an active player changed. */
   'channel:listeners': (e: { channelId: string; listeners: number }) => void;
+  /** A channel's live status changed: on or off air, or its health (dead air, emergency, an output's state). */
+  'channel:live': (status: LiveStatus) => void;
   /** A channel's song request queue changed (a request came in, was removed, or aired). */
   'channel:requests': (e: { channelId: string; requests: SongRequestView[] }) => void;
 }
 
 export interface ClientToServerEvents {
+  /** Web DJ: go live on a channel from this browser (editors); then send the MediaRecorder's WebM chunks. */
+  'webdj:start': (e: { channelId: string }, ack: (r: AckResult) => void) => void;
+  'webdj:chunk': (chunk: ArrayBuffer) => void;
+  'webdj:stop': () => void;
   'project:join': (projectId: string, ack: (r: AckResult<{ role: Role }>) => void) => void;
   'project:leave': (projectId: string) => void;
 }

@@ -72,11 +72,28 @@ export interface NowPlayingItem {
   title: string;
   artist: string;
   assetId: string | null;
-  kind: PlannedItem['kind'];
+  /** `live`: a live takeover (RTMP or Web DJ) has the air. */
+  kind: PlannedItem['kind'] | 'live';
   /** Wall-clock ms when it started in the audio timeline: align with EXT-X-PROGRAM-DATE-TIME to switch titles with the sound. */
   startedAt: number;
   /** Seconds it is planned to sound. */
   duration: number;
+}
+
+/** One aired item in the team's play log (GET /api/channels/:id/plays). */
+export interface PlayLogEntryView {
+  id: string;
+  assetId: string | null;
+  title: string;
+  artist: string;
+  kind: string;
+  /** Wall-clock ms in the audio timeline. */
+  startedAt: number;
+  endedAt: number | null;
+  /** Distinct listeners with an active player when it started (null: logged before counting). */
+  listeners: number | null;
+  /** The most listeners while it aired. */
+  peakListeners: number | null;
 }
 
 export interface NowPlayingView {

@@ -21,4 +21,11 @@ export interface SongRequestView {
   playedAt: string | null;
   /** 'guest' or 'user'. */
   by: 'guest' | 'user';
+  /** What the listener gave for the team (plain text: shown as typed, never as markup). */
+  name: string | null;
+  message: string | null;
 }
+
+/** Limits of a request's optional name and message. */
+export const REQUEST_NAME_MAX = 40;
+export const REQUEST_MESSAGE_MAX = 200;

@@ -191,4 +191,29 @@ describe('song requests', () => {
     const after = await queue();
     expect(after.find((r) => r.id === pending.id)).toMatchObject({ status: 'played' });
   });
+
+  it('carry a name and a message for the team as plain text, and show listeners their own requests', async () => {
+    const post = (body: object, ip: string) => api(server, 'POST', `/api/channels/by-slug/${channel.slug}/requests`, { body: { assetId: bravo.id, ...body }, headers: { 'x-forwarded-for': ip } });
+    const tooLong = await post({ guestId: 'guest-six-6', name: 'x'.repeat(41) }, '10.0.0.6');
+    expectApiError(tooLong, 400, 'invalid_input');
+    expect(tooLong.body.error.message).toMatch(/name has at most 40 characters/);
+    expectApiError(await post({ guestId: 'guest-six-6', message: 'x'.repeat(201) }, '10.0.0.6'), 400, 'invalid_input');
+
+    const markup = '<b>hi</b> & <script>alert(1)</script>';
+    const made = await post({ guestId: 'guest-six-6', name: '  Lou  ', message: markup }, '10.0.0.6');
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    expect(made.body).toMatchObject({ name: 'Lou', message: markup });
+    expect((await queue()).find((r) => r.id === made.body.id)).toMatchObject({ name: 'Lou', message: markup, status: 'pending' });
+
+    const mine = (query: string) => api(server, 'GET', `/api/channels/by-slug/${channel.slug}/requests${query}`);
+    const six = await mine('?guestId=guest-six-6');
+    expect(six.status).toBe(200);
+    expect(six.body.requests.map((r: SongRequestView) => [r.id, r.status])).toEqual([[made.body.id, 'pending']]);
+    // The first guest's request aired in the test before: they see that it played.
+    const one = await mine('?guestId=guest-one-1');
+    expect(one.body.requests.map((r: SongRequestView) => [r.assetId, r.status])).toEqual([[alpha.id, 'played']]);
+    expect((await mine('')).body.requests).toEqual([]);
+    expectApiError(await mine('?guestId=%3Cx%3E'), 400, 'invalid_input');
+    expectApiError(await api(server, 'GET', '/api/channels/by-slug/nope-nope/requests?guestId=guest-six-6'), 404);
+  });
 });

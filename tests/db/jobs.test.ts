@@ -184,6 +184,39 @@ describe.each(DIALECTS)('job queue on %s', (kind) => {
     expect(after.error).toMatch(/last attempt/);
   });
 
+  it("releases a gone worker's leases of the given types at once: re-queued to run now, or failed on the last attempt; other types and workers keep theirs", async () => {
+    await drain();
+    await drain('test.live');
+    const live = await enqueue({ type: 'test.live', maxAttempts: 3, priority: 2 });
+    const lastTry = await enqueue({ type: 'test.live', maxAttempts: 1, priority: 1 });
+    const render = await enqueue();
+    expect((await claim('gone', ['test.live']))?.id).toBe(live.id);
+    expect((await claim('gone', ['test.live']))?.id).toBe(lastTry.id);
+    expect((await claim('gone'))?.id).toBe(render.id);
+    const elsewhere = await enqueue({ type: 'test.live' });
+    expect((await claim('alive', ['test.live']))?.id).toBe(elsewhere.id);
+    events = [];
+    const before = clock.now;
+
+    expect(await jobs.releaseLeasesOf('gone', ['test.live'])).toBe(2);
+    // Well within the lease: nothing waited for it to expire.
+    expect(clock.now).toBe(before);
+    const requeued = await jobs.get(owner, live.id);
+    expect(requeued).toMatchObject({ status: 'queued', worker: null, runAfter: before, attempts: 1 });
+    expect(requeued.error).toMatch(/disconnected/);
+    expect(await jobs.get(owner, lastTry.id)).toMatchObject({ status: 'failed', worker: null });
+    expect((await jobs.get(owner, lastTry.id)).error).toMatch(/last attempt/);
+    expect(events.map((e) => [e.job.id, e.change])).toEqual([[live.id, 'retrying'], [lastTry.id, 'failed']]);
+    // A render job keeps its lease semantics; another worker's live job stays with it.
+    expect(await jobs.get(owner, render.id)).toMatchObject({ status: 'running', worker: 'gone' });
+    expect(await jobs.get(owner, elsewhere.id)).toMatchObject({ status: 'running', worker: 'alive' });
+    // Claimable right away, and the gone worker's heartbeat is told to stop it.
+    expect((await claim('back', ['test.live']))?.id).toBe(live.id);
+    expect(await jobs.heartbeat('gone', [live.id, render.id])).toEqual([live.id]);
+    expect(await jobs.releaseLeasesOf('gone', ['test.live'])).toBe(0);
+    for (const [w, id] of [['back', live.id], ['gone', render.id], ['alive', elsewhere.id]]) expect(await jobs.complete(w, id, null)).toBe(true);
+  });
+
   it('cancels queued and running jobs; the running worker is told to stop', async () => {
     await drain();
     const queued = await enqueue();

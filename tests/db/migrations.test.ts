@@ -5,7 +5,7 @@ import { migrateToLatest } from '$lib/server/db/migrate';
 import { migrations } from '../../migrations/index';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/db';
 
-const TABLES = ['users', 'sessions', 'api_tokens', 'projects', 'project_members', 'doc_updates', 'doc_snapshots', 'worker_tokens', 'jobs', 'assets', 'asset_variants', 'channels', 'chat_messages', 'chat_bans', 'play_log', 'webhooks', 'webhook_deliveries', 'song_requests'];
+const TABLES = ['users', 'sessions', 'api_tokens', 'projects', 'project_members', 'doc_updates', 'doc_snapshots', 'worker_tokens', 'jobs', 'assets', 'asset_variants', 'channels', 'chat_messages', 'chat_bans', 'play_log', 'webhooks', 'webhook_deliveries', 'song_requests', 'podcasts', 'podcast_episodes'];
 
 describe.each(DIALECTS)('migrations on %s', (kind) => {
   let database: TestDatabase;

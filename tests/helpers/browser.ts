@@ -5,11 +5,11 @@ import { TEST_PASSWORD } from './api';
 // Waits are generous because they run on a 2-core box next to other suites; nothing asserts a duration.
 export const WAIT = 20_000;
 
-/** Headless Chromium: `CHROMIUM_PATH`, else the system's. */
-export function launchBrowser(): Promise<Browser> {
+/** Headless Chromium: `CHROMIUM_PATH`, else the system's; `extraArgs` e.g. a fake microphone. */
+export function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking']
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs]
   });
 }
 

@@ -91,11 +91,17 @@ export async function startLiveChannel(
 /**
  * A worker over the real protocol (owner's worker token) whose `channel.live` handler only holds the job's lease:
  * tests then read the plan and report what aired through the lease-checked endpoints, as the live worker does.
+ * `runs` lists each run of the handler, with how many other runs were still going when it began.
  */
-export async function leaseHoldingWorker(server: { url: string }, owner: TestUser, name: string): Promise<{ worker: WorkerClient; lease: () => JobContext | undefined }> {
+export async function leaseHoldingWorker(
+  server: { url: string },
+  owner: TestUser,
+  name: string
+): Promise<{ worker: WorkerClient; lease: () => JobContext | undefined; runs: { ctx: JobContext; ended: boolean; othersGoing: number }[] }> {
   const token = await api(server, 'POST', '/api/worker-tokens', { token: owner.token, body: { name } });
   if (token.status !== 201) throw new Error(`worker token answered ${token.status}`);
   let live: JobContext | undefined;
+  const runs: { ctx: JobContext; ended: boolean; othersGoing: number }[] = [];
   const worker = new WorkerClient({
     server: server.url,
     token: token.body.token,
@@ -103,8 +109,15 @@ export async function leaseHoldingWorker(server: { url: string }, owner: TestUse
     concurrency: 1,
     version: 'test',
     log: () => undefined,
-    handlers: { 'channel.live': (ctx) => ((live = ctx), new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))) }
+    handlers: {
+      'channel.live': (ctx) => {
+        const run = { ctx, ended: false, othersGoing: runs.filter((r) => !r.ended).length };
+        runs.push(run);
+        live = ctx;
+        return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((run.ended = true))));
+      }
+    }
   });
   await worker.start();
-  return { worker, lease: () => live };
+  return { worker, lease: () => live, runs };
 }

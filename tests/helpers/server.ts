@@ -76,6 +76,8 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
       ORIGIN: '',
       // Suites that need workers ask for them; the rest start faster without.
       LOCAL_WORKERS: '0',
+      // Live takeover's RTMP ingest binds a fixed port: suites that test it pass a free one.
+      INGEST_RTMP_PORT: '0',
       ...options.env
     },
     stdio: ['ignore', 'pipe', 'pipe']

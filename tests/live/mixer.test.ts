@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LIVE_SAMPLE_RATE } from '$lib/live';
-import { clip, emergencyTone, fadeInGain, fadeOutGain, frameAt, itemGain, mixInto, overlap, rmsDb, SilenceWatch, timeOfFrame, type MixItem } from '../../workers/live/mixer';
+import { clip, emergencyTone, fadeInGain, fadeOutGain, frameAt, itemGain, mixInto, overlap, rmsDb, SilenceWatch, takeoverMix, timeOfFrame, type MixItem } from '../../workers/live/mixer';
 
 const T0 = Date.UTC(2026, 0, 5, 12);
 const item = (start: number, end: number, fadeIn = 0, fadeOut = 0): MixItem => ({ kind: 'track', start: T0 + start, end: T0 + end, fadeIn, fadeOut });
@@ -112,5 +112,27 @@ describe('the silence watch', () => {
     const w = new SilenceWatch(-50, 2000);
     for (let i = 0; i < 100; i++) expect(w.feed(quiet, 100, true)).toBe(false);
     expect(w.silentMs).toBe(0);
+  });
+});
+
+describe('live takeover crossfade', () => {
+  it('moves from the plan to the live source with equal-power gains, and all the way at either end', () => {
+    const frames = 4800;
+    const plan = dc(frames, 0.5);
+    const live = dc(frames, -0.25);
+    const half = plan.slice();
+    takeoverMix(half, live, 0, 0.5);
+    // The first frame is all plan; halfway through the block the position is 0.25 (cos/sin of π/8).
+    expect(half[0]).toBeCloseTo(0.5, 6);
+    const x = 0.25;
+    expect(half[(frames / 2) * 2]).toBeCloseTo(0.5 * fadeOutGain(x) - 0.25 * fadeInGain(x), 6);
+    const full = plan.slice();
+    takeoverMix(full, live, 1, 1);
+    expect(full.every((v) => Math.abs(v + 0.25) < 1e-6)).toBe(true);
+    // No live audio (the source underran): the plan fades back in under silence, never louder than itself.
+    const back = plan.slice();
+    takeoverMix(back, null, 1, 0.9);
+    expect(back[0]).toBeCloseTo(0, 6);
+    expect(Math.max(...back)).toBeLessThan(0.5 * fadeOutGain(0.9) + 1e-6);
   });
 });

@@ -16,6 +16,8 @@ export class Decoder {
   private buffered = 0;
   private ended = false;
   private paused = false;
+  /** Bytes still to drop as they are decoded (see skip). */
+  private skipping = 0;
   /** Frames the mixer asked for that were not there. */
   missing = 0;
   error: string | null = null;
@@ -37,7 +39,11 @@ export class Decoder {
     );
     let stderr = '';
     this.proc.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-2000)));
-    this.proc.stdout!.on('data', (d: Buffer) => {
+    this.proc.stdout!.on('data', (data: Buffer) => {
+      const drop = Math.min(this.skipping, data.length);
+      this.skipping -= drop;
+      const d = data.subarray(drop);
+      if (d.length === 0) return;
       this.chunks.push(d);
       this.buffered += d.length;
       if (this.buffered > MAX_BUFFERED_SECONDS * LIVE_SAMPLE_RATE * BYTES_PER_FRAME && !this.paused) {
@@ -82,6 +88,20 @@ export class Decoder {
     const copy = new Uint8Array(want);
     copy.set(out.subarray(0, whole));
     return new Float32Array(copy.buffer);
+  }
+
+  /** Drops the next `frames` frames, decoded yet or not: the stream starts later than this decoder's seek. */
+  skip(frames: number): void {
+    let bytes = Math.max(0, Math.round(frames)) * BYTES_PER_FRAME;
+    while (bytes > 0 && this.chunks.length) {
+      const c = this.chunks[0];
+      const n = Math.min(c.length, bytes);
+      if (n === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(n);
+      this.buffered -= n;
+      bytes -= n;
+    }
+    this.skipping += bytes;
   }
 
   /** Seconds of audio decoded and not yet taken. */

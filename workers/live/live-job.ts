@@ -19,6 +19,8 @@ import { LIVE_CHANNELS, LIVE_SAMPLE_RATE } from '../../src/lib/live';
 import { PermanentJobError, type JobContext, type JobHandler } from '../worker-client';
 import { Decoder } from './decoder';
 import { clip, emergencyTone, frameAt, mixInto, overlap, SilenceWatch, timeOfFrame } from './mixer';
+import { LiveTakeover } from './takeover';
+import type { TakeoverForJob } from '../../src/lib/takeover';
 import { HlsOutput, IcecastOutput, PcmFanout, RecordingOutput, RtmpOutput, type OutputLog, type PcmOutput } from './outputs';
 
 const BLOCK_FRAMES = LIVE_SAMPLE_RATE / 10;
@@ -28,6 +30,12 @@ const LEAD_MS = 300;
 const DECODE_AHEAD_MS = 4000;
 const PLAN_EVERY_MS = 10_000;
 const START_DELAY_MS = 2000;
+/**
+ * A crashed job's next attempt (listeners are waiting) airs as soon as the decoders of what is on air have audio: a
+ * broadcast copy seeked over loopback gave its first PCM in 120–200 ms on an idle 2-core box, 350–450 ms at load 14,
+ * more at times (measured), so a fixed delay is either slow or silent. Waited for this long at most.
+ */
+const RESUME_WAIT_MS = 3000;
 const PLAN_MIN_AHEAD_MS = 20_000;
 const PLAN_COUNT = 8;
 /** How often the outputs' states are compared with the last report (sent when changed, and every 30 s anyway). */
@@ -57,6 +65,7 @@ export class LiveStation {
   private serverUrl = '';
   private lastOutputs = '';
   private lastHealthAt = 0;
+  private takeover: LiveTakeover | null = null;
   /** Wall-clock ms of frame 0, and the next frame to mix. */
   t0 = 0;
   frame = 0;
@@ -215,16 +224,47 @@ export class LiveStation {
     this.reporting = this.reporting.then(() => this.post('played', JSON.stringify(played)));
   }
 
+  /**
+   * Resuming: moves t0 (nothing is mixed yet) to when the decoders of what is on air have audio up to it, and drops
+   * what they decoded before it, so air comes back as soon as it can and at the plan's position.
+   */
+  private async startWhenDecoded(signal: AbortSignal): Promise<void> {
+    const from = this.t0;
+    const audioFrom = (i: LiveItem) => Math.max(i.start, from);
+    const sounding = this.items.filter((i) => i.start <= from && i.end > from && this.decoders.has(keyOf(i)));
+    const deadline = Date.now() + RESUME_WAIT_MS;
+    const decodedTo = (i: LiveItem) => {
+      const d = this.decoders.get(keyOf(i))!;
+      return d.done ? Infinity : audioFrom(i) + d.bufferedSeconds * 1000;
+    };
+    // Ready when each has audio to a block past where the stream would start now.
+    while (!signal.aborted && Date.now() < deadline && !sounding.every((i) => decodedTo(i) >= Date.now() + LEAD_MS + 200)) await sleep(20, signal);
+    this.t0 = Math.max(from, Date.now() + LEAD_MS);
+    for (const item of this.items) {
+      const k = keyOf(item);
+      const d = this.decoders.get(k);
+      if (!d) continue;
+      d.skip(Math.max(0, frameAt(audioFrom(item), this.t0)));
+      this.firstFrameOf.set(k, Math.max(frameAt(this.t0, item.start), 0));
+    }
+    this.log('info', `resumed: on air ${Math.round(this.t0 - from)} ms after the planned restart point, once the decoders had audio`);
+  }
+
   async run(serverUrl: string): Promise<void> {
     const { signal } = this.ctx;
     this.serverUrl = serverUrl;
+    const onAir = (on: boolean) => (this.reporting = this.reporting.then(() => this.post('takeover', JSON.stringify({ onAir: on }))));
+    const takeover = (this.takeover = new LiveTakeover(new URL(serverUrl).hostname, () => this.call<TakeoverForJob>(`${this.base()}/takeover`), onAir, (level, msg) => this.log(level, msg)));
+    const resuming = this.ctx.job.attempt > 1;
     // The stream begins a little in the future, so the decoders of what is on air have audio before it is due.
-    this.t0 = Date.now() + START_DELAY_MS;
+    this.t0 = Date.now() + (resuming ? LEAD_MS : START_DELAY_MS);
     this.frame = 0;
-    await this.fetchPlan(this.t0);
-    this.prepare(this.t0);
+    // The encoders first: an ffmpeg spawned on a busy box takes a moment to start, and the first block is due soon.
     this.fanout.start();
     try {
+      await this.fetchPlan(this.t0);
+      this.prepare(this.t0);
+      if (resuming) await this.startWhenDecoded(signal);
       while (!signal.aborted) {
         if (this.lost) throw this.lost;
         const blockStart = timeOfFrame(this.t0, this.frame);
@@ -236,13 +276,19 @@ export class LiveStation {
         if (this.planning && horizon <= blockStart) await this.planning;
         this.prepare(blockStart);
         const { pcm, plannedSilence, starting } = this.mixBlock();
-        for (const item of starting) this.announce(item);
-        this.fanout.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength));
+        takeover.tick();
+        const air = takeover.mix(pcm, BLOCK_FRAMES);
+        clip(pcm);
+        // What a live source covers is not aired: not logged, not announced. When it ends, what the plan has on air is.
+        if (air.ended) for (const i of this.items) if (overlap(this.t0, i, this.frame, BLOCK_FRAMES)) this.announced.delete(keyOf(i));
+        if (air.planAudible) for (const item of starting) this.announce(item);
+        this.fanout.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), blockStart);
         if (this.watch.feed(pcm, 100, plannedSilence)) this.reportHealth();
         else if (this.frame % (BLOCK_FRAMES * (OUTPUT_HEALTH_EVERY_MS / 100)) === 0) this.reportOutputs();
         this.frame += BLOCK_FRAMES;
       }
     } finally {
+      this.takeover?.stop();
       for (const d of this.decoders.values()) d.kill();
       this.decoders.clear();
       await this.fanout.stop();
@@ -289,7 +335,8 @@ export const channelLiveJob: JobHandler = async (job) => {
       const recDir = path.join(ctx.workDir, 'recording');
       await mkdir(recDir, { recursive: true });
       const uploadRecording = async (name: string, file: string) => {
-        const r = await ctx.request(`/api/worker/jobs/${ctx.job.id}/recordings/${name}`, { method: 'PUT', body: new Uint8Array(await readFile(file)), headers: { 'content-type': 'audio/mp4' } });
+        // Its own time limit, not the job's signal: the last file is uploaded after the stop that aborted the job.
+        const r = await ctx.request(`/api/worker/jobs/${ctx.job.id}/recordings/${name}`, { method: 'PUT', body: new Uint8Array(await readFile(file)), headers: { 'content-type': 'audio/mp4' }, signal: AbortSignal.timeout(120_000) });
         await r.arrayBuffer().catch(() => undefined);
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
       };

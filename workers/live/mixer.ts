@@ -101,3 +101,20 @@ export class SilenceWatch {
     return changed;
   }
 }
+
+/**
+ * Live takeover's crossfade, in place: `pcm` (the plan's mix) and `live` weighed by equal-power gains as the takeover
+ * position moves linearly from `x0` to `x1` across the block (0: all plan, 1: all live).
+ */
+export function takeoverMix(pcm: Float32Array, live: Float32Array | null, x0: number, x1: number): void {
+  const frames = pcm.length / LIVE_CHANNELS;
+  for (let i = 0; i < frames; i++) {
+    const x = x0 + ((x1 - x0) * i) / frames;
+    const gp = fadeOutGain(x);
+    const gl = live ? fadeInGain(x) : 0;
+    for (let c = 0; c < LIVE_CHANNELS; c++) {
+      const j = i * LIVE_CHANNELS + c;
+      pcm[j] = pcm[j] * gp + (live ? live[j] * gl : 0);
+    }
+  }
+}

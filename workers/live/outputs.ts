@@ -7,13 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { probeMedia } from '../media/probe';
+import { SegmentClock } from './hls-timing';
 import { LIVE_CHANNELS, type LiveOutputHealth, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SAMPLE_RATE, LIVE_SEGMENT_NAME } from '../../src/lib/live';
 
 export interface PcmOutput {
   readonly name: string;
   start(): void;
-  /** Interleaved float stereo at LIVE_SAMPLE_RATE; never blocks. */
-  write(pcm: Buffer): void;
+  /** Interleaved float stereo at LIVE_SAMPLE_RATE whose first frame sounds at wall-clock `atMs`; never blocks. */
+  write(pcm: Buffer, atMs: number): void;
   stop(): Promise<void>;
 }
 
@@ -27,8 +28,8 @@ export class PcmFanout {
     for (const o of this.outputs) o.start();
   }
 
-  write(pcm: Buffer): void {
-    for (const o of this.outputs) o.write(pcm);
+  write(pcm: Buffer, atMs: number): void {
+    for (const o of this.outputs) o.write(pcm, atMs);
   }
 
   /** Each encoder output's state, for the live health. */
@@ -63,6 +64,8 @@ export abstract class EncoderOutput implements PcmOutput {
   private lastFedAt = 0;
   private lastOutTime = -1;
   private stalledNow = false;
+  /** Wall-clock ms at which the current encoder run's first frame sounds (moved on by blocks it had to drop). */
+  protected firstFrameMs: number | null = null;
   dropped = 0;
   restarts = 0;
   stalls = 0;
@@ -91,10 +94,14 @@ export abstract class EncoderOutput implements PcmOutput {
     this.lastProgressAt = Date.now();
     this.lastOutTime = -1;
     this.stalledNow = false;
+    this.firstFrameMs = null;
     this.state = 'starting';
     this.nextAttemptAt = null;
     const args = [
       '-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-stats_period', '1',
+      // Raw PCM of a known format needs no probing; ffmpeg's default probe holds ~1 s of it before the first output
+      // (measured), which delayed a (re)started stream and set its program date time that much late.
+      '-probesize', '32', '-analyzeduration', '0',
       '-f', 'f32le', '-ar', String(LIVE_SAMPLE_RATE), '-ac', String(LIVE_CHANNELS), '-i', 'pipe:0', ...this.encoderArgs()
     ];
     const proc = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
@@ -159,13 +166,16 @@ export abstract class EncoderOutput implements PcmOutput {
     return text;
   }
 
-  write(pcm: Buffer): void {
+  write(pcm: Buffer, atMs: number): void {
     this.lastFedAt = Date.now();
     const stdin = this.proc?.stdin;
     if (!stdin || stdin.destroyed || stdin.writableLength > MAX_PENDING_BYTES) {
       this.dropped += pcm.length;
+      // What the encoder has not heard does not move its timeline: what it hears next sounds that much later.
+      if (this.firstFrameMs !== null) this.firstFrameMs += (pcm.length / (4 * LIVE_CHANNELS * LIVE_SAMPLE_RATE)) * 1000;
       return;
     }
+    this.firstFrameMs ??= atMs;
     stdin.write(pcm);
   }
 
@@ -350,6 +360,7 @@ export class HlsOutput extends EncoderOutput {
   private poller: NodeJS.Timeout | null = null;
   private uploaded = new Set<string>();
   private lastPlaylist = '';
+  private clock = new SegmentClock();
   private busy = false;
   uploadErrors = 0;
 
@@ -366,6 +377,8 @@ export class HlsOutput extends EncoderOutput {
       '-c:a', 'aac', '-b:a', '128k',
       '-f', 'hls',
       '-hls_time', String(LIVE_HLS_SEGMENT_SECONDS),
+      // The first list's segments are 1 s: a (re)started stream is back for players a second sooner.
+      '-hls_init_time', '1',
       '-hls_list_size', String(LIVE_HLS_LIST_SIZE),
       '-hls_flags', 'delete_segments+program_date_time+temp_file+omit_endlist',
       '-hls_start_number_source', 'epoch',
@@ -375,6 +388,8 @@ export class HlsOutput extends EncoderOutput {
   }
 
   override start(): void {
+    // A new encoder run: new segments, timed from its own first frame.
+    this.clock = new SegmentClock();
     super.start();
     this.poller ??= setInterval(() => void this.sync(), 250);
   }
@@ -392,7 +407,7 @@ export class HlsOutput extends EncoderOutput {
         await this.upload(seg, await fs.readFile(path.join(this.dir, seg)));
         this.uploaded.add(seg);
       }
-      await this.upload(LIVE_PLAYLIST, Buffer.from(text));
+      await this.upload(LIVE_PLAYLIST, Buffer.from(this.firstFrameMs === null ? text : this.clock.stamp(text, this.firstFrameMs)));
       this.lastPlaylist = text;
       for (const seg of this.uploaded) if (!listed.includes(seg)) this.uploaded.delete(seg);
     } catch (e) {

@@ -1,5 +1,5 @@
 /** Web and thumbnail copies of an image: upright, metadata-free WebP. */
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 import { throwIfAborted } from './abort';
 import type { MediaProbe } from './probe';
 
@@ -26,6 +26,8 @@ export async function encodeImageVariants(
   out: { web: string; thumb: string },
   { signal, onProgress }: { signal?: AbortSignal; onProgress?: (fraction: number, message: string) => void } = {}
 ): Promise<ImageResult> {
+  // Loaded on first use: its native module costs a worker start ~0.5 s, and a restarted live worker is waited for.
+  const { default: sharp } = await import('sharp');
   // failOn 'error' rejects truncated/corrupt files instead of encoding grey halves; the pixel cap stops decompression bombs.
   const source = sharp(file, { limitInputPixels: 150_000_000, failOn: 'error' });
   const info = await source.metadata();

@@ -35,11 +35,17 @@ import { MemoryChatRateLimiter } from './chat/chat-rate-limiter';
 import { LiveRepository } from './live/live.repository';
 import { LiveService } from './live/live.service';
 import { MemoryListenerCounter, type ListenerCounter } from './live/listeners';
+import { PlayLogService } from './live/play-log.service';
 import { WebhookRepository } from './webhook/webhook.repository';
 import { WebhookService } from './webhook/webhook.service';
-import { attachWebhookEvents } from './webhook/webhook-events';
+import { attachTakeoverWebhooks, attachWebhookEvents } from './webhook/webhook-events';
+import { IngestServer } from './takeover/ingest-server';
+import { TakeoverService } from './takeover/takeover.service';
 import { RequestRepository } from './request/request.repository';
 import { RequestService } from './request/request.service';
+import { PodcastRepository } from './podcast/podcast.repository';
+import { PodcastService } from './podcast/podcast.service';
+import { RecordingFiles } from './podcast/recording-files';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -70,8 +76,12 @@ export interface App {
   live: LiveService;
   webhooks: WebhookService;
   requests: RequestService;
+  podcasts: PodcastService;
+  /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
+  takeover: TakeoverService;
   /** Distinct listeners with an active player, per channel. */
   listeners: ListenerCounter;
+  playLog: PlayLogService;
   health: HealthService;
   metrics: Metrics;
   /** Filled in by the HTTP server once the worker gateway is attached. */
@@ -114,16 +124,24 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const renders = new RenderService(projects, docs, assets, jobs, signer);
   const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
   const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
-  const live = new LiveService(new LiveRepository(db.kysely), channels, projects, jobs, jobRepository, docs, signer, workerTokens, path.join(config.dataDir, 'live'), logger);
+  const liveRepository = new LiveRepository(db.kysely);
+  const live = new LiveService(liveRepository, channels, projects, jobs, jobRepository, docs, signer, workerTokens, path.join(config.dataDir, 'live'), logger);
   const webhooks = new WebhookService(new WebhookRepository(db.kysely), projects, channels, { ...config.webhooks, pollMs: Math.min(1000, Math.max(50, config.webhooks.backoffBaseMs)) }, logger);
   webhooks.start();
   attachWebhookEvents(webhooks, live, jobs, channels);
   const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds);
   live.requests = requests;
+  const assetRepository = new AssetRepository(db.kysely);
+  const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
+  const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
+  attachTakeoverWebhooks(webhooks, takeover);
+  const listeners = new MemoryListenerCounter();
+  live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests,
-    listeners: new MemoryListenerCounter(),
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests, takeover, podcasts,
+    listeners,
+    playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,
     realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 }),

@@ -22,6 +22,7 @@ const envSchema = z.object({
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   JOB_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(2000),
   JOB_POLL_MS: z.coerce.number().int().min(50).default(1000),
+  LIVE_RELEASE_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   LOCAL_WORKERS: z.coerce.number().int().min(0).max(32).default(1),
   LOCAL_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   SIGNING_SECRET: z.string().min(32).optional(),
@@ -40,7 +41,9 @@ const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(10_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
-  REQUEST_RATE_SECONDS: z.coerce.number().int().positive().default(300)
+  REQUEST_RATE_SECONDS: z.coerce.number().int().positive().default(300),
+  INGEST_RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
+  INGEST_RTMP_HOST: z.string().default('0.0.0.0')
 });
 
 export interface Config {
@@ -56,7 +59,8 @@ export interface Config {
   loginThrottle: { maxFailuresPerUser: number; maxFailuresPerIp: number; windowSeconds: number };
   /** Bearer token for GET /metrics; unset means loopback only. */
   metricsToken?: string;
-  jobs: { leaseMs: number; maxAttempts: number; backoffBaseMs: number; pollMs: number };
+  /** liveReleaseGraceMs: how long a disconnected worker has to come back before its live jobs are re-queued. */
+  jobs: { leaseMs: number; maxAttempts: number; backoffBaseMs: number; pollMs: number; liveReleaseGraceMs: number };
   localWorkers: { count: number; concurrency: number };
   /** HMAC key for signed file URLs; without SIGNING_SECRET one is kept in DATA_DIR. */
   signingSecret?: string;
@@ -74,6 +78,8 @@ export interface Config {
   webhooks: { allowPrivate: boolean; maxAttempts: number; backoffBaseMs: number; timeoutMs: number };
   /** Song requests: one per this many seconds per address and per guest. */
   requests: { rateSeconds: number };
+  /** Live takeover's RTMP ingest (nginx-rtmp, run by this process); port 0 turns takeover off. */
+  ingest: { port: number; host: string };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -101,7 +107,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       windowSeconds: e.LOGIN_THROTTLE_WINDOW_SECONDS
     },
     metricsToken: e.METRICS_TOKEN || undefined,
-    jobs: { leaseMs: e.JOB_LEASE_SECONDS * 1000, maxAttempts: e.JOB_MAX_ATTEMPTS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, pollMs: e.JOB_POLL_MS },
+    jobs: { leaseMs: e.JOB_LEASE_SECONDS * 1000, maxAttempts: e.JOB_MAX_ATTEMPTS, backoffBaseMs: e.JOB_BACKOFF_BASE_MS, pollMs: e.JOB_POLL_MS, liveReleaseGraceMs: e.LIVE_RELEASE_GRACE_MS },
     localWorkers: { count: e.LOCAL_WORKERS, concurrency: e.LOCAL_WORKER_CONCURRENCY },
     signingSecret: e.SIGNING_SECRET,
     signedUrlTtlMs: e.SIGNED_URL_TTL_SECONDS * 1000,
@@ -114,6 +120,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     chat: { rate: { points: e.CHAT_RATE_MESSAGES, durationSeconds: e.CHAT_RATE_SECONDS, blockSeconds: e.CHAT_BLOCK_SECONDS } },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1', maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
-    requests: { rateSeconds: e.REQUEST_RATE_SECONDS }
+    requests: { rateSeconds: e.REQUEST_RATE_SECONDS },
+    ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST }
   };
 }

@@ -38,6 +38,7 @@ async function main() {
   const address = studio.http.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port, database: app.db.describe, dataDir: config.dataDir }, `airstudio listening on http://localhost:${port}`);
+  app.takeover.ingest.start(port);
 
   // Local workers dial in over loopback like any remote worker would.
   let supervisor: WorkerSupervisor | null = null;
@@ -74,6 +75,7 @@ async function main() {
     force.unref();
     try {
       await supervisor?.stop();
+      await app.takeover.ingest.stop();
       await studio.close();
       await app.db.close();
       logger.info('shutdown complete');

@@ -10,8 +10,11 @@ import { UploadServer } from './asset/upload-server';
 import { WorkerFiles } from './worker/worker-files';
 import { WorkerGateway } from './worker/worker-gateway';
 import { LiveHttp } from './live/live-http';
+import { TakeoverHttp } from './takeover/takeover-http';
+import { attachTakeover } from './takeover/takeover-socket';
 import { attachLive } from './live/live-socket';
 import { attachRequests } from './request/request-socket';
+import { PodcastHttp } from './podcast/podcast-http';
 
 export type RequestHandler = (req: http.IncomingMessage, res: http.ServerResponse, next?: () => void) => void;
 
@@ -51,9 +54,11 @@ export function mediaRoutes(app: App): (req: http.IncomingMessage, res: http.Ser
   const files = new AssetFiles(app.assets, app.storage, app.auth, app.signer, app.logger);
   const workerFiles = new WorkerFiles(app.workerTokens, app.jobRepository, app.storage, maxUploadBytes(app.mediaLimits), app.logger);
   const live = new LiveHttp(app.live, app.auth, app.logger);
+  const podcasts = new PodcastHttp(app.podcasts, app.auth, app.logger);
+  const takeover = new TakeoverHttp(app.takeover, app.live, app.logger);
   return (req, res) => {
     // Before workerFiles, which answers every other /api/worker/ path.
-    for (const route of [uploads, files, live, workerFiles]) {
+    for (const route of [uploads, files, live, takeover, podcasts, workerFiles]) {
       if (route.handles(req)) {
         void route.handle(req, res);
         return true;
@@ -73,7 +78,8 @@ export function attachRealtime(app: App, server: http.Server): StudioServer {
   attachChat(io, app);
   attachLive(io, app);
   attachRequests(io, app);
-  const workers = new WorkerGateway(io.of('/workers') as never, app.jobs, app.workerTokens, app.logger, app.config.jobs.pollMs);
+  const closeTakeover = attachTakeover(io, app);
+  const workers = new WorkerGateway(io.of('/workers') as never, app.jobs, app.workerTokens, app.logger, app.config.jobs.pollMs, app.config.jobs.liveReleaseGraceMs);
   app.connectedWorkers = () => workers.list();
   server.on('upgrade', (req, socket, head) => {
     if (yjs.handleUpgrade(req, socket, head)) return;
@@ -91,6 +97,7 @@ export function attachRealtime(app: App, server: http.Server): StudioServer {
     workers,
     async close() {
       workers.close();
+      await closeTakeover();
       await yjs.shutdown();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => {

@@ -22,6 +22,15 @@ export const guestStore = {
   set guestId(v: string | undefined) {
     if (v) localStorage.setItem(GUEST_KEY, v);
   },
+  /** The kept guest id, made here when the chat never gave one (song requests need it to show "your requests"). */
+  ensureGuestId(): string {
+    const kept = this.guestId;
+    if (kept) return kept;
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+    const made = Array.from(crypto.getRandomValues(new Uint8Array(26)), (b) => alphabet[b & 31]).join('');
+    this.guestId = made;
+    return made;
+  },
   get nickname(): string | undefined {
     return localStorage.getItem(NICK_KEY) ?? undefined;
   },

@@ -208,7 +208,10 @@ export interface PlayLogTable {
   kind: 'track' | 'jingle' | 'live' | 'fallback' | 'request';
   started_at: number;
   ended_at: number | null;
+  /** Distinct listeners with an active player when the item started. */
   listeners: number | null;
+  /** The most listeners while it played (migration 0008). */
+  peak_listeners: number | null;
   /** The PlannedItem as aired (JSON), read back as the plan's history; null for rows from before the live output. */
   plan_item: string | null;
 }
@@ -252,6 +255,50 @@ export interface SongRequestTable {
   status: 'pending' | 'played' | 'removed';
   requested_at: number;
   played_at: number | null;
+  /** What the listener gave for the team to read (plain text; migration 0008). */
+  name: string | null;
+  message: string | null;
+}
+
+/** A channel's podcast: feed settings and the public slug of /podcasts/:slug/feed.xml. */
+export interface PodcastTable {
+  id: string;
+  channel_id: string;
+  slug: string;
+  title: string;
+  description: string;
+  author: string;
+  language: string;
+  category: string;
+  explicit: number;
+  artwork_asset_id: string | null;
+  artwork_file: string | null;
+  published: number;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** An episode: its own file (cut from recordings or copied from library audio) with chapters from the play log. */
+export interface PodcastEpisodeTable {
+  id: string;
+  podcast_id: string;
+  title: string;
+  description: string;
+  source: 'recording' | 'asset';
+  asset_id: string | null;
+  range_start: number | null;
+  range_end: number | null;
+  file: string;
+  mime: string;
+  bytes: number;
+  duration: number;
+  chapters: string | null;
+  published: number;
+  publish_at: number;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
 }
 
 export interface Database {
@@ -273,6 +320,8 @@ export interface Database {
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
   song_requests: SongRequestTable;
+  podcasts: PodcastTable;
+  podcast_episodes: PodcastEpisodeTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -291,3 +340,5 @@ export type ChatBanRow = Selectable<ChatBanTable>;
 export type WebhookRow = Selectable<WebhookTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
 export type SongRequestRow = Selectable<SongRequestTable>;
+export type PodcastRow = Selectable<PodcastTable>;
+export type PodcastEpisodeRow = Selectable<PodcastEpisodeTable>;

@@ -157,6 +157,25 @@ export class JobRepository {
       .executeTakeFirst();
   }
 
+  /**
+   * Releases every lease `workerId` holds on jobs of `types` (its socket is gone): back to the queue to run at once,
+   * or failed on the last attempt. Two statements, each conditional on the owner, so a renewed or finished lease stays.
+   */
+  async releaseLeasesOf(workerId: string, types: string[], error: string, now: number): Promise<{ requeued: JobRow[]; failed: JobRow[] }> {
+    if (types.length === 0) return { requeued: [], failed: [] };
+    const held = (q: ReturnType<JobRepository['release']>) =>
+      q.where('status', '=', 'running').where('lease_owner', '=', workerId).where('type', 'in', types);
+    const requeued = await held(this.release(error, now, now)).where((eb) => eb('attempts', '<', eb.ref('max_attempts'))).returningAll().execute();
+    const failed = await held(this.release(`${error} It was the last attempt.`, null, now)).returningAll().execute();
+    return { requeued, failed };
+  }
+
+  /** Counts the holder's current run of a running job as its first attempt; false when it does not hold the job. */
+  async restartAttemptCount(jobId: string, workerId: string): Promise<boolean> {
+    const r = await this.db.updateTable('jobs').set({ attempts: 1 }).where('id', '=', jobId).where('status', '=', 'running').where('lease_owner', '=', workerId).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
   private release(error: string, retryAt: number | null, now: number) {
     const q = this.db.updateTable('jobs');
     return retryAt === null

@@ -206,6 +206,23 @@ export class JobService {
     return released;
   }
 
+  /**
+   * The worker's connection is gone for good (not back within the gateway's grace): its leases on jobs of `types` are
+   * released now rather than when they expire, re-queued to run at once ('retrying'), or failed on the last attempt.
+   */
+  async releaseLeasesOf(workerId: string, types: string[]): Promise<number> {
+    const t = this.now();
+    const { requeued, failed } = await this.jobs.releaseLeasesOf(workerId, types, `The worker (${workerId}) disconnected and did not come back.`, t);
+    for (const row of requeued) this.emit(row, 'retrying');
+    for (const row of failed) {
+      const json = this.emit(row, 'failed');
+      if (json) await this.stopped(json);
+    }
+    const released = requeued.length + failed.length;
+    if (released) this.logger.warn({ worker: workerId, jobIds: [...requeued, ...failed].map((r) => r.id) }, 'leases of a disconnected worker released');
+    return released;
+  }
+
   private async stopped(job: JobJson): Promise<void> {
     try {
       await this.kinds.get(job.type)?.stopped?.(job);

@@ -51,7 +51,9 @@ export class LiveHttp {
   private async worker(req: IncomingMessage, res: ServerResponse, url: URL, jobId: string, what: string, file: string | undefined): Promise<void> {
     const method = what === 'plan' || what === 'outputs' ? 'GET' : what.startsWith('hls/') || what.startsWith('recordings/') ? 'PUT' : 'POST';
     if (req.method !== method) throw new ApiError(405, 'method_not_allowed', `Use ${method} here.`);
-    const job = await this.live.requireLease(jobId, { authorization: req.headers.authorization, instance: String(req.headers['x-worker-instance'] ?? '') });
+    const cred = { authorization: req.headers.authorization, instance: String(req.headers['x-worker-instance'] ?? '') };
+    // The last recording file arrives after the stop that ended the lease.
+    const job = what.startsWith('recordings/') ? await this.live.requireRecordingLease(jobId, cred) : await this.live.requireLease(jobId, cred);
     const json = (body: unknown) => void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
     if (what === 'plan') {
       const q = planQuerySchema.parse(Object.fromEntries(url.searchParams));
@@ -83,8 +85,9 @@ export class LiveHttp {
     const playlist = name === LIVE_PLAYLIST;
     const headers: Record<string, string> = {
       'Content-Type': playlist ? 'application/vnd.apple.mpegurl' : 'video/mp2t',
-      // The playlist changes every segment; a segment never changes once written.
-      'Cache-Control': playlist ? 'no-cache' : `${visibility === 'public' ? 'public' : 'private'}, max-age=60`
+      // The playlist changes every segment (shared caches may keep a public one a second, see docs/serving-listeners.md);
+      // a segment never changes once written. Private ones stay out of shared caches.
+      'Cache-Control': visibility === 'public' ? (playlist ? 'public, max-age=0, s-maxage=1' : 'public, max-age=60') : playlist ? 'private, no-cache' : 'private, max-age=60'
     };
     // Public streams play in anyone's page (embeds); private ones only with the member's own cookie.
     if (visibility === 'public') headers['Access-Control-Allow-Origin'] = '*';

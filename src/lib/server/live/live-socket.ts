@@ -8,7 +8,8 @@ const GUEST_ID = /^[a-z2-7]{20,64}$/;
 const SWEEP_MS = 5_000;
 
 /**
- * Now-playing pushes: to the channel's room on /chat (listeners, guests too) and to the project room (the studio).
+ * Now-playing pushes: to the channel's room on /chat (listeners, guests too) and to the project room (the studio);
+ * live status (on air, health) to the project room only.
  * Listener heartbeats from stream pages on /chat, counted per channel; count changes go to both rooms as well.
  */
 export function attachLive(io: StudioIo, app: App): () => void {
@@ -21,6 +22,7 @@ export function attachLive(io: StudioIo, app: App): () => void {
     if (listeners === 0) pushed.delete(channelId);
     else pushed.set(channelId, listeners);
     const e = { channelId, listeners };
+    void app.playLog.listenersChanged(channelId, listeners).catch((err) => app.logger.error({ err }, 'listener peak not recorded'));
     chat.to(chatRoom(channelId)).emit('channel:listeners', e);
     const projectId = projectOf.get(channelId);
     if (projectId) io.to(projectRoom(projectId)).emit('channel:listeners', e);
@@ -28,6 +30,8 @@ export function attachLive(io: StudioIo, app: App): () => void {
 
   const off = app.live.onEvent((e) => {
     projectOf.set(e.channelId, e.projectId);
+    // Health names outputs and their errors: for the team only.
+    if (e.type === 'status') return void io.to(projectRoom(e.projectId)).emit('channel:live', e.status);
     const payload = { channelId: e.channelId, ...e.view, listeners: app.listeners.count(e.channelId) };
     chat.to(chatRoom(e.channelId)).emit('channel:now-playing', payload);
     io.to(projectRoom(e.projectId)).emit('channel:now-playing', payload);

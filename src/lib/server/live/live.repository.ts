@@ -11,6 +11,21 @@ export interface PlayLogInsert {
   started_at: number;
   ended_at: number;
   plan_item: string;
+  /** Distinct listeners with an active player as it started; also its first peak. */
+  listeners: number;
+}
+
+/** An aired item as the team's play log shows it. */
+export interface PlayLogEntry {
+  id: string;
+  asset_id: string | null;
+  title: string;
+  artist: string;
+  kind: string;
+  started_at: number;
+  ended_at: number | null;
+  listeners: number | null;
+  peak_listeners: number | null;
 }
 
 export interface LibraryAssetRow {
@@ -36,7 +51,7 @@ export class LiveRepository {
         .where('asset_id', row.asset_id === null ? 'is' : '=', row.asset_id)
         .executeTakeFirst();
       if (existing) return false;
-      await tx.insertInto('play_log').values(row).execute();
+      await tx.insertInto('play_log').values({ ...row, peak_listeners: row.listeners }).execute();
       return true;
     });
   }
@@ -53,6 +68,44 @@ export class LiveRepository {
       .limit(limit)
       .execute();
     return rows.reverse();
+  }
+
+  /** The channel's latest plays, newest first, with their listener counts. */
+  async recentPlays(channelId: string, limit: number): Promise<PlayLogEntry[]> {
+    const rows = await this.db
+      .selectFrom('play_log')
+      .select(['id', 'asset_id', 'title', 'artist', 'kind', 'started_at', 'ended_at', 'listeners', 'peak_listeners'])
+      .where('channel_id', '=', channelId)
+      .orderBy('started_at', 'desc')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    // PostgreSQL's bigint arrives as a string.
+    return rows.map((r) => ({ ...r, started_at: Number(r.started_at), ended_at: r.ended_at === null ? null : Number(r.ended_at) }));
+  }
+
+  /** Raises the peak of what is airing at `at` to `listeners` (never lowers it). */
+  async raisePeak(channelId: string, at: number, listeners: number): Promise<void> {
+    await this.db
+      .updateTable('play_log')
+      .set({ peak_listeners: listeners })
+      .where('channel_id', '=', channelId)
+      .where('started_at', '<=', at)
+      .where('ended_at', '>', at)
+      .where((eb) => eb.or([eb('peak_listeners', 'is', null), eb('peak_listeners', '<', listeners)]))
+      .execute();
+  }
+
+  /** A live takeover in the play log: no plan item (the plan's history skips it), no end until it leaves the air. */
+  async insertLivePlay(row: { id: string; channel_id: string; title: string; started_at: number; listeners: number }): Promise<void> {
+    await this.db
+      .insertInto('play_log')
+      .values({ ...row, asset_id: null, artist: '', kind: 'live', ended_at: null, plan_item: null, peak_listeners: row.listeners })
+      .execute();
+  }
+
+  async endLivePlay(id: string, endedAt: number): Promise<void> {
+    await this.db.updateTable('play_log').set({ ended_at: endedAt }).where('id', '=', id).where('ended_at', 'is', null).execute();
   }
 
   /** Approved audio whose loudness-normalised broadcast copy exists: what can go on air. */

@@ -55,3 +55,7 @@ export type HealthReport = z.infer<typeof healthReportSchema>;
 export const recordingFileName = z.string().regex(/^rec-\d{8}-\d{6}\.m4a$/, 'Recording files are rec-YYYYMMDD-HHMMSS.m4a');
 
 export const hlsFileName = z.string().regex(/^(index\.m3u8|seg-\d{1,12}\.ts)$/, 'HLS files are index.m3u8 and seg-N.ts');
+
+export const playLogQuerySchema = z.object({
+  limit: z.coerce.number({ error: 'limit is a number' }).int('limit is a whole number').min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(20)
+});

@@ -1,14 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { newId } from '$lib/editor/model/ids';
 import { canEdit } from '$lib/editor/model/role';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { StationAssets } from '$lib/editor/model/playlist/snapshot';
 import { planPlayout, type PlannedItem, type PlayRecord, type SongRequest } from '$lib/editor/model/schedule/playout-plan';
-import { CHANNEL_LIVE, LIVE_PLAYLIST, LIVE_SEGMENT_NAME, type LiveHealth, type LiveItem, type LiveOutputConfig, type LiveStatus, type NowPlayingItem, type NowPlayingView } from '$lib/live';
+import { CHANNEL_LIVE, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SEGMENT_NAME, type LiveHealth, type LiveItem, type LiveOutputConfig, type LiveStatus, type NowPlayingItem, type NowPlayingView } from '$lib/live';
 import type { JobJson } from '$lib/job';
 import type { UrlSigner } from '../asset/signed-url';
 import { readOutputs, type ChannelService } from '../channel/channel.service';
@@ -20,8 +20,10 @@ import type { Logger } from '../log';
 import type { ProjectService } from '../project/project.service';
 import type { WorkerTokenService } from '../worker/worker-token.service';
 import type { DocRegistry } from '../yjs/doc-registry';
+import type { ListenerCounter } from './listeners';
 import type { LiveRepository } from './live.repository';
 import type { HealthReport, PlayedItem } from './live.schema';
+import { continuePlaylist, segmentsOf } from './hls-playlist';
 
 /** How far back the plan reads the play log (its catch-up window). */
 const HISTORY_MS = 24 * 3600_000;
@@ -32,9 +34,16 @@ const RECORDING_SEGMENT_SECONDS = Number(process.env.LIVE_RECORDING_SEGMENT_SECO
 /** How often recordings past their channel's retention are deleted. */
 const RECORDING_SWEEP_MS = (Number(process.env.LIVE_RECORDING_SWEEP_SECONDS) || 3600) * 1000;
 const RECORDING_NAME = /^rec-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.m4a$/;
+/** How long a stopped job's worker may still upload the recording file it finishes on stop. */
+const RECORDING_CLOSE_MS = 2 * 60_000;
 const DAY_MS = 24 * 3600_000;
+/** A live attempt on air this long has proven itself: the job's crash budget (maxAttempts) starts over. */
+const STEADY_AIR_MS = (Number(process.env.LIVE_STEADY_AIR_SECONDS) || 600) * 1000;
 
-export type LiveEvent = { type: 'now-playing'; channelId: string; projectId: string; view: NowPlayingView };
+export type LiveEvent =
+  | { type: 'now-playing'; channelId: string; projectId: string; view: NowPlayingView }
+  /** The channel's live status changed: on or off air, or its health (alerts, an output's state). */
+  | { type: 'status'; channelId: string; projectId: string; status: LiveStatus };
 
 /** Song requests as the plan sees them (the request service; absent, the plan has none). */
 export interface LiveRequestSource {
@@ -59,10 +68,18 @@ export class LiveService {
   private readonly health = new Map<string, LiveHealth>();
   /** Channels whose current job has delivered a playlist. */
   private readonly airing = new Map<string, string>();
+  /** When each live job's current attempt first delivered a playlist. */
+  private readonly attemptOnAir = new Map<string, { attempt: number; since: number }>();
   private readonly listeners = new Set<(e: LiveEvent) => void>();
   /** Set by the composition root (the request service is built after this one). */
   requests: LiveRequestSource | null = null;
+  /** Set by live takeover: the live source on a channel's air, which now playing shows instead of the play log. */
+  liveNow: ((channelId: string) => NowPlayingItem | null) | null = null;
+  /** Set by the composition root: who is listening, for the play log and now playing. */
+  listenerCounter: Pick<ListenerCounter, 'count'> | null = null;
   private readonly sweeper: NodeJS.Timeout;
+  /** Stopped live jobs whose worker is finishing its last recording file: job id → lease holder, until when. */
+  private readonly closingRecordings = new Map<string, { owner: string; until: number }>();
 
   constructor(
     private readonly repo: LiveRepository,
@@ -79,7 +96,12 @@ export class LiveService {
   ) {
     jobs.registerKind(CHANNEL_LIVE, { stopped: (job) => this.offAir(job) });
     jobs.onEvent(({ job, change }) => {
-      if (job.type === CHANNEL_LIVE && change === 'retrying') void this.offAir(job);
+      if (job.type === CHANNEL_LIVE && change === 'retrying') void this.offAir(job, false);
+      // A stop clears the lease, but the worker still uploads the partial recording it finishes as it stops.
+      if (job.type === CHANNEL_LIVE && change === 'canceled' && job.worker) {
+        for (const [id, c] of this.closingRecordings) if (c.until < this.now()) this.closingRecordings.delete(id);
+        this.closingRecordings.set(job.id, { owner: job.worker, until: this.now() + RECORDING_CLOSE_MS });
+      }
     });
     this.sweeper = setInterval(() => void this.sweepRecordings().catch((e) => this.logger.error({ err: e }, 'recording sweep failed')), RECORDING_SWEEP_MS);
     this.sweeper.unref();
@@ -148,11 +170,12 @@ export class LiveService {
     if (!channel) throw notFound('No such channel.');
     const job = await this.repo.liveJob(channel.project_id, liveKey(channel.id));
     const live = job?.status === 'running' && this.airing.get(channel.id) === job.id;
-    const view: NowPlayingView = { channel: { name: channel.name, slug: channel.slug }, live, now: null, next: [], listeners: 0 };
+    const view: NowPlayingView = { channel: { name: channel.name, slug: channel.slug }, live, now: null, next: [], listeners: this.listenersOf(channel.id) };
     if (!live) return view;
     const t = this.now();
     const [latest] = (await this.repo.plays(channel.id, t - HISTORY_MS, t, 1)).filter((p) => (p.ended_at ?? 0) > t);
-    if (latest) view.now = nowItem({ kind: kindOf(latest.plan_item), assetId: latest.asset_id, start: Number(latest.started_at), end: Number(latest.ended_at), title: latest.title, artist: latest.artist });
+    view.now = this.liveNow?.(channel.id) ?? null;
+    if (latest && !view.now) view.now = nowItem({ kind: kindOf(latest.plan_item), assetId: latest.asset_id, start: Number(latest.started_at), end: Number(latest.ended_at), title: latest.title, artist: latest.artist });
     const { items } = await this.plan(channel, t, 5);
     view.next = items.filter((i) => i.kind !== 'break' && i.start > (view.now?.startedAt ?? t)).slice(0, 3).map(nowItem);
     return view;
@@ -170,6 +193,20 @@ export class LiveService {
       throw new ApiError(409, 'lease_lost', 'This worker does not hold that live job (stopped, or its lease expired).');
     }
     return job;
+  }
+
+  /** The live job for a recording upload: held by this worker, or stopped by people moments ago while it held it. */
+  async requireRecordingLease(jobId: string, cred: WorkerCredentials): Promise<JobRow> {
+    try {
+      return await this.requireLease(jobId, cred);
+    } catch (e) {
+      const closing = this.closingRecordings.get(jobId);
+      if (!(e instanceof ApiError) || e.status !== 409 || !closing || closing.until < this.now()) throw e;
+      const identity = await this.workerTokens.authenticate(cred.authorization?.slice(7).trim() ?? null);
+      const job = await this.jobRows.findById(jobId);
+      if (!job || closing.owner !== `${identity?.tokenId}:${cred.instance}`) throw e;
+      return job;
+    }
   }
 
   private async channelOfJob(job: JobRow): Promise<ChannelRow> {
@@ -242,7 +279,8 @@ export class LiveService {
         kind: item.requestId ? 'request' : (item.kind as 'track' | 'jingle' | 'fallback'),
         started_at: item.start,
         ended_at: item.end,
-        plan_item: JSON.stringify(planned)
+        plan_item: JSON.stringify(planned),
+        listeners: this.listenersOf(channel.id)
       });
     }
     if (item.requestId) await this.requests?.played(channel, item.requestId, item.start);
@@ -253,7 +291,7 @@ export class LiveService {
       live: true,
       now: nowItem({ ...item, title, artist }),
       next: items.filter((i) => i.kind !== 'break' && i.start > item.start).slice(0, 3).map(nowItem),
-      listeners: 0
+      listeners: this.listenersOf(channel.id)
     };
     for (const fn of this.listeners) {
       try {
@@ -265,10 +303,55 @@ export class LiveService {
     return { logged };
   }
 
+  /** Tells the stream page and the studio that a live takeover is on air (planned items go through `played`). */
+  async pushNowPlaying(channel: ChannelRow, now: NowPlayingItem): Promise<void> {
+    const { items } = await this.plan(channel, this.now(), 5);
+    const view: NowPlayingView = { channel: { name: channel.name, slug: channel.slug }, live: true, now, next: items.filter((i) => i.kind !== 'break').slice(0, 3).map(nowItem), listeners: this.listenersOf(channel.id) };
+    for (const fn of this.listeners) {
+      try {
+        fn({ type: 'now-playing', channelId: channel.id, projectId: channel.project_id, view });
+      } catch (e) {
+        this.logger.error({ err: e }, 'now-playing listener failed');
+      }
+    }
+  }
+
+  /** A live takeover went on air: its row in the play log (ended by `endLive`); returns the row's id. */
+  async logLive(channel: ChannelRow, title: string, since: number): Promise<string> {
+    const id = newId();
+    await this.repo.insertLivePlay({ id, channel_id: channel.id, title, started_at: since, listeners: this.listenersOf(channel.id) });
+    return id;
+  }
+
+  async endLive(playId: string, at: number): Promise<void> {
+    await this.repo.endLivePlay(playId, at);
+  }
+
+  /** The channel's live job is running: a live source can only take the air that job mixes. */
+  async isOnAir(channel: ChannelRow): Promise<boolean> {
+    return (await this.repo.liveJob(channel.project_id, liveKey(channel.id)))?.status === 'running';
+  }
+
+  /**
+   * A station restarted after crashes that has since aired steadily gets its attempts back: maxAttempts then bounds
+   * crashes in a row, not every crash over weeks of air.
+   */
+  private async forgiveCrashes(job: JobRow): Promise<void> {
+    const attempt = this.attemptOnAir.get(job.id);
+    if (job.attempts <= 1 || attempt?.attempt !== job.attempts || this.now() - attempt.since < STEADY_AIR_MS) return;
+    if (await this.jobRows.restartAttemptCount(job.id, job.lease_owner ?? '')) {
+      this.attemptOnAir.set(job.id, { attempt: 1, since: attempt.since });
+      this.logger.info({ jobId: job.id, attempts: job.attempts }, 'live job on air steadily again: its attempts start over');
+    }
+  }
+
   async reportHealth(job: JobRow, report: HealthReport): Promise<void> {
     const channel = await this.channelOfJob(job);
+    await this.forgiveCrashes(job);
     const before = this.health.get(channel.id);
     this.health.set(channel.id, { ...report, at: this.now() });
+    const { at: _at, ...was } = before ?? { at: 0 };
+    if (!before || JSON.stringify(was) !== JSON.stringify(report)) await this.pushStatus(channel);
     if ((report.silent || report.emergency) && !(before?.silent || before?.emergency)) this.logger.warn({ channelId: channel.id, jobId: job.id, ...report }, 'live output alert');
     for (const o of report.outputs) {
       const was = before?.outputs.find((b) => b.name === o.name);
@@ -289,6 +372,23 @@ export class LiveService {
       rtmp: outputs.rtmp.map(({ id, name, url, streamKey }) => ({ id, name, url, streamKey })),
       recording: { enabled: channel.recording_enabled === 1, segmentSeconds: RECORDING_SEGMENT_SECONDS }
     };
+  }
+
+  private listenersOf(channelId: string): number {
+    return this.listenerCounter?.count(channelId) ?? 0;
+  }
+
+  /** Tells the studio the channel's live status (the dashboard's on-air state and alerts). */
+  private async pushStatus(channel: ChannelRow): Promise<void> {
+    if (this.listeners.size === 0) return;
+    const status = await this.statusOf(channel);
+    for (const fn of this.listeners) {
+      try {
+        fn({ type: 'status', channelId: channel.id, projectId: channel.project_id, status });
+      } catch (e) {
+        this.logger.error({ err: e }, 'live status listener failed');
+      }
+    }
   }
 
   // ---- recordings ----
@@ -341,10 +441,16 @@ export class LiveService {
     const channel = await this.channelOfJob(job);
     const dir = this.dirOf(channel.id);
     await fs.mkdir(dir, { recursive: true });
-    await receive(body, dir, name, maxBytes);
-    if (name !== LIVE_PLAYLIST) return;
+    if (name !== LIVE_PLAYLIST) return receive(body, dir, name, maxBytes);
+    // Players get the served playlist, continued across the worker's runs (see hls-playlist.ts), not the upload.
+    const uploaded = await readText(body, maxBytes);
+    const served = continuePlaylist(await fs.readFile(path.join(dir, name), 'utf8').catch(() => null), uploaded, { windowSize: LIVE_HLS_LIST_SIZE, targetDuration: LIVE_HLS_SEGMENT_SECONDS });
+    await receive(Readable.from([served]), dir, name, maxBytes);
+    const wasAiring = this.airing.get(channel.id) === job.id;
     this.airing.set(channel.id, job.id);
-    const listed = new Set((await fs.readFile(path.join(dir, name), 'utf8')).split('\n').filter((l) => LIVE_SEGMENT_NAME.test(l.trim())).map((l) => l.trim()));
+    if (this.attemptOnAir.get(job.id)?.attempt !== job.attempts) this.attemptOnAir.set(job.id, { attempt: job.attempts, since: this.now() });
+    if (!wasAiring) await this.pushStatus(channel);
+    const listed = new Set(segmentsOf(served).filter((l) => LIVE_SEGMENT_NAME.test(l)));
     if (listed.size === 0) return;
     const numberOf = (n: string) => Number(/\d+/.exec(n)?.[0] ?? 0);
     const oldest = Math.min(...[...listed].map(numberOf));
@@ -367,12 +473,19 @@ export class LiveService {
     return { file, visibility: channel.visibility };
   }
 
-  /** The job stopped (or crashed and will retry): the playlist says it ended, the channel is off air. */
-  private async offAir(job: JobJson): Promise<void> {
+  /**
+   * The job stopped for good: the playlist says it ended, the channel is off air. A crash that will retry (not `final`)
+   * only drops the crashed run's health: the playlist stays open, so players wait for the next run, which continues it.
+   */
+  private async offAir(job: JobJson, final = true): Promise<void> {
     const channelId = (job.input as { channelId?: string } | null)?.channelId;
+    if (final) this.attemptOnAir.delete(job.id);
     if (!channelId || this.airing.get(channelId) !== job.id) return;
-    this.airing.delete(channelId);
+    if (final) this.airing.delete(channelId);
     this.health.delete(channelId);
+    const channel = await this.channels.findById(channelId);
+    if (channel) await this.pushStatus(channel);
+    if (!final) return;
     const file = path.join(this.dirOf(channelId), LIVE_PLAYLIST);
     try {
       const text = await fs.readFile(file, 'utf8');
@@ -381,6 +494,18 @@ export class LiveService {
       // No playlist yet: nothing to close.
     }
   }
+}
+
+/** A small upload as text, refused past maxBytes. */
+async function readText(body: Readable, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const c of body) {
+    bytes += (c as Buffer).length;
+    if (bytes > maxBytes) throw new ApiError(413, 'too_large', `Files here take up to ${maxBytes} bytes.`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Writes an upload to dir/name through a temporary file: a reader never sees half a file. */

@@ -66,6 +66,22 @@ export class RequestRepository {
       .execute();
   }
 
+  /** One listener's requests: pending ones, and those played or removed since `since` (by request time), newest first. */
+  mine(channelId: string, by: { userId: string } | { guestId: string }, since: number) {
+    return this.db
+      .selectFrom('song_requests')
+      .innerJoin('assets', 'assets.id', 'song_requests.asset_id')
+      .selectAll('song_requests')
+      .select(['assets.title', 'assets.artist'])
+      .where('song_requests.channel_id', '=', channelId)
+      .where('userId' in by ? 'song_requests.user_id' : 'song_requests.guest_id', '=', 'userId' in by ? by.userId : by.guestId)
+      .where((eb) => eb.or([eb('song_requests.status', '=', 'pending'), eb('song_requests.requested_at', '>=', since)]))
+      .orderBy('song_requests.requested_at', 'desc')
+      .orderBy('song_requests.id')
+      .limit(20)
+      .execute();
+  }
+
   /** The latest time `assetId` aired on the channel or was asked for (pending or played) since `since`, or null. */
   async lastUse(channelId: string, assetId: string, since: number): Promise<{ played: number | null; requested: number | null; pending: boolean }> {
     const play = await this.db

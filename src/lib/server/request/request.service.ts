@@ -75,7 +75,7 @@ export class RequestService {
     return { items: items.map((a) => ({ id: a.id, title: a.title, artist: a.artist, duration: a.duration })), total, limit, offset };
   }
 
-  async create(who: Requester, slug: string, assetId: string): Promise<SongRequestView> {
+  async create(who: Requester, slug: string, assetId: string, note: { name?: string | null; message?: string | null } = {}): Promise<SongRequestView> {
     const channel = await this.channelBySlug(who.user, slug);
     const ids = await this.playlistAssets(channel.project_id);
     const { items } = ids.includes(assetId) ? await this.repo.requestable(channel.project_id, [assetId], '', 1, 0) : { items: [] };
@@ -102,7 +102,10 @@ export class RequestService {
       ip_hash: ipHash,
       status: 'pending',
       requested_at: t,
-      played_at: null
+      played_at: null,
+      // A signed-in listener who gives no name is shown by their display name.
+      name: note.name ?? (who.user ? who.user.display_name || who.user.username : null),
+      message: note.message ?? null
     };
     await this.repo.insert(row);
     await this.announce(channel);
@@ -122,6 +125,15 @@ export class RequestService {
       const at = new Date(this.now() + waitMs).toISOString();
       throw tooManyRequests(waitMs / 1000, `One song request at a time: you can request again at ${at} (in ${Math.ceil(waitMs / 1000)} seconds).`);
     }
+  }
+
+  /** The stream page's "your requests": this listener's (account, else guest id) pending ones and those settled in the last hour. */
+  async mine(who: { user: UserRow | null; guestId?: string }, slug: string): Promise<SongRequestView[]> {
+    const channel = await this.channels.findBySlugFor(who.user?.id ?? null, slug);
+    if (!channel) throw notFound('No such channel.');
+    const by = who.user ? { userId: who.user.id } : who.guestId ? { guestId: who.guestId } : null;
+    if (!by) return [];
+    return (await this.repo.mine(channel.id, by, this.now() - SHOW_PLAYED_MS)).map((r) => view(channel, r));
   }
 
   private async memberChannel(user: UserRow, channelId: string, edit: boolean): Promise<ChannelRow> {
@@ -181,6 +193,8 @@ function view(channel: ChannelRow, r: SongRequestRow & { title: string; artist: 
     requestedAt: iso(r.requested_at),
     playableFrom: iso(Number(r.requested_at) + channel.request_delay_minutes * 60_000),
     playedAt: r.played_at === null ? null : iso(r.played_at),
-    by: r.user_id ? 'user' : 'guest'
+    by: r.user_id ? 'user' : 'guest',
+    name: r.name,
+    message: r.message
   };
 }

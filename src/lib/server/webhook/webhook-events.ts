@@ -2,7 +2,11 @@ import { CHANNEL_LIVE } from '$lib/live';
 import type { ChannelService } from '../channel/channel.service';
 import type { JobService } from '../job/job.service';
 import type { LiveService } from '../live/live.service';
+import type { TakeoverService } from '../takeover/takeover.service';
 import type { WebhookService } from './webhook.service';
+
+/** How long a crashed live job has to be back on air before its channel.offline goes out (the bound is 5 s). */
+const RESUME_GRACE_MS = 10_000;
 
 /** Turns live output events into webhooks: an item marked played is song.changed, the live job's start and end are channel.online/offline. */
 export function attachWebhookEvents(webhooks: WebhookService, live: LiveService, jobs: JobService, channels: ChannelService): void {
@@ -17,11 +21,36 @@ export function attachWebhookEvents(webhooks: WebhookService, live: LiveService,
       });
     });
   });
+  // A crashed live job running again within RESUME_GRACE_MS is a blip players ride out: no offline/online pair for it.
+  const resuming = new Map<string, NodeJS.Timeout>();
+  const offline = new Set<string>();
   jobs.onEvent(({ job, change }) => {
-    if (job.type !== CHANNEL_LIVE) return;
-    const event = change === 'started' ? 'channel.online' : change === 'succeeded' || change === 'failed' || change === 'canceled' || change === 'retrying' ? 'channel.offline' : null;
+    if (job.type !== CHANNEL_LIVE || change === 'queued' || change === 'progress') return;
     const channelId = (job.input as { channelId?: string } | null)?.channelId;
-    if (!event || !channelId) return;
-    void channels.findById(channelId).then((channel) => channel && webhooks.dispatch(event, channel, { jobId: job.id, reason: change }));
+    if (!channelId) return;
+    const send = (event: 'channel.online' | 'channel.offline', reason: string) => {
+      if (event === 'channel.offline') offline.add(job.id);
+      else offline.delete(job.id);
+      void channels.findById(channelId).then((channel) => channel && webhooks.dispatch(event, channel, { jobId: job.id, reason }));
+    };
+    const held = resuming.get(job.id);
+    clearTimeout(held);
+    resuming.delete(job.id);
+    if (change === 'started') {
+      if (!held) send('channel.online', change);
+    } else if (change === 'retrying') {
+      if (!offline.has(job.id)) resuming.set(job.id, setTimeout(() => (resuming.delete(job.id), send('channel.offline', change)), RESUME_GRACE_MS).unref());
+    } else if (change === 'succeeded' || change === 'failed' || change === 'canceled') {
+      if (!offline.has(job.id)) send('channel.offline', change);
+      offline.delete(job.id);
+    }
+  });
+}
+
+/** A live source taking the air (or leaving it) is live.connected / live.disconnected, with the source and DJ. */
+export function attachTakeoverWebhooks(webhooks: WebhookService, takeover: TakeoverService): void {
+  takeover.onEvent((e) => {
+    const data = { source: e.kind, djName: e.djName, at: new Date(e.at).toISOString() };
+    void webhooks.dispatch(e.type === 'connected' ? 'live.connected' : 'live.disconnected', e.channel, data);
   });
 }

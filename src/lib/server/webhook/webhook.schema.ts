@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Every event a webhook can subscribe to; live.* are declared now and sent once live takeover exists. */
+/** Every event a webhook can subscribe to (live.* are live takeover's: a live source connecting and leaving). */
 export const WEBHOOK_EVENTS = ['song.changed', 'live.connected', 'live.disconnected', 'channel.online', 'channel.offline'] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 

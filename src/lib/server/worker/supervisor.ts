@@ -8,7 +8,7 @@ export interface SupervisorOptions {
   token: string;
   count: number;
   concurrency: number;
-  /** First restart delay; doubles per crash in a row, capped at maxDelayMs. */
+  /** First restart delay (250 ms: a live job on the worker is off air meanwhile); doubles per crash in a row, capped at maxDelayMs. */
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** A worker that ran this long without crashing starts the backoff over. */
@@ -62,7 +62,7 @@ export class WorkerSupervisor {
       }
       const healthy = Date.now() - slot.startedAt >= (this.o.healthyAfterMs ?? 60_000);
       slot.crashes = healthy ? 1 : slot.crashes + 1;
-      const delay = Math.min(this.o.maxDelayMs ?? 30_000, (this.o.baseDelayMs ?? 1000) * 2 ** (slot.crashes - 1));
+      const delay = Math.min(this.o.maxDelayMs ?? 30_000, (this.o.baseDelayMs ?? 250) * 2 ** (slot.crashes - 1));
       slot.restarts++;
       this.logger.warn({ worker: slot.index + 1, code, signal, restartInMs: delay }, 'local worker exited; restarting');
       slot.timer = setTimeout(() => this.launch(slot), delay);

@@ -57,13 +57,16 @@ export class WorkerGateway {
   private pumpAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly stopListening: () => void;
+  /** Workers whose socket closed, by id, with their live jobs: released unless the same worker is back in time. */
+  private readonly gone = new Map<string, { timer: NodeJS.Timeout; live: Set<string> }>();
 
   constructor(
     private readonly ns: WorkerNamespace,
     private readonly jobs: JobService,
     private readonly tokens: WorkerTokenService,
     private readonly logger: Logger,
-    private readonly pollMs = 1000
+    private readonly pollMs = 1000,
+    private readonly liveReleaseGraceMs = 1000
   ) {
     ns.use(async (socket, next) => {
       const hello = helloSchema.safeParse(socket.handshake.auth);
@@ -107,6 +110,11 @@ export class WorkerGateway {
   private connected(socket: WorkerSocket): void {
     const w = socket.data.worker;
     const previous = this.workers.get(w.id);
+    const away = this.gone.get(w.id);
+    clearTimeout(away?.timer);
+    this.gone.delete(w.id);
+    // Back in time: its live jobs still hold its live slot (a heartbeat cannot tell them from other jobs).
+    for (const id of [...(away?.live ?? []), ...(previous?.live ?? [])]) w.live.add(id);
     // The same worker process reconnected: its first heartbeat tells which jobs it still runs.
     if (previous) previous.socket.disconnect(true);
     this.workers.set(w.id, w);
@@ -127,6 +135,8 @@ export class WorkerGateway {
           w.running.delete(id);
           w.live.delete(id);
         }
+        // A live job claimed again between this heartbeat's send and its answer runs in the live slot, not here.
+        for (const id of w.live) w.running.delete(id);
         ack({ ok: true, stop });
         if (stop.length) this.pump();
       } catch (err) {
@@ -149,8 +159,19 @@ export class WorkerGateway {
     socket.on('disconnect', (reason) => {
       if (this.workers.get(w.id)?.socket !== socket) return;
       this.workers.delete(w.id);
-      // Its leases stay until they expire: a worker back within the lease keeps its jobs.
+      // Its leases stay until they expire (a worker back within the lease keeps its jobs), except live ones: a station
+      // cannot wait out a lease, so unless this worker is back within the grace its live jobs go to the queue now.
       this.logger.info({ worker: w.id, reason, running: w.running.size }, 'worker disconnected');
+      clearTimeout(this.gone.get(w.id)?.timer);
+      const timer = setTimeout(() => {
+        this.gone.delete(w.id);
+        if (this.workers.has(w.id)) return;
+        void this.jobs
+          .releaseLeasesOf(w.id, [CHANNEL_LIVE])
+          .then((n) => n && this.pump())
+          .catch((err) => this.logger.error({ err, worker: w.id }, 'releasing the live leases of a disconnected worker failed'));
+      }, this.liveReleaseGraceMs);
+      this.gone.set(w.id, { timer, live: w.live });
     });
     this.pump();
   }
@@ -250,6 +271,8 @@ export class WorkerGateway {
 
   close(): void {
     clearInterval(this.timer);
+    for (const g of this.gone.values()) clearTimeout(g.timer);
+    this.gone.clear();
     this.stopListening();
     for (const w of this.workers.values()) w.socket.disconnect(true);
     this.workers.clear();
