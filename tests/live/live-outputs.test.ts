@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -231,6 +231,23 @@ describe('live outputs', () => {
     fs.copyFileSync(path.join(recDir, full), old);
     await waitFor(() => !fs.existsSync(old), 'the old recording swept', 15_000);
     expect(fs.existsSync(path.join(recDir, full))).toBe(true);
+
+    // A killed worker leaves no encoder behind: each ends with its input (the RTMP one's endless picture included),
+    // while the supervisor's new worker airs again with encoders of its own.
+    const pgrep = (...args: string[]) => execFileSync('pgrep', args, { encoding: 'utf8' }).trim().split('\n').filter(Boolean).map(Number);
+    const encoders = pgrep('-f', STREAM_KEY);
+    expect(encoders.length).toBeGreaterThan(0);
+    const [worker] = pgrep('-P', String(server.proc.pid), '-f', 'worker.js');
+    process.kill(worker, 'SIGKILL');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor(() => encoders.every((pid) => !alive(pid)), `the killed worker's encoders (${encoders.join(', ')}) exit`, 15_000);
 
     const stopped = await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.editor.token, body: { action: 'stop' } });
     expect(stopped.body.state).toBe('off-air');

@@ -260,6 +260,9 @@ export class RtmpOutput extends EncoderOutput {
       '-map', '0:a', '-map', '1:v',
       '-c:a', 'aac', '-b:a', '160k',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'stillimage', '-pix_fmt', 'yuv420p', '-g', '4', '-b:v', '150k',
+      // The picture never ends by itself: without this an encoder whose worker was killed (stdin closed) streamed
+      // black frames on its own for as long as the destination took them (seen: 20 minutes at 0.7 cores).
+      '-shortest',
       '-f', 'flv', url
     ];
   }
