@@ -354,6 +354,9 @@ export class RecordingOutput extends EncoderOutput {
 /** Sends one finished HLS file to the web process. */
 export type HlsUpload = (name: string, body: Buffer) => Promise<void>;
 
+/** ffmpeg's AAC encoder delay, as measured by the playout benchmark (items heard 21 ms after their stamps without it). */
+const AAC_PRIMING_MS = (1024 / LIVE_SAMPLE_RATE) * 1000;
+
 /**
  * HLS: AAC 128k in MPEG-TS segments of 2 s, a sliding list of 6 with EXT-X-PROGRAM-DATE-TIME, old segments deleted;
  * segment numbers from the epoch, so a restarted job continues the sequence. Each new playlist is uploaded after the
@@ -410,7 +413,9 @@ export class HlsOutput extends EncoderOutput {
         await this.upload(seg, await fs.readFile(path.join(this.dir, seg)));
         this.uploaded.add(seg);
       }
-      await this.upload(LIVE_PLAYLIST, Buffer.from(this.firstFrameMs === null ? text : this.clock.stamp(text, this.firstFrameMs)));
+      // The AAC encoder puts its priming (1024 samples) before the first frame it was fed: the media starts that early.
+      const mediaStartMs = this.firstFrameMs === null ? null : this.firstFrameMs - AAC_PRIMING_MS;
+      await this.upload(LIVE_PLAYLIST, Buffer.from(mediaStartMs === null ? text : this.clock.stamp(text, mediaStartMs)));
       this.lastPlaylist = text;
       for (const seg of this.uploaded) if (!listed.includes(seg)) this.uploaded.delete(seg);
     } catch (e) {
