@@ -10,6 +10,10 @@ export const CHANNEL_LIVE = 'channel.live';
 /** The mixer's format: every output encoder is fed this. */
 export const LIVE_SAMPLE_RATE = 48_000;
 export const LIVE_CHANNELS = 2;
+/** A video channel's picture: 1280x720 at 25 fps, so one frame lasts LIVE_SAMPLE_RATE / 25 = 1920 samples. */
+export const LIVE_VIDEO_WIDTH = 1280;
+export const LIVE_VIDEO_HEIGHT = 720;
+export const LIVE_VIDEO_FPS = 25;
 export const LIVE_HLS_SEGMENT_SECONDS = 2;
 export const LIVE_HLS_LIST_SIZE = 6;
 export const LIVE_PLAYLIST = 'index.m3u8';
@@ -19,8 +23,15 @@ export const LIVE_SEGMENT_NAME = /^seg-\d{1,12}\.ts$/;
 export interface LiveItem extends PlannedItem {
   title: string;
   artist: string;
-  /** Signed URL of the asset's loudness-normalised `broadcast` variant (relative to the server); null for breaks and emergencies. */
+  /** The asset's kind; null for breaks and emergencies. Video items air only on video channels. */
+  assetKind: 'audio' | 'video' | null;
+  /**
+   * Signed URL of the asset's loudness-normalised `broadcast` variant (relative to the server); null for breaks,
+   * emergencies and videos without sound (those air in planned silence under their picture).
+   */
   url: string | null;
+  /** Signed URL of a video asset's 720p `proxy` variant, its picture on a video channel; null otherwise. */
+  videoUrl: string | null;
 }
 
 export type LiveState = 'off-air' | 'starting' | 'on-air' | 'error';
@@ -51,7 +62,8 @@ export interface LiveOutputHealth {
 
 /** What the lease holder of a live job is given to set up its outputs (with secrets: never sent to browsers). */
 export interface LiveOutputConfig {
-  channel: { id: string; name: string; slug: string };
+  /** `kind` is read as the job starts: a channel switched between audio and video changes its air on the next start. */
+  channel: { id: string; name: string; slug: string; kind: 'audio' | 'video' };
   icecast: { host: string; port: number; mount: string; username: string; password: string; format: 'mp3' | 'aac'; bitrate: number } | null;
   rtmp: { id: string; name: string; url: string; streamKey: string }[];
   recording: { enabled: boolean; segmentSeconds: number };

@@ -162,4 +162,37 @@ describe('the stream page', () => {
 
     await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.editor.token, body: { action: 'stop' } });
   }, 300_000);
+
+  it('shows a video channel as video: one tap plays the 720p picture with its sound', async () => {
+    const channel = await startLiveChannel(server, team, dir, { name: 'Test Card TV', kind: 'video', seconds: 8 });
+    const guest = await newPage(browser, 'guest-video', PHONE);
+    await guest.goto(`${server.url}/s/${channel.slug}`, { waitUntil: 'networkidle' });
+    // A picture in place of the audio-only player, inline on a phone, not muted, waiting for the tap.
+    const video = guest.locator('video');
+    await video.waitFor({ timeout: WAIT });
+    expect(await guest.locator('audio').count()).toBe(0);
+    // The picture replaces the audio player's artwork.
+    expect(await guest.locator('.player .art').count()).toBe(0);
+    expect(await video.evaluate((v: HTMLVideoElement) => ({ inline: v.playsInline, muted: v.muted, paused: v.paused }))).toEqual({ inline: true, muted: false, paused: true });
+
+    await guest.getByRole('button', { name: 'Play' }).tap();
+    await guest.waitForFunction(() => {
+      const v = document.querySelector('video');
+      return !!v && v.videoWidth === 1280 && v.videoHeight === 720 && v.currentTime > 2;
+    }, undefined, { timeout: 60_000 });
+    await guest.locator('[data-player-status="playing"]').waitFor({ timeout: WAIT });
+    const t = await video.evaluate((v: HTMLVideoElement) => v.currentTime);
+    await guest.waitForFunction((t0) => document.querySelector('video')!.currentTime > t0 + 2, t, { timeout: WAIT });
+    // Its sound plays too: not muted, and Chromium has decoded audio from the stream.
+    const sound = await video.evaluate((v: HTMLVideoElement & { webkitAudioDecodedByteCount?: number }) => ({ muted: v.muted, decoded: v.webkitAudioDecodedByteCount ?? 0 }));
+    expect(sound.muted).toBe(false);
+    expect(sound.decoded).toBeGreaterThan(0);
+
+    // Tapping the picture pauses it, as the Pause button does.
+    await video.tap();
+    await guest.locator('[data-player-status="paused"]').waitFor({ timeout: WAIT });
+    expect(await video.evaluate((v: HTMLVideoElement) => v.paused)).toBe(true);
+    await guest.context().close();
+    await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.editor.token, body: { action: 'stop' } });
+  }, 300_000);
 });

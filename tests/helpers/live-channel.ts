@@ -24,6 +24,19 @@ export async function uploadTones(server: { url: string }, team: Team, dir: stri
 }
 
 /**
+ * A test video (ffmpeg's testsrc2 picture, 640x360 at 25 fps, over a `frequency` Hz tone), uploaded by the editor and
+ * processed into its proxy and broadcast copy.
+ */
+export async function uploadTestVideo(server: { url: string }, team: Team, dir: string, seconds: number, frequency = 880): Promise<AssetJson> {
+  const file = path.join(dir, `testsrc-${frequency}.mp4`);
+  await ffmpeg(
+    '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=25:duration=${seconds}`, ...sine(seconds, frequency),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k', '-shortest', file
+  );
+  return uploadProcessed(server, team.projectId, team.editor, file);
+}
+
+/**
  * One sequential playlist of `assets` as the station's default rotation, edited over y-websocket as the studio would;
  * resolves once the server's document has it.
  */
@@ -58,19 +71,25 @@ export async function airAsRotation(server: { wsUrl: string }, team: Team, asset
 }
 
 /**
- * A station on air through the whole system (as tests/live/live-output.test.ts sets it up): tones uploaded and
- * processed by the local worker, one sequential playlist as the default rotation edited over y-websocket, the channel
+ * A station on air through the whole system (as tests/live/live-output.test.ts sets it up): tones (and on a video
+ * channel a test video before them) uploaded and processed by the local worker, one sequential playlist as the default rotation edited over y-websocket, the channel
  * started, and its HLS playlist served. The server needs LOCAL_WORKERS=1.
  */
 export async function startLiveChannel(
   server: { url: string; wsUrl: string },
   team: Team,
   dir: string,
-  opts: { name: string; tones?: number[]; seconds?: number }
+  opts: { name: string; tones?: number[]; seconds?: number; kind?: 'audio' | 'video' }
 ): Promise<{ id: string; slug: string; assets: AssetJson[] }> {
-  const assets = await uploadTones(server, team, dir, opts.tones ?? [330, 440, 550], opts.seconds ?? 7);
+  const kind = opts.kind ?? 'audio';
+  const seconds = opts.seconds ?? 7;
+  // A video channel's rotation: a test video, then the tones (which show as cards).
+  const assets = [
+    ...(kind === 'video' ? [await uploadTestVideo(server, team, dir, seconds)] : []),
+    ...(await uploadTones(server, team, dir, opts.tones ?? (kind === 'video' ? [440] : [330, 440, 550]), seconds))
+  ];
 
-  const created = await api(server, 'POST', `/api/projects/${team.projectId}/channels`, { token: team.editor.token, body: { name: opts.name, crossfadeSeconds: 1, visibility: 'public' } });
+  const created = await api(server, 'POST', `/api/projects/${team.projectId}/channels`, { token: team.editor.token, body: { name: opts.name, crossfadeSeconds: 1, visibility: 'public', kind } });
   if (created.status !== 201) throw new Error(`channel create answered ${created.status}: ${JSON.stringify(created.body)}`);
   const channel = created.body as { id: string; slug: string };
   await airAsRotation(server, team, assets, `${opts.name} rotation`);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveOutputHealth, LiveStatus } from '$lib/live';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
 import { ffmpeg, tempDir } from '../helpers/media';
-import { airAsRotation, uploadTones } from '../helpers/live-channel';
+import { airAsRotation, uploadTestVideo, uploadTones } from '../helpers/live-channel';
 import { freePort, startServer, type RunningServer } from '../helpers/server';
 import { waitFor } from '../helpers/yclient';
 
@@ -252,4 +252,34 @@ describe('live outputs', () => {
     const stopped = await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.editor.token, body: { action: 'stop' } });
     expect(stopped.body.state).toBe('off-air');
   }, 180_000);
+
+  it("carries a video channel's 720p25 picture and sound to an RTMP destination", async () => {
+    const key = 'tv-key-secret-9012';
+    const assets = [await uploadTestVideo(server, team, dir, 8), ...(await uploadTones(server, team, dir, [440], 8))];
+    const created = await api(server, 'POST', `/api/projects/${team.projectId}/channels`, {
+      token: team.editor.token,
+      body: { name: 'Outputs TV', kind: 'video', crossfadeSeconds: 1, outputs: { rtmp: [{ name: 'Local Twitch', preset: 'custom', url: `rtmp://127.0.0.1:${rtmpPort}/live2`, streamKey: key }] } }
+    });
+    expect(created.status).toBe(201);
+    const channel = created.body as { id: string };
+    await airAsRotation(server, team, assets, 'TV rotation');
+    expect((await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.editor.token, body: { action: 'start' } })).status).toBe(202);
+    await waitFor(async () => byKind(await outputsOf(channel.id), 'rtmp Local Twitch')?.state === 'connected', 'the RTMP destination connected', 40_000);
+
+    // What nginx-rtmp recorded: the channel's picture (not the audio channels' 2 fps black) with AAC.
+    const flvs = () => fs.readdirSync(path.join(dir, 'rtmp-rec')).filter((f) => f.startsWith(key) && f.endsWith('.flv')).map((f) => path.join(dir, 'rtmp-rec', f));
+    await waitFor(() => flvs().some((f) => fs.statSync(f).size > 500_000), 'a few seconds of the stream recorded', 40_000);
+    const streams = (JSON.parse((await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', flvs()[0]], { timeout: 20_000 })).stdout) as {
+      streams: { codec_type: string; codec_name: string; width?: number; height?: number; avg_frame_rate?: string }[];
+    }).streams;
+    expect(streams.find((s) => s.codec_type === 'video')).toMatchObject({ codec_name: 'h264', width: 1280, height: 720 });
+    expect(streams.find((s) => s.codec_type === 'audio')).toMatchObject({ codec_name: 'aac' });
+    const frames = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-show_entries', 'format=duration', '-of', 'json', flvs()[0]], { timeout: 20_000 });
+    const counted = JSON.parse(frames.stdout) as { streams: { nb_read_frames: string }[]; format: { duration: string } };
+    // 25 frames a second of air.
+    expect(Number(counted.streams[0].nb_read_frames) / Number(counted.format.duration)).toBeGreaterThan(20);
+    expect(server.output()).not.toContain(key);
+
+    expect((await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.editor.token, body: { action: 'stop' } })).body.state).toBe('off-air');
+  }, 240_000);
 });

@@ -212,7 +212,7 @@ describe('audio', () => {
 });
 
 describe('video', () => {
-  it('makes a faststart 720p proxy, a poster, a 12-tile sprite and a waveform', async () => {
+  it('makes a faststart 720p proxy, a poster, a 12-tile sprite, a waveform and a broadcast copy of its sound', async () => {
     const before = await sha256(fx.landscape);
     const { log, onProgress } = progressLog();
     const result = await processMedia({ kind: 'video', file: fx.landscape, workDir: join(dir, 'out-landscape'), onProgress });
@@ -222,7 +222,12 @@ describe('video', () => {
     expect(result.probe.audio).toMatchObject({ codec: 'aac', channels: 1 });
     expect(result.duration).toBeCloseTo(12, 1);
     expect([result.width, result.height]).toEqual([1920, 1080]);
-    expect(result.variants.map((v) => v.name).sort()).toEqual(['poster', 'proxy', 'sprite', 'waveform']);
+    expect(result.variants.map((v) => v.name).sort()).toEqual(['broadcast', 'poster', 'proxy', 'sprite', 'waveform']);
+    // Its sound airs on video channels at the station's loudness, like a track's.
+    const broadcast = variant(result, 'broadcast');
+    expect(broadcast.mime).toBe('audio/mpeg');
+    expect(broadcast.meta).toMatchObject({ targetLufs: -16 });
+    expect((await ffprobe(broadcast.file)).streams.map((s) => s.codec_type)).toEqual(['audio']);
 
     const proxy = variant(result, 'proxy');
     expect(proxy.mime).toBe('video/mp4');

@@ -18,7 +18,8 @@ import type { LiveItem, LiveOutputConfig } from '../../src/lib/live';
 import { LIVE_CHANNELS, LIVE_SAMPLE_RATE } from '../../src/lib/live';
 import { PermanentJobError, type JobContext, type JobHandler } from '../worker-client';
 import { Decoder } from './decoder';
-import { clip, emergencyTone, frameAt, mixInto, overlap, SilenceWatch, timeOfFrame } from './mixer';
+import { clip, emergencyTone, frameAt, itemKey, mixInto, overlap, SilenceWatch, timeOfFrame } from './mixer';
+import { Picture, SAMPLES_PER_VIDEO_FRAME } from './picture';
 import { LiveTakeover } from './takeover';
 import type { TakeoverForJob } from '../../src/lib/takeover';
 import { HlsOutput, IcecastOutput, PcmFanout, RecordingOutput, RtmpOutput, type OutputLog, type PcmOutput } from './outputs';
@@ -43,7 +44,7 @@ const OUTPUT_HEALTH_EVERY_MS = 1000;
 
 type LiveContext = JobContext & Required<Pick<JobContext, 'request' | 'serverUrl'>>;
 
-const keyOf = (i: LiveItem) => `${i.kind}:${i.assetId ?? '-'}@${i.start}`;
+const keyOf = itemKey;
 
 interface PlanAnswer {
   items: LiveItem[];
@@ -69,10 +70,14 @@ export class LiveStation {
   /** Wall-clock ms of frame 0, and the next frame to mix. */
   t0 = 0;
   frame = 0;
+  /** The next video frame of a video channel's picture: frame v shows stream sample v * SAMPLES_PER_VIDEO_FRAME. */
+  videoFrame = 0;
 
   constructor(
     private readonly ctx: LiveContext,
-    private readonly fanout: PcmFanout
+    private readonly fanout: PcmFanout,
+    /** A video channel's picture; null on an audio channel. */
+    private readonly picture: Picture | null = null
   ) {}
 
   private log(level: 'info' | 'warn' | 'error', msg: string) {
@@ -132,15 +137,17 @@ export class LiveStation {
         this.decoders.delete(k);
         continue;
       }
-      if (!item.url || this.decoders.has(k) || item.start > blockStartMs + DECODE_AHEAD_MS) continue;
+      if (!(item.url || item.videoUrl) || this.decoders.has(k) || this.firstFrameOf.has(k) || item.start > blockStartMs + DECODE_AHEAD_MS) continue;
       // From the item's start, or (resuming, or late) from where the stream is now.
       const firstFrame = Math.max(frameAt(this.t0, item.start), this.frame);
       const into = (firstFrame - frameAt(this.t0, item.start)) / LIVE_SAMPLE_RATE;
-      const d = new Decoder(new URL(item.url, this.serverUrl).href, item.cueIn + into, {});
-      this.decoders.set(k, d);
+      if (item.url) this.decoders.set(k, new Decoder(new URL(item.url, this.serverUrl).href, item.cueIn + into, {}));
       this.firstFrameOf.set(k, firstFrame);
+      this.picture?.startVideo(item, into);
     }
     this.items = this.items.filter((i) => i.end > blockStartMs - 60_000);
+    for (const k of this.firstFrameOf.keys()) if (!this.items.some((i) => keyOf(i) === k)) this.firstFrameOf.delete(k);
+    this.picture?.prepare(this.items, blockStartMs);
   }
 
   /** Mixes block [frame, frame + BLOCK_FRAMES). */
@@ -157,6 +164,11 @@ export class LiveStation {
       const k = keyOf(item);
       if (!this.announced.has(k)) starting.push(item);
       if (item.kind === 'break') {
+        plannedSilence = true;
+        continue;
+      }
+      if (item.kind !== 'emergency' && !item.url && item.videoUrl) {
+        // A video without sound: its silence is planned, like a break's, and its picture is on air.
         plannedSilence = true;
         continue;
       }
@@ -220,7 +232,7 @@ export class LiveStation {
     this.announced.add(keyOf(item));
     if (item.kind === 'break') return;
     if (item.kind !== 'emergency') this.ctx.progress(0, `On air: ${item.title || 'Untitled'}${item.artist ? ` — ${item.artist}` : ''}`);
-    const { url: _url, ...played } = item;
+    const { url: _url, videoUrl: _videoUrl, assetKind: _assetKind, ...played } = item;
     this.reporting = this.reporting.then(() => this.post('played', JSON.stringify(played)));
   }
 
@@ -283,6 +295,12 @@ export class LiveStation {
         if (air.ended) for (const i of this.items) if (overlap(this.t0, i, this.frame, BLOCK_FRAMES)) this.announced.delete(keyOf(i));
         if (air.planAudible) for (const item of starting) this.announce(item);
         this.fanout.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), blockStart);
+        if (this.picture) {
+          // The frames whose time falls in this block, right after its sound: the encoders get both in step.
+          for (; this.videoFrame * SAMPLES_PER_VIDEO_FRAME < this.frame + BLOCK_FRAMES; this.videoFrame++) {
+            this.fanout.writeVideo(this.picture.frameAt(this.items, timeOfFrame(this.t0, this.videoFrame * SAMPLES_PER_VIDEO_FRAME), !air.planAudible));
+          }
+        }
         if (this.watch.feed(pcm, 100, plannedSilence)) this.reportHealth();
         else if (this.frame % (BLOCK_FRAMES * (OUTPUT_HEALTH_EVERY_MS / 100)) === 0) this.reportOutputs();
         this.frame += BLOCK_FRAMES;
@@ -291,6 +309,7 @@ export class LiveStation {
       this.takeover?.stop();
       for (const d of this.decoders.values()) d.kill();
       this.decoders.clear();
+      this.picture?.stop();
       await this.fanout.stop();
     }
   }
@@ -323,14 +342,15 @@ export const channelLiveJob: JobHandler = async (job) => {
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
     };
     const log: OutputLog = (level, msg, extra) => console[level === 'info' ? 'log' : level](JSON.stringify({ level, msg, jobId: ctx.job.id, ...extra }));
-    const outputs: PcmOutput[] = [new HlsOutput(dir, upload, log)];
     // The other outputs as the channel sets them, with their secrets: the server gives them to the lease holder only.
     const res = await ctx.request(`/api/worker/jobs/${ctx.job.id}/outputs`);
     if (res.status === 409 || res.status === 410) throw new PermanentJobError(`outputs: HTTP ${res.status}`);
     if (!res.ok) throw new Error(`outputs: HTTP ${res.status}`);
     const config = (await res.json()) as LiveOutputConfig;
+    const video = config.channel.kind === 'video';
+    const outputs: PcmOutput[] = [new HlsOutput(dir, upload, log, video)];
     if (config.icecast) outputs.push(new IcecastOutput(config.icecast, { name: config.channel.name }, log));
-    for (const r of config.rtmp) outputs.push(new RtmpOutput(r, log));
+    for (const r of config.rtmp) outputs.push(new RtmpOutput(r, log, video));
     if (config.recording.enabled) {
       const recDir = path.join(ctx.workDir, 'recording');
       await mkdir(recDir, { recursive: true });
@@ -342,7 +362,13 @@ export const channelLiveJob: JobHandler = async (job) => {
       };
       outputs.push(new RecordingOutput(recDir, config.recording.segmentSeconds, uploadRecording, log));
     }
-    const station = new LiveStation(ctx, new PcmFanout(outputs));
+    let picture: Picture | null = null;
+    if (video) {
+      const cardDir = path.join(ctx.workDir, 'cards');
+      await mkdir(cardDir, { recursive: true });
+      picture = new Picture(config.channel.name, ctx.serverUrl, cardDir, (level, msg) => log(level, msg));
+    }
+    const station = new LiveStation(ctx, new PcmFanout(outputs), picture);
     await station.run(ctx.serverUrl);
     return { stopped: true };
 };

@@ -8,6 +8,9 @@ import type { PlannedItem } from '../../src/lib/editor/model/schedule/playout-pl
 
 export type MixItem = Pick<PlannedItem, 'kind' | 'start' | 'end' | 'fadeIn' | 'fadeOut'>;
 
+/** One planned item's identity across plan fetches (its decoders are kept by it). */
+export const itemKey = (i: Pick<PlannedItem, 'kind' | 'assetId' | 'start'>) => `${i.kind}:${i.assetId ?? '-'}@${i.start}`;
+
 /** The frame (at LIVE_SAMPLE_RATE) of wall-clock time `ms`, counted from the stream's origin `t0`. */
 export function frameAt(t0: number, ms: number): number {
   return Math.round(((ms - t0) * LIVE_SAMPLE_RATE) / 1000);

@@ -4,17 +4,20 @@
  * what it cannot take — so a failing Icecast or RTMP encoder later never stalls the mixer or the other outputs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { probeMedia } from '../media/probe';
 import { SegmentClock } from './hls-timing';
-import { LIVE_CHANNELS, type LiveOutputHealth, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SAMPLE_RATE, LIVE_SEGMENT_NAME } from '../../src/lib/live';
+import { LIVE_CHANNELS, type LiveOutputHealth, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SAMPLE_RATE, LIVE_SEGMENT_NAME, LIVE_VIDEO_FPS, LIVE_VIDEO_HEIGHT, LIVE_VIDEO_WIDTH } from '../../src/lib/live';
 
 export interface PcmOutput {
   readonly name: string;
   start(): void;
   /** Interleaved float stereo at LIVE_SAMPLE_RATE whose first frame sounds at wall-clock `atMs`; never blocks. */
   write(pcm: Buffer, atMs: number): void;
+  /** One 1280x720 yuv420p frame of a video channel's picture, 25 a second in step with the PCM; never blocks. */
+  writeVideo?(frame: Buffer): void;
   stop(): Promise<void>;
 }
 
@@ -32,6 +35,10 @@ export class PcmFanout {
     for (const o of this.outputs) o.write(pcm, atMs);
   }
 
+  writeVideo(frame: Buffer): void {
+    for (const o of this.outputs) o.writeVideo?.(frame);
+  }
+
   /** Each encoder output's state, for the live health. */
   health(): OutputHealth[] {
     return this.outputs.flatMap((o) => (o instanceof EncoderOutput ? [o.health()] : []));
@@ -44,6 +51,24 @@ export class PcmFanout {
 
 /** More than this many bytes waiting on an encoder's stdin (~5 s): it is stuck, and blocks are dropped for it. */
 const MAX_PENDING_BYTES = 5 * LIVE_SAMPLE_RATE * LIVE_CHANNELS * 4;
+
+/**
+ * More than this many video bytes waiting on fd 3 (4 s of frames, ~140 MB): the encoder is stuck. Below it nothing is
+ * dropped, so a slow (re)start on a busy box only delays the picture with its sound; it stays under the PCM's 5 s so
+ * the sound is never dropped ahead of the picture.
+ */
+const MAX_PENDING_VIDEO_BYTES = 4 * LIVE_VIDEO_FPS * ((LIVE_VIDEO_WIDTH * LIVE_VIDEO_HEIGHT * 3) / 2);
+
+/**
+ * A video channel's picture as x264 makes it: 720p25 (the frames as given), a keyframe every 2 s so each 2 s HLS
+ * segment starts with one, ~2.5 Mbit/s capped for constant-rate destinations; zerolatency adds no frame delay.
+ */
+export const VIDEO_ENCODER_ARGS = [
+  '-map', '0:a', '-map', '1:v',
+  '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
+  '-g', String(LIVE_VIDEO_FPS * LIVE_HLS_SEGMENT_SECONDS), '-keyint_min', String(LIVE_VIDEO_FPS * LIVE_HLS_SEGMENT_SECONDS), '-sc_threshold', '0',
+  '-b:v', '2500k', '-maxrate', '2500k', '-bufsize', '5000k'
+];
 
 /** An encoder that reports no progress for this long while fed PCM is stalled: killed and restarted. */
 const STALL_MS = Math.max(2, Number(process.env.LIVE_OUTPUT_STALL_SECONDS) || 15) * 1000;
@@ -66,6 +91,7 @@ export abstract class EncoderOutput implements PcmOutput {
   private stalledNow = false;
   /** Wall-clock ms at which the current encoder run's first frame sounds (moved on by blocks it had to drop). */
   protected firstFrameMs: number | null = null;
+  private stallWhy = '';
   dropped = 0;
   restarts = 0;
   stalls = 0;
@@ -73,10 +99,15 @@ export abstract class EncoderOutput implements PcmOutput {
   nextAttemptAt: number | null = null;
   lastError: string | null = null;
 
+  /** Video frames dropped because the encoder could not take them (it is then restarted, to stay in sync). */
+  droppedFrames = 0;
+
   constructor(
     readonly name: string,
     protected readonly log: OutputLog,
-    readonly kind: string = name
+    readonly kind: string = name,
+    /** It takes the picture too: raw frames on fd 3 as ffmpeg's second input (VIDEO_ENCODER_ARGS map it). */
+    protected readonly video = false
   ) {}
 
   /** ffmpeg arguments after the PCM input (may add inputs of their own first). */
@@ -102,9 +133,15 @@ export abstract class EncoderOutput implements PcmOutput {
       // Raw PCM of a known format needs no probing; ffmpeg's default probe holds ~1 s of it before the first output
       // (measured), which delayed a (re)started stream and set its program date time that much late.
       '-probesize', '32', '-analyzeduration', '0',
-      '-f', 'f32le', '-ar', String(LIVE_SAMPLE_RATE), '-ac', String(LIVE_CHANNELS), '-i', 'pipe:0', ...this.encoderArgs()
+      '-f', 'f32le', '-ar', String(LIVE_SAMPLE_RATE), '-ac', String(LIVE_CHANNELS), '-i', 'pipe:0',
+      ...(this.video
+        ? ['-probesize', '32', '-analyzeduration', '0', '-thread_queue_size', '64', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${LIVE_VIDEO_WIDTH}x${LIVE_VIDEO_HEIGHT}`, '-r', String(LIVE_VIDEO_FPS), '-i', 'pipe:3']
+        : []),
+      ...this.encoderArgs()
     ];
-    const proc = spawn('ffmpeg', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+    const proc = spawn('ffmpeg', args, { stdio: this.video ? ['pipe', 'pipe', 'pipe', 'pipe'] : ['pipe', 'pipe', 'pipe'], env: { ...process.env, TZ: 'UTC' } });
+    const videoIn = this.video ? (proc.stdio[3] as Writable) : null;
+    videoIn?.on('error', () => {}); // EPIPE when it dies, as stdin.
     this.proc = proc;
     let stderr = '';
     let progress = '';
@@ -140,7 +177,7 @@ export abstract class EncoderOutput implements PcmOutput {
       this.crashes = Date.now() - this.startedAt > 60_000 ? 1 : this.crashes + 1;
       const delay = Math.min(30_000, 1000 * 2 ** (this.crashes - 1));
       this.restarts++;
-      const why = this.stalledNow ? `stalled: no progress for ${STALL_MS / 1000} s` : lastLine(stderr) || `exited (${code ?? signal})`;
+      const why = this.stalledNow ? this.stallWhy : lastLine(stderr) || `exited (${code ?? signal})`;
       this.lastError = this.redact(why);
       this.state = 'retrying';
       this.nextAttemptAt = Date.now() + delay;
@@ -156,6 +193,7 @@ export abstract class EncoderOutput implements PcmOutput {
     if (!proc || this.stalledNow || Date.now() - this.lastFedAt > 2000) return;
     if (Date.now() - this.lastProgressAt < STALL_MS) return;
     this.stalledNow = true;
+    this.stallWhy = `stalled: no progress for ${STALL_MS / 1000} s`;
     this.stalls++;
     this.log('error', `${this.name} encoder stalled: no progress for ${STALL_MS / 1000} s while fed; restarting it`);
     proc.kill('SIGKILL');
@@ -179,6 +217,29 @@ export abstract class EncoderOutput implements PcmOutput {
     stdin.write(pcm);
   }
 
+  writeVideo(frame: Buffer): void {
+    if (!this.video) return;
+    const proc = this.proc;
+    const pipe = proc?.stdio[3] as Writable | undefined;
+    if (!proc || !pipe || pipe.destroyed) {
+      this.droppedFrames++;
+      return;
+    }
+    if (pipe.writableLength > MAX_PENDING_VIDEO_BYTES) {
+      // Frames dropped here would put the picture behind the sound for good: a restart starts both afresh together.
+      this.droppedFrames++;
+      if (!this.stalledNow) {
+        this.stalledNow = true;
+        this.stallWhy = 'stalled: could not keep up with the picture';
+        this.stalls++;
+        this.log('error', `${this.name} encoder cannot keep up with the picture; restarting it`);
+        proc.kill('SIGKILL');
+      }
+      return;
+    }
+    pipe.write(frame);
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
@@ -190,6 +251,7 @@ export abstract class EncoderOutput implements PcmOutput {
     }
     const closed = new Promise<void>((r) => proc.once('close', () => r()));
     proc.stdin!.end();
+    (proc.stdio[3] as Writable | undefined)?.end();
     const kill = setTimeout(() => proc.kill('SIGKILL'), 3000);
     await closed;
     clearTimeout(kill);
@@ -244,17 +306,22 @@ export interface RtmpTarget {
   streamKey: string;
 }
 
-/** RTMP (YouTube, Twitch, any server): FLV with AAC audio and a black 2 fps picture, since the platforms need video. */
+/**
+ * RTMP (YouTube, Twitch, any server): FLV with AAC audio and a picture, since the platforms need video: a video
+ * channel's picture (`video`), else black at 2 fps.
+ */
 export class RtmpOutput extends EncoderOutput {
   constructor(
     private readonly target: RtmpTarget,
-    log: OutputLog
+    log: OutputLog,
+    video = false
   ) {
-    super(`rtmp ${target.name}`, log, 'rtmp');
+    super(`rtmp ${target.name}`, log, 'rtmp', video);
   }
 
   protected encoderArgs(): string[] {
     const url = `${this.target.url.replace(/\/+$/, '')}/${this.target.streamKey}`;
+    if (this.video) return [...VIDEO_ENCODER_ARGS, '-c:a', 'aac', '-b:a', '160k', '-f', 'flv', url];
     return [
       '-f', 'lavfi', '-i', 'color=black:s=1280x720:r=2',
       '-map', '0:a', '-map', '1:v',
@@ -358,7 +425,7 @@ export type HlsUpload = (name: string, body: Buffer) => Promise<void>;
 const AAC_PRIMING_MS = (1024 / LIVE_SAMPLE_RATE) * 1000;
 
 /**
- * HLS: AAC 128k in MPEG-TS segments of 2 s, a sliding list of 6 with EXT-X-PROGRAM-DATE-TIME, old segments deleted;
+ * HLS: AAC 128k (and on a video channel its 720p H.264 picture) in MPEG-TS segments of 2 s, a sliding list of 6 with EXT-X-PROGRAM-DATE-TIME, old segments deleted;
  * segment numbers from the epoch, so a restarted job continues the sequence. Each new playlist is uploaded after the
  * segments it lists, so a listener never sees a segment that is not there yet.
  */
@@ -373,13 +440,15 @@ export class HlsOutput extends EncoderOutput {
   constructor(
     private readonly dir: string,
     private readonly upload: HlsUpload,
-    log: OutputLog
+    log: OutputLog,
+    video = false
   ) {
-    super('hls', log);
+    super('hls', log, 'hls', video);
   }
 
   protected encoderArgs(): string[] {
     return [
+      ...(this.video ? VIDEO_ENCODER_ARGS : []),
       '-c:a', 'aac', '-b:a', '128k',
       '-f', 'hls',
       '-hls_time', String(LIVE_HLS_SEGMENT_SECONDS),

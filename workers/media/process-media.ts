@@ -127,7 +127,7 @@ async function processVideo(file: string, out: (name: keyof typeof OUT) => strin
   report(0.75, 'Extracting poster frame');
   const poster = await extractPoster(proxy, out('poster'), { signal });
 
-  const spriteEnd = withAudio ? 0.9 : 0.99;
+  const spriteEnd = withAudio ? 0.84 : 0.99;
   report(0.78, 'Building scrubbing sprite');
   const sprite = await buildSprite(proxy, out('sprite'), { signal, onProgress: span(report, 0.78, spriteEnd, 'Building scrubbing sprite') });
 
@@ -137,8 +137,19 @@ async function processVideo(file: string, out: (name: keyof typeof OUT) => strin
     { name: 'sprite', ...sprite }
   ];
   if (withAudio) {
-    report(0.9, 'Drawing waveform');
-    const waveform = await computeWaveform(file, out('waveform'), { signal, duration, onProgress: span(report, 0.9, 0.99, 'Drawing waveform') });
+    // The sound of a video airs on a video channel from its own loudness-normalised copy, as a track's does.
+    report(0.84, 'Measuring loudness');
+    const input = await measureLoudness(file, { signal, duration, onProgress: span(report, 0.84, 0.88, 'Measuring loudness') });
+    const broadcast = await encodeBroadcast(file, out('broadcast'), input, {
+      channels: probe.audio!.channels,
+      signal,
+      duration,
+      onProgress: span(report, 0.88, 0.93, 'Normalizing broadcast copy'),
+      onCheckProgress: span(report, 0.93, 0.95, 'Checking broadcast loudness')
+    });
+    variants.push({ name: 'broadcast', ...broadcast });
+    report(0.95, 'Drawing waveform');
+    const waveform = await computeWaveform(file, out('waveform'), { signal, duration, onProgress: span(report, 0.95, 0.99, 'Drawing waveform') });
     variants.push({ name: 'waveform', ...waveform });
   }
   return { probe, duration, width: display.width, height: display.height, variants };

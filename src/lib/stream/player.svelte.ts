@@ -5,7 +5,7 @@ export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'reconnec
 // Tuned for delay behind live within standard HLS (2 s segments): start two segments from the live edge, catch up
 // by playing slightly faster rather than jumping, and never let the buffer run far ahead of the edge.
 const HLS_CONFIG = {
-  // Our CSP has no blob: worker-src; audio-only transmuxing is light enough for the main thread.
+  // Our CSP has no blob: worker-src; remuxing (MPEG-TS to fMP4, no decoding) is light enough for the main thread, video too.
   enableWorker: false,
   lowLatencyMode: false,
   liveSyncDurationCount: 2,
@@ -19,7 +19,7 @@ const ASSUMED_DELAY_MS = 6_000;
 const MAX_BACKOFF_MS = 15_000;
 
 /**
- * The stream page's audio player: hls.js on browsers with Media Source, native HLS on Safari. It reports the program
+ * The stream page's player (an <audio>, or a <video> on a video channel): hls.js on browsers with Media Source, native HLS on Safari. It reports the program
  * time of what is sounding (EXT-X-PROGRAM-DATE-TIME) and rides out network blips and off-air spells by itself.
  */
 export class StreamPlayer {

@@ -30,6 +30,9 @@ export interface PlayLogEntry {
 
 export interface LibraryAssetRow {
   id: string;
+  kind: 'audio' | 'video';
+  /** It has a broadcast copy of its sound (a video without sound has none). */
+  broadcast: boolean;
   title: string;
   artist: string;
   duration: number | null;
@@ -108,16 +111,24 @@ export class LiveRepository {
     await this.db.updateTable('play_log').set({ ended_at: endedAt }).where('id', '=', id).where('ended_at', 'is', null).execute();
   }
 
-  /** Approved audio whose loudness-normalised broadcast copy exists: what can go on air. */
-  broadcastReady(projectId: string): Promise<LibraryAssetRow[]> {
-    return this.db
+  /**
+   * What can go on air on a channel of `channelKind`: approved audio with its loudness-normalised broadcast copy; on a
+   * video channel also approved video with its 720p proxy (and a broadcast copy when it has sound: `broadcast` says).
+   */
+  async airable(projectId: string, channelKind: 'audio' | 'video'): Promise<LibraryAssetRow[]> {
+    const rows = await this.db
       .selectFrom('assets')
-      .innerJoin('asset_variants', (j) => j.onRef('asset_variants.asset_id', '=', 'assets.id').on('asset_variants.name', '=', 'broadcast'))
-      .select(['assets.id', 'assets.title', 'assets.artist', 'assets.duration', 'assets.status'])
+      .leftJoin('asset_variants as b', (j) => j.onRef('b.asset_id', '=', 'assets.id').on('b.name', '=', 'broadcast'))
+      .leftJoin('asset_variants as p', (j) => j.onRef('p.asset_id', '=', 'assets.id').on('p.name', '=', 'proxy'))
+      .select(['assets.id', 'assets.kind', 'assets.title', 'assets.artist', 'assets.duration', 'assets.status', 'b.name as broadcast', 'p.name as proxy'])
       .where('assets.project_id', '=', projectId)
       .where('assets.status', '=', 'approved')
       .where('assets.processing', '=', 'ready')
+      .where('assets.kind', 'in', channelKind === 'video' ? ['audio', 'video'] : ['audio'])
       .execute();
+    return rows
+      .filter((r) => (r.kind === 'audio' ? r.broadcast !== null : r.proxy !== null))
+      .map((r) => ({ id: r.id, kind: r.kind as 'audio' | 'video', title: r.title, artist: r.artist, duration: r.duration, status: r.status, broadcast: r.broadcast !== null }));
   }
 
   /** The channel's live job (one per channel, by idempotency key), whatever its status. */

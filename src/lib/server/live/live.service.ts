@@ -21,7 +21,7 @@ import type { ProjectService } from '../project/project.service';
 import type { WorkerTokenService } from '../worker/worker-token.service';
 import type { DocRegistry } from '../yjs/doc-registry';
 import type { ListenerCounter } from './listeners';
-import type { LiveRepository } from './live.repository';
+import type { LibraryAssetRow, LiveRepository } from './live.repository';
 import type { HealthReport, PlayedItem } from './live.schema';
 import { continuePlaylist, segmentsOf } from './hls-playlist';
 
@@ -124,7 +124,6 @@ export class LiveService {
 
   async start(user: UserRow, channelId: string): Promise<LiveStatus> {
     const channel = await this.channelFor(user, channelId, true);
-    if (channel.kind !== 'audio') throw new ApiError(409, 'not_supported', 'Only audio channels can go on air for now.');
     const { job, created } = await this.jobs.enqueue(channel.project_id, {
       type: CHANNEL_LIVE,
       input: { channelId },
@@ -229,9 +228,9 @@ export class LiveService {
     const playlists = pd.playlists.snapshot();
     const schedule = pd.schedule.snapshot(new Set(playlists.playlists.map((p) => p.id)));
     doc.destroy();
-    const library = await this.repo.broadcastReady(channel.project_id);
+    const library = new Map((await this.repo.airable(channel.project_id, channel.kind)).map((a) => [a.id, a]));
     const assets: Record<string, StationAssets[string]> = {};
-    for (const a of library) assets[a.id] = { duration: a.duration ?? 0, approved: a.status === 'approved', title: a.title, artist: a.artist };
+    for (const a of library.values()) assets[a.id] = { duration: a.duration ?? 0, approved: a.status === 'approved', title: a.title, artist: a.artist };
     const history: PlayRecord[] = [];
     for (const p of await this.repo.plays(channel.id, at - HISTORY_MS, at)) {
       if (!p.plan_item) continue;
@@ -257,8 +256,18 @@ export class LiveService {
         ...i,
         title: i.kind === 'emergency' ? 'Station ID' : i.kind === 'break' ? '' : (assets[i.assetId ?? '']?.title ?? ''),
         artist: i.assetId ? (assets[i.assetId]?.artist ?? '') : '',
-        url: i.assetId ? this.signer.sign(`/api/assets/${i.assetId}/variants/broadcast`) : null
+        ...this.mediaOf(i.assetId ? library.get(i.assetId) : undefined)
       }))
+    };
+  }
+
+  /** Where the worker fetches an item's sound and (on a video channel) picture, signed. */
+  private mediaOf(asset: LibraryAssetRow | undefined): Pick<LiveItem, 'assetKind' | 'url' | 'videoUrl'> {
+    if (!asset) return { assetKind: null, url: null, videoUrl: null };
+    return {
+      assetKind: asset.kind,
+      url: asset.broadcast ? this.signer.sign(`/api/assets/${asset.id}/variants/broadcast`) : null,
+      videoUrl: asset.kind === 'video' ? this.signer.sign(`/api/assets/${asset.id}/variants/proxy`) : null
     };
   }
 
@@ -367,7 +376,7 @@ export class LiveService {
     const channel = await this.channelOfJob(job);
     const outputs = readOutputs(channel);
     return {
-      channel: { id: channel.id, name: channel.name, slug: channel.slug },
+      channel: { id: channel.id, name: channel.name, slug: channel.slug, kind: channel.kind },
       icecast: outputs.icecast,
       rtmp: outputs.rtmp.map(({ id, name, url, streamKey }) => ({ id, name, url, streamKey })),
       recording: { enabled: channel.recording_enabled === 1, segmentSeconds: RECORDING_SEGMENT_SECONDS }
