@@ -2,8 +2,8 @@
 // Socket.IO v5 client written directly on the `ws` package (what socket.io-client does over its websocket transport,
 // minus the generality): open `/socket.io/?EIO=4&transport=websocket`, read the open packet `0{…}`, connect to the
 // namespace with `40/chat,`, join with `42/chat,<ackId>["chat:join",{…}]` and read its ack `43/chat,<ackId>[…]`,
-// answer every ping `2` with a pong `3`. Each `42/chat,["chat:message",{…}]` frame is timed with a regex on the raw
-// text (the body "<id> <sent at>" and the server's `at`) instead of a full JSON parse: the point is that 1,000
+// answer every ping `2` with a pong `3`. Each `42/chat,["chat:messages",[{…},…]]` frame is timed with a regex on the
+// raw text (each body "<id> <sent at>" and the server's `at`) instead of a full JSON parse: the point is that 1,000
 // listeners cost the load generator little, so the benchmark measures the server and not its own decoding. The same
 // request/reply protocol as chat.worker.ts (init, count, collect, close).
 import { parentPort, workerData } from 'node:worker_threads';
@@ -25,20 +25,26 @@ let foreign = 0;
 let unexpected = 0;
 
 const NSP = '/chat,';
-const MESSAGE_PREFIX = '42/chat,["chat:message",';
+const MESSAGE_PREFIX = '42/chat,["chat:messages",';
 // The server's message view is {id, name, role, body, at} (toMessageView); bench bodies are "<id> <sent at, ms>".
-const MESSAGE_FIELDS = /"body":"(\d+) ([\d.]+)","at":"([^"]+)"/;
+const MESSAGE_FIELDS = /"body":"(\d+) ([\d.]+)","at":"([^"]+)"/g;
 
-function onChatMessage(frame: string, at: number) {
-  const m = MESSAGE_FIELDS.exec(frame);
-  if (!m) return void foreign++;
-  const id = Number(m[1]);
-  if (!(id >= 0 && id < messages)) return void foreign++;
-  perMessage[id]++;
-  if (received < latencies.length) {
-    fromServer[received] = at - Date.parse(m[3]);
-    latencies[received++] = at - Number(m[2]);
+function onChatMessages(frame: string, at: number) {
+  let found = 0;
+  for (const m of frame.matchAll(MESSAGE_FIELDS)) {
+    found++;
+    const id = Number(m[1]);
+    if (!(id >= 0 && id < messages)) {
+      foreign++;
+      continue;
+    }
+    perMessage[id]++;
+    if (received < latencies.length) {
+      fromServer[received] = at - Date.parse(m[3]);
+      latencies[received++] = at - Number(m[2]);
+    }
   }
+  if (!found) foreign++;
 }
 
 function connect(): Promise<void> {
@@ -58,7 +64,7 @@ function connect(): Promise<void> {
       const frame = data.toString();
       if (state === 'joined') {
         // The hot path: fan-out messages, then pings.
-        if (frame.startsWith(MESSAGE_PREFIX)) return onChatMessage(frame, at);
+        if (frame.startsWith(MESSAGE_PREFIX)) return onChatMessages(frame, at);
         if (frame === '2') return ws.send('3');
         return void unexpected++;
       }

@@ -31,15 +31,20 @@ async function connect(): Promise<void> {
   });
   const joined = (await s.timeout(60_000).emitWithAck('chat:join', { slug })) as ChatJoinResult;
   if (!joined.ok) throw new Error(`chat:join refused: ${JSON.stringify(joined)}`);
-  s.on('chat:message', (m: { body: string; at: string }) => {
+  s.on('chat:messages', (batch: { body: string; at: string }[]) => {
     const at = nowMs();
-    // Bodies are "<id> <sent at, ms>" (see send below).
-    const [id, sentAt] = m.body.split(' ').map(Number);
-    if (!(id >= 0 && id < messages)) return void foreign++;
-    perMessage[id]++;
-    if (received < latencies.length) {
-      fromServer[received] = at - Date.parse(m.at);
-      latencies[received++] = at - sentAt;
+    for (const m of batch) {
+      // Bodies are "<id> <sent at, ms>" (see send below).
+      const [id, sentAt] = m.body.split(' ').map(Number);
+      if (!(id >= 0 && id < messages)) {
+        foreign++;
+        continue;
+      }
+      perMessage[id]++;
+      if (received < latencies.length) {
+        fromServer[received] = at - Date.parse(m.at);
+        latencies[received++] = at - sentAt;
+      }
     }
   });
 }

@@ -51,7 +51,8 @@ export const projectRoom = (projectId: string) => `project:${projectId}`;
 
 /** The `/chat` namespace: open to guests (no session needed), kept apart from the studio's project rooms. */
 export interface ChatServerToClientEvents {
-  'chat:message': (m: ChatMessageView) => void;
+  /** New messages, oldest first: one at a time to a quiet room, together when they come faster (CHAT_BATCH_MS). */
+  'chat:messages': (m: ChatMessageView[]) => void;
   'chat:deleted': (e: { messageId: string }) => void;
   'chat:slowmode': (e: { seconds: number }) => void;
   /** You were muted or banned (until: ISO time, or null until lifted). */

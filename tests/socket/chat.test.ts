@@ -41,7 +41,7 @@ describe('live chat over socket.io', () => {
   const send = (s: ChatSocket, body: unknown) => emit<AckResult<{ message: ChatMessageView }>>(s, 'chat:send', { body });
   const received = (s: ChatSocket) => {
     const messages: ChatMessageView[] = [];
-    s.on('chat:message', (m) => messages.push(m));
+    s.on('chat:messages', (batch) => messages.push(...batch));
     return messages;
   };
   const channel = async (settings: Record<string, unknown> = {}) => {
@@ -51,7 +51,8 @@ describe('live chat over socket.io', () => {
   };
 
   beforeAll(async () => {
-    server = await startServer({ env: { ADDRESS_HEADER: 'x-forwarded-for' } });
+    // A wide batch window, so that a burst of posts on a busy test machine still falls within one.
+    server = await startServer({ env: { ADDRESS_HEADER: 'x-forwarded-for', CHAT_BATCH_MS: '150' } });
     team = await createTeam(server, 'Chat station');
     listener = await signup(server, uniqueName('listener'));
   });
@@ -193,6 +194,31 @@ describe('live chat over socket.io', () => {
     if (!second.ok) throw new Error('post failed');
     expect((await emit(viewer, 'chat:mute', { messageId: second.message.id, seconds: 600 })).ok).toBe(true);
     expect(await send(user, 'hm')).toEqual({ ok: false, error: { code: 'muted', message: 'You are muted for 10 more minutes.' } });
+  });
+
+  it('a burst from many listeners arrives together, in order, and a deletion after the messages it follows', async () => {
+    const { slug } = await channel();
+    const mod = connect({ token: team.editor.token });
+    await join(mod, { slug });
+    const batches: ChatMessageView[][] = [];
+    const events: string[] = [];
+    mod.on('chat:messages', (batch) => {
+      batches.push(batch);
+      events.push(...batch.map((m) => `message ${m.body}`));
+    });
+    mod.on('chat:deleted', (e) => events.push(`deleted ${e.messageId}`));
+    const guests = Array.from({ length: 8 }, () => connect());
+    await Promise.all(guests.map((g, i) => join(g, { slug, nickname: `Burst ${i}` })));
+    // All at once: the first goes out alone, the rest come within the server's batch window.
+    const posted = await Promise.all(guests.map((g, i) => send(g, `burst ${i}`)));
+    const last = posted[7];
+    if (!posted.every((r) => r.ok) || !last.ok) throw new Error(`post failed: ${JSON.stringify(posted)}`);
+    expect(await emit(mod, 'chat:delete', { messageId: last.message.id })).toEqual({ ok: true });
+    await waitFor(() => events.length === 9, 'eight messages and a deletion');
+    expect(batches.length).toBeLessThan(8);
+    expect(batches.flat().map((m) => m.body).sort()).toEqual(guests.map((_, i) => `burst ${i}`).sort());
+    // The deletion was sent when its message may still have been waiting: it comes after it all the same.
+    expect(events.at(-1)).toBe(`deleted ${last.message.id}`);
   });
 
   it('a moderator deletes a message and every client sees it go', async () => {

@@ -33,9 +33,10 @@ export class StreamChat {
       void this.join(guestStore.nickname);
     });
     socket.on('disconnect', () => (this.connected = false));
-    socket.on('chat:message', (m) => {
-      if (this.messages.some((x) => x.id === m.id)) return;
-      this.messages = [...this.messages, m].slice(-KEEP);
+    socket.on('chat:messages', (batch) => {
+      // Your own message may already be here from its ack.
+      const fresh = batch.filter((m) => !this.messages.some((x) => x.id === m.id));
+      if (fresh.length) this.messages = [...this.messages, ...fresh].slice(-KEEP);
     });
     socket.on('chat:deleted', ({ messageId }) => (this.messages = this.messages.filter((m) => m.id !== messageId)));
     socket.on('chat:slowmode', ({ seconds }) => {

@@ -4,6 +4,7 @@ import { chatRoom, type AckResult, type ChatClientToServerEvents, type ChatServe
 import type { App } from '../app';
 import { sessionEnded } from '../auth/session.service';
 import type { StudioIo } from '../realtime/socket-server';
+import { ChatFanout } from './chat-fanout';
 import { ChatError, type Participant } from './chat.service';
 
 interface ChatSocketData {
@@ -26,6 +27,12 @@ const EVENTS = new Set(['chat:join', 'chat:send', 'chat:delete', 'chat:mute', 'c
 export function attachChat(io: StudioIo, app: App): ChatNamespace {
   const { auth, chat, channels, logger, metrics } = app;
   const nsp = io.of('/chat') as unknown as ChatNamespace;
+  const fanout = new ChatFanout((room, messages) => nsp.to(room).emit('chat:messages', messages));
+  /** Another event to a chat room: after the messages that wait for it. */
+  const toRoom = (channelId: string) => {
+    fanout.flush(chatRoom(channelId));
+    return nsp.to(chatRoom(channelId));
+  };
 
   nsp.use(async (socket, next) => {
     try {
@@ -91,7 +98,7 @@ export function attachChat(io: StudioIo, app: App): ChatNamespace {
       try {
         const message = await chat.send(joined(p), payload.body);
         metrics.chatMessages.inc({ result: 'posted' });
-        nsp.to(chatRoom(p!.channelId)).emit('chat:message', message);
+        fanout.message(chatRoom(p!.channelId), message);
         return { ok: true, message };
       } catch (e) {
         if (e instanceof ChatError) metrics.chatMessages.inc({ result: e.code });
@@ -101,7 +108,7 @@ export function attachChat(io: StudioIo, app: App): ChatNamespace {
 
     handle('chat:delete', async (payload, p) => {
       const messageId = await chat.deleteMessage(joined(p), payload.messageId);
-      nsp.to(chatRoom(p!.channelId)).emit('chat:deleted', { messageId });
+      toRoom(p!.channelId).emit('chat:deleted', { messageId });
       return { ok: true };
     });
 
@@ -123,13 +130,13 @@ export function attachChat(io: StudioIo, app: App): ChatNamespace {
 
   channels.onEvent((e) => {
     if (e.type === 'deleted') {
-      nsp.to(chatRoom(e.channelId)).emit('chat:closed', { reason: 'The channel was deleted.' });
+      toRoom(e.channelId).emit('chat:closed', { reason: 'The channel was deleted.' });
       nsp.in(chatRoom(e.channelId)).socketsLeave(chatRoom(e.channelId));
     } else if (e.channel.chat_enabled !== 1) {
-      nsp.to(chatRoom(e.channel.id)).emit('chat:closed', { reason: 'The chat was turned off.' });
+      toRoom(e.channel.id).emit('chat:closed', { reason: 'The chat was turned off.' });
       nsp.in(chatRoom(e.channel.id)).socketsLeave(chatRoom(e.channel.id));
     } else {
-      nsp.to(chatRoom(e.channel.id)).emit('chat:slowmode', { seconds: e.channel.slow_mode_seconds });
+      toRoom(e.channel.id).emit('chat:slowmode', { seconds: e.channel.slow_mode_seconds });
     }
   });
 
