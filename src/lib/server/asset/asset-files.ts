@@ -8,6 +8,7 @@ import type { Logger } from '../log';
 import type { BlobStorage } from '../storage/local-storage';
 import type { AssetService } from './asset.service';
 import type { UrlSigner } from './signed-url';
+import { replyError } from '../http/node-reply';
 
 const ROUTE = /^\/api\/assets\/([a-z2-7]{16})\/(?:file|variants\/([a-z0-9][a-z0-9._-]{0,63}))$/;
 
@@ -32,10 +33,7 @@ export class AssetFiles {
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = ROUTE.exec(url.pathname)!;
-    const json = (status: number, code: string, message: string): void => {
-      if (res.headersSent) return void res.end();
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify({ error: { code, message } }));
-    };
+    const json = (status: number, code: string, message: string) => replyError(res, status, code, message, { 'Cache-Control': 'no-store' });
     try {
       const signature = this.signer.verify(url.pathname, url.searchParams);
       if (signature === 'expired') return json(403, 'link_expired', 'This file link has expired; reload the page (or ask the API for the asset again) for a fresh one.');

@@ -7,6 +7,7 @@ import { ApiError } from '../http/api-error';
 import type { Logger } from '../log';
 import { healthReportSchema, hlsFileName, planQuerySchema, playedItemSchema, recordingFileName } from './live.schema';
 import type { LiveService } from './live.service';
+import { replyError, replyJson } from '../http/node-reply';
 
 const WORKER_ROUTE = /^\/api\/worker\/jobs\/([a-z2-7]{16})\/(plan|outputs|played|health|hls\/([^/]+)|recordings\/([^/]+))$/;
 const PUBLIC_ROUTE = /^\/live\/([a-z0-9-]{1,64})\/([^/]+)$/;
@@ -43,8 +44,7 @@ export class LiveHttp {
       const [status, code, message] =
         e instanceof ApiError ? [e.status, e.code, e.message] : e instanceof z.ZodError ? [400, 'invalid_input', zodMessage(e)] : [500, 'internal', 'Something went wrong on the server; it has been logged.'];
       req.resume();
-      if (res.headersSent) return void res.end();
-      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { code, message } }));
+      replyError(res, status, code, message);
     }
   }
 
@@ -54,7 +54,7 @@ export class LiveHttp {
     const cred = { authorization: req.headers.authorization, instance: String(req.headers['x-worker-instance'] ?? '') };
     // The last recording file arrives after the stop that ended the lease.
     const job = what.startsWith('recordings/') ? await this.live.requireRecordingLease(jobId, cred) : await this.live.requireLease(jobId, cred);
-    const json = (body: unknown) => void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    const json = (body: unknown) => replyJson(res, 200, body);
     if (what === 'plan') {
       const q = planQuerySchema.parse(Object.fromEntries(url.searchParams));
       return json(await this.live.planForJob(job, q.from, q.count));
@@ -65,7 +65,7 @@ export class LiveHttp {
       const name = recordingFileName.parse(decodeURIComponent(file ?? ''));
       if (Number(req.headers['content-length'] ?? 0) > MAX_RECORDING_FILE) throw new ApiError(413, 'too_large', `Recording files take up to ${MAX_RECORDING_FILE} bytes.`);
       await this.live.putRecording(job, name, req, MAX_RECORDING_FILE);
-      return void res.writeHead(201, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+      return replyJson(res, 201, { ok: true });
     }
     if (what === 'played') return json(await this.live.played(job, playedItemSchema.parse(await readJson(req))));
     if (what === 'health') {
@@ -75,7 +75,7 @@ export class LiveHttp {
     const name = hlsFileName.parse(decodeURIComponent(file ?? ''));
     if (Number(req.headers['content-length'] ?? 0) > MAX_HLS_FILE) throw new ApiError(413, 'too_large', `HLS files take up to ${MAX_HLS_FILE} bytes.`);
     await this.live.putHls(job, name, req, MAX_HLS_FILE);
-    res.writeHead(201, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    replyJson(res, 201, { ok: true });
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, slug: string, name: string): Promise<void> {

@@ -5,6 +5,7 @@ import { ApiError } from '../http/api-error';
 import type { Logger } from '../log';
 import type { PodcastService } from './podcast.service';
 import { recordingName } from './podcast.schema';
+import { replyError } from '../http/node-reply';
 
 const PUBLIC_ROUTE = /^\/podcasts\/([a-z0-9-]{1,64})\/(feed\.xml|artwork\.jpg|episodes\/([a-z2-7]{16})(?:\.(m4a|mp3)|\/(chapters\.json)))$/;
 const RECORDING_ROUTE = /^\/api\/channels\/([a-z2-7]{16})\/recordings\/([^/]+)$/;
@@ -34,10 +35,7 @@ export class PodcastHttp {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
-    const fail = (status: number, code: string, message: string) => {
-      if (res.headersSent) return void res.end();
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify({ error: { code, message } }));
-    };
+    const fail = (status: number, code: string, message: string) => replyError(res, status, code, message, { 'Cache-Control': 'no-store' });
     try {
       const user = (await this.auth.authenticateRequest(req).catch(() => null))?.user ?? null;
       const r = RECORDING_ROUTE.exec(url.pathname);

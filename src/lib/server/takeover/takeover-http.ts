@@ -4,6 +4,7 @@ import { ApiError } from '../http/api-error';
 import type { LiveService } from '../live/live.service';
 import type { Logger } from '../log';
 import type { TakeoverService } from './takeover.service';
+import { replyError, replyJson } from '../http/node-reply';
 
 const RTMP_CALLBACK = /^\/api\/takeover\/rtmp\/(publish|publish-done)$/;
 const WORKER_ROUTE = /^\/api\/worker\/jobs\/([a-z2-7]{16})\/takeover$/;
@@ -35,7 +36,7 @@ export class TakeoverHttp {
       if (cb) return await this.callback(req, res, cb[1]);
       const w = WORKER_ROUTE.exec(p)!;
       const job = await this.live.requireLease(w[1], { authorization: req.headers.authorization, instance: String(req.headers['x-worker-instance'] ?? '') });
-      if (req.method === 'GET') return send(res, 200, await this.takeover.forJob(job));
+      if (req.method === 'GET') return replyJson(res, 200, await this.takeover.forJob(job));
       if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use GET or POST here.');
       let body: unknown;
       try {
@@ -46,12 +47,12 @@ export class TakeoverHttp {
       const parsed = airedSchema.safeParse(body);
       if (!parsed.success) throw new ApiError(400, 'invalid_input', parsed.error.issues.map((i) => i.message).join('; '));
       await this.takeover.aired(job, parsed.data.onAir);
-      return send(res, 200, { ok: true });
+      return replyJson(res, 200, { ok: true });
     } catch (e) {
       if (!(e instanceof ApiError)) this.logger.error({ err: e, url: req.url }, 'takeover route failed');
       const [status, code, message] = e instanceof ApiError ? [e.status, e.code, e.message] : [500, 'internal', 'Something went wrong on the server; it has been logged.'];
       req.resume();
-      if (!res.headersSent) send(res, status, { error: { code, message } });
+      replyError(res, status, code, message);
     }
   }
 
@@ -64,20 +65,16 @@ export class TakeoverHttp {
     if (!name) throw new ApiError(400, 'bad_request', 'name (the stream key) is missing.');
     if (what === 'publish-done') {
       this.takeover.publishDone(name);
-      return send(res, 200, { ok: true });
+      return replyJson(res, 200, { ok: true });
     }
     try {
       const source = await this.takeover.publish(name);
-      send(res, 200, { ok: true, channelId: source.channel.id });
+      replyJson(res, 200, { ok: true, channelId: source.channel.id });
     } catch (e) {
       if (e instanceof ApiError) this.logger.warn({ addr: form.get('addr'), code: e.code, reason: e.message }, 'live source refused');
       throw e;
     }
   }
-}
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { BlobStorage } from '../storage/local-storage';
 import { TooLarge } from '../storage/local-storage';
 import type { WorkerTokenService } from './worker-token.service';
+import { replyJson } from '../http/node-reply';
 
 const ROUTE = /^\/api\/worker\/jobs\/([a-z2-7]{16})\/files\/([a-z0-9][a-z0-9._-]{0,63})$/;
 
@@ -25,10 +26,7 @@ export class WorkerFiles {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const json = (status: number, body: unknown) => {
-      if (res.headersSent) return void res.end();
-      res.writeHead(status, { 'Content-Type': 'application/json', Connection: status >= 400 ? 'close' : 'keep-alive' }).end(JSON.stringify(body));
-    };
+    const json = (status: number, body: unknown) => replyJson(res, status, body, { Connection: status >= 400 ? 'close' : 'keep-alive' });
     const fail = (status: number, code: string, message: string) => {
       json(status, { error: { code, message } });
       req.resume();
