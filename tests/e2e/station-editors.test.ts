@@ -6,7 +6,7 @@ import type { AssetJson } from '$lib/asset';
 import { formatDuration } from '$lib/library/format';
 import { api, createTeam, type Team, type TestUser } from '../helpers/api';
 import { launchBrowser, WAIT } from '../helpers/browser';
-import { tempDir, writeTone } from '../helpers/media';
+import { ffmpeg, picture, sine, tempDir, writeTone } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
 import { logIn, newPage, openProject, uploadProcessed } from '../helpers/studio';
 import { waitFor } from '../helpers/yclient';
@@ -19,6 +19,7 @@ let team: Team;
 let dir = '';
 let alpha: AssetJson;
 let bravo: AssetJson;
+let clip: AssetJson;
 let a: Page;
 let b: Page;
 
@@ -26,9 +27,13 @@ beforeAll(async () => {
   dir = await tempDir('airstudio-station-e2e-');
   server = await startServer({ env: { LOCAL_WORKERS: '1' } });
   team = await createTeam(server, 'Night station');
-  const files = [path.join(dir, 'alpha-song.mp3'), path.join(dir, 'bravo-song.mp3')];
-  await Promise.all([writeTone(files[0], { seconds: 6, frequency: 440 }), writeTone(files[1], { seconds: 4, frequency: 660 })]);
-  [alpha, bravo] = await Promise.all(files.map((file) => uploadProcessed(server, team.projectId, team.owner, file)));
+  const files = [path.join(dir, 'alpha-song.mp3'), path.join(dir, 'bravo-song.mp3'), path.join(dir, 'station-clip.mp4')];
+  await Promise.all([
+    writeTone(files[0], { seconds: 6, frequency: 440 }),
+    writeTone(files[1], { seconds: 4, frequency: 660 }),
+    ffmpeg(...picture(3), ...sine(3), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', files[2])
+  ]);
+  [alpha, bravo, clip] = await Promise.all(files.map((file) => uploadProcessed(server, team.projectId, team.owner, file)));
   browser = await launchBrowser();
   a = await openStudio(team.owner, 'A');
   b = await openStudio(team.editor, 'B');
@@ -237,5 +242,14 @@ describe('station editors in the browser', { timeout: 120_000 }, () => {
     await waitFor(async () => (await a.locator('[data-block-id]').count()) === (await v.locator('[data-block-id]').count()), 'viewer and editor show the same shows', WAIT);
     expect(await titles(v)).toEqual([alpha.title]);
     await v.context().close();
+  });
+
+  it('a video in a playlist is marked as airing on video channels only', async () => {
+    await playlists(a).locator(`[data-library-asset="${clip.id}"]`).dragTo(items(a));
+    for (const page of [a, b]) await page.locator(`[data-item-id][data-asset-id="${clip.id}"]`).getByText('video', { exact: true }).waitFor({ timeout: WAIT });
+    const badge = a.locator(`[data-item-id][data-asset-id="${clip.id}"] .badge`);
+    expect(await badge.getAttribute('title')).toContain('audio channels skip it');
+    // The songs carry no such mark.
+    expect(await a.locator(`[data-item-id][data-asset-id="${alpha.id}"]`).getByText('video', { exact: true }).count()).toBe(0);
   });
 });

@@ -24,6 +24,8 @@ export interface ItemRow {
   /** Seconds, or null when unknown (the file is gone or not processed). */
   duration: number | null;
   problem: ItemProblem;
+  /** A video: it airs on video channels, and audio channels skip it. */
+  video: boolean;
 }
 
 /**
@@ -103,7 +105,7 @@ export class PlaylistView {
     return this.items.map((item) => {
       const asset = this.library.byId(item.assetId);
       const problem: ItemProblem = total.missing.includes(item.id) ? 'missing' : total.unapproved.includes(item.id) ? 'unapproved' : total.tooShort.includes(item.id) ? 'too short' : null;
-      return { item, title: asset?.title || asset?.originalName || 'Deleted file', artist: asset?.artist ?? '', duration: facts[item.assetId]?.duration || null, problem };
+      return { item, title: asset?.title || asset?.originalName || 'Deleted file', artist: asset?.artist ?? '', duration: facts[item.assetId]?.duration || null, problem, video: asset?.kind === 'video' };
     });
   }
 
