@@ -35,6 +35,9 @@ fi
 # ffmpeg and ffprobe: upload checks in the web process, media processing and renders in the local workers;
 # DejaVu: the font renders draw titles with.
 apt_install ffmpeg fonts-dejavu-core
+# The built-in voices (DJ intros, voice previews), run as separate processes: festival with its most natural
+# English voice (HTS), flite, and espeak-ng for other languages; ffmpeg's rubberband filter sets their rate and pitch.
+apt_install festival festvox-us-slt-hts flite espeak-ng
 
 # Build when there is none or any source is newer than it.
 stamp=build/server.js

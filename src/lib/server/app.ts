@@ -46,6 +46,9 @@ import { RequestService } from './request/request.service';
 import { PodcastRepository } from './podcast/podcast.repository';
 import { PodcastService } from './podcast/podcast.service';
 import { RecordingFiles } from './podcast/recording-files';
+import { ProvidersRepository } from './ai/providers.repository';
+import { ProvidersService } from './ai/providers.service';
+import { SecretBox } from './ai/secret-box';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -77,6 +80,8 @@ export interface App {
   webhooks: WebhookService;
   requests: RequestService;
   podcasts: PodcastService;
+  /** A project's AI providers: language model and voice. */
+  providers: ProvidersService;
   /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
   takeover: TakeoverService;
   /** Distinct listeners with an active player, per channel. */
@@ -135,11 +140,12 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
+  const providers = new ProvidersService(new ProvidersRepository(db.kysely), projects, new SecretBox(Buffer.from(signer.digest('secret-box', 'provider-keys'), 'base64url')), config.llm);
   const listeners = new MemoryListenerCounter();
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests, takeover, podcasts,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests, takeover, podcasts, providers,
     listeners,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,

@@ -43,7 +43,10 @@ const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   REQUEST_RATE_SECONDS: z.coerce.number().int().positive().default(300),
   INGEST_RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
-  INGEST_RTMP_HOST: z.string().default('0.0.0.0')
+  INGEST_RTMP_HOST: z.string().default('0.0.0.0'),
+  LLM_BASE_URL: z.string().url().optional().or(z.literal('')),
+  LLM_MODEL: z.string().optional(),
+  LLM_API_KEY: z.string().optional()
 });
 
 export interface Config {
@@ -80,6 +83,8 @@ export interface Config {
   requests: { rateSeconds: number };
   /** Live takeover's RTMP ingest (nginx-rtmp, run by this process); port 0 turns takeover off. */
   ingest: { port: number; host: string };
+  /** The instance's language model (OpenAI-compatible) for projects that set none. */
+  llm: { baseUrl: string | null; model: string | null; apiKey: string | null };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -121,6 +126,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chat: { rate: { points: e.CHAT_RATE_MESSAGES, durationSeconds: e.CHAT_RATE_SECONDS, blockSeconds: e.CHAT_BLOCK_SECONDS } },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1', maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     requests: { rateSeconds: e.REQUEST_RATE_SECONDS },
-    ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST }
+    ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST },
+    llm: { baseUrl: e.LLM_BASE_URL ? e.LLM_BASE_URL.replace(/\/+$/, '') : null, model: e.LLM_MODEL || null, apiKey: e.LLM_API_KEY || null }
   };
 }

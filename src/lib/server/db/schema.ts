@@ -301,6 +301,23 @@ export interface PodcastEpisodeTable {
   updated_at: number;
 }
 
+/** A project's AI providers; api keys are encrypted (SecretBox), null fields fall back to defaults. */
+export interface ProjectProvidersTable {
+  project_id: string;
+  llm_base_url: string | null;
+  llm_model: string | null;
+  llm_api_key: string | null;
+  tts_engine: 'festival' | 'flite' | 'espeak-ng' | 'openai';
+  tts_voice: string;
+  tts_rate: number;
+  tts_pitch: number;
+  tts_base_url: string | null;
+  tts_model: string | null;
+  tts_api_key: string | null;
+  updated_by: string | null;
+  updated_at: number;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -322,6 +339,7 @@ export interface Database {
   song_requests: SongRequestTable;
   podcasts: PodcastTable;
   podcast_episodes: PodcastEpisodeTable;
+  project_providers: ProjectProvidersTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -342,3 +360,4 @@ export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
 export type SongRequestRow = Selectable<SongRequestTable>;
 export type PodcastRow = Selectable<PodcastTable>;
 export type PodcastEpisodeRow = Selectable<PodcastEpisodeTable>;
+export type ProjectProvidersRow = Selectable<ProjectProvidersTable>;

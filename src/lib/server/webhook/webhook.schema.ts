@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isHttpUrlWithoutCredentials } from '../http/http-url';
 
 /** Every event a webhook can subscribe to (live.* are live takeover's: a live source connecting and leaving). */
 export const WEBHOOK_EVENTS = ['song.changed', 'live.connected', 'live.disconnected', 'channel.online', 'channel.offline'] as const;
@@ -8,14 +9,7 @@ const urlSchema = z
   .string({ error: 'url is a string' })
   .trim()
   .max(2000, 'A webhook URL has at most 2000 characters.')
-  .refine((u) => {
-    try {
-      const p = new URL(u);
-      return (p.protocol === 'http:' || p.protocol === 'https:') && !p.username && !p.password;
-    } catch {
-      return false;
-    }
-  }, 'url is an http:// or https:// URL without credentials.');
+  .refine(isHttpUrlWithoutCredentials, 'url is an http:// or https:// URL without credentials.');
 
 const eventsSchema = z
   .array(z.enum(WEBHOOK_EVENTS, { error: `events are among ${WEBHOOK_EVENTS.join(', ')}` }))

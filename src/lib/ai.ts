@@ -1,0 +1,70 @@
+/** What the browser, the server and workers share about a project's AI providers (language model and voice). */
+
+/** Voices spoken by Debian programs on this box, or an OpenAI-compatible `/v1/audio/speech` service. */
+export const TTS_ENGINES = ['festival', 'flite', 'espeak-ng', 'openai'] as const;
+export type TtsEngine = (typeof TTS_ENGINES)[number];
+
+/** Built-in voices per engine: festival's HTS voice is the most natural; espeak-ng speaks other languages. */
+export const BUILTIN_VOICES: Record<Exclude<TtsEngine, 'openai'>, readonly string[]> = {
+  festival: ['cmu_us_slt_arctic_hts'],
+  flite: ['slt', 'rms', 'awb', 'kal16'],
+  'espeak-ng': ['en', 'en-us', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'pl', 'sv', 'ru', 'hi', 'ja', 'zh']
+};
+
+/** Speaking rate as a multiplier of the voice's own pace, and pitch in semitones. */
+export const RATE_RANGE = { min: 0.5, max: 2 } as const;
+export const PITCH_RANGE = { min: -12, max: 12 } as const;
+
+/** The longest text one voicing call takes, and the longest a settings-page preview takes. */
+export const VOICE_MAX_CHARS = 5000;
+export const PREVIEW_MAX_CHARS = 300;
+
+export interface VoiceSettings {
+  engine: TtsEngine;
+  voice: string;
+  rate: number;
+  pitch: number;
+  /** Only for `openai`. */
+  baseUrl?: string;
+  model?: string;
+  apiKey?: string;
+}
+
+export interface LlmSettingsView {
+  baseUrl: string | null;
+  model: string | null;
+  hasKey: boolean;
+  /** Where the effective settings come from: this project, the instance's LLM_* environment, or nowhere. */
+  source: 'project' | 'instance' | 'none';
+}
+
+export interface TtsSettingsView {
+  engine: TtsEngine;
+  voice: string;
+  rate: number;
+  pitch: number;
+  baseUrl: string | null;
+  model: string | null;
+  hasKey: boolean;
+}
+
+/** A project's provider settings as the API shows them: keys are never returned, only whether one is set. */
+export interface ProvidersView {
+  llm: LlmSettingsView & {
+    /** What the project itself set (null fields fall back to the instance's). */
+    project: { baseUrl: string | null; model: string | null; hasKey: boolean };
+    instance: { baseUrl: string | null; model: string | null; hasKey: boolean };
+  };
+  tts: TtsSettingsView;
+  updatedAt: string | null;
+}
+
+export interface ProviderTestResult {
+  ok: boolean;
+  /** A plain sentence: what worked, or what is wrong (unreachable, key refused, model missing). */
+  message: string;
+  /** Models the service lists, when it answered. */
+  models?: string[];
+}
+
+export const DEFAULT_TTS: TtsSettingsView = { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', rate: 1, pitch: 0, baseUrl: null, model: null, hasKey: false };

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { isHttpUrlWithoutCredentials } from '../http/http-url';
+import { BUILTIN_VOICES, PITCH_RANGE, PREVIEW_MAX_CHARS, RATE_RANGE, TTS_ENGINES } from '$lib/ai';
+
+const baseUrl = z
+  .string({ error: 'baseUrl is a string' })
+  .trim()
+  .max(500, 'A base URL has at most 500 characters.')
+  .refine(isHttpUrlWithoutCredentials, 'baseUrl is an http:// or https:// URL without credentials (e.g. https://api.openai.com/v1).')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+const model = z
+  .string({ error: 'model is a string' })
+  .trim()
+  .min(1, 'model is a model name.')
+  .max(200, 'A model name has at most 200 characters.')
+  .regex(/^[\x21-\x7e]+$/, 'A model name is printable characters without spaces.');
+
+// null clears the stored key; leaving the field out keeps it.
+const apiKey = z
+  .string({ error: 'apiKey is a string' })
+  .trim()
+  .min(1, 'apiKey is empty: send null to remove the key.')
+  .max(1000, 'An API key has at most 1000 characters.')
+  .regex(/^[\x21-\x7e]+$/, 'An API key is printable characters without spaces.')
+  .nullable();
+
+const llmSchema = z.strictObject({ baseUrl: baseUrl.nullable(), model: model.nullable(), apiKey }).partial();
+
+const ttsSchema = z
+  .strictObject({
+    engine: z.enum(TTS_ENGINES, { error: `engine is one of ${TTS_ENGINES.join(', ')}` }),
+    voice: z.string({ error: 'voice is a string' }).regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/, 'voice is a voice name (letters, digits, _ and -).'),
+    rate: z.number({ error: 'rate is a number' }).min(RATE_RANGE.min, `rate is at least ${RATE_RANGE.min}`).max(RATE_RANGE.max, `rate is at most ${RATE_RANGE.max}`),
+    pitch: z.number({ error: 'pitch is a number' }).min(PITCH_RANGE.min, `pitch is at least ${PITCH_RANGE.min}`).max(PITCH_RANGE.max, `pitch is at most ${PITCH_RANGE.max}`),
+    baseUrl: baseUrl.nullable().default(null),
+    model: model.nullable().default(null),
+    apiKey: apiKey.optional()
+  })
+  .superRefine((t, ctx) => {
+    if (t.engine === 'openai') {
+      if (!t.baseUrl || !t.model) ctx.addIssue({ code: 'custom', message: 'The openai engine needs baseUrl and model.' });
+    } else if (!BUILTIN_VOICES[t.engine].includes(t.voice)) {
+      ctx.addIssue({ code: 'custom', path: ['voice'], message: `${t.engine} voices are ${BUILTIN_VOICES[t.engine].join(', ')}.` });
+    }
+  });
+
+export const updateProvidersSchema = z
+  .strictObject({ llm: llmSchema, tts: ttsSchema })
+  .partial()
+  .refine((v) => v.llm !== undefined || v.tts !== undefined, 'Send llm, tts or both.');
+export type UpdateProvidersInput = z.infer<typeof updateProvidersSchema>;
+
+export const providerTestSchema = z.strictObject({ kind: z.enum(['llm', 'tts'], { error: "kind is 'llm' or 'tts'" }) });
+
+export const ttsPreviewSchema = z.strictObject({
+  text: z
+    .string({ error: 'text is a string' })
+    .trim()
+    .min(1, 'text is empty.')
+    .max(PREVIEW_MAX_CHARS, `A preview speaks at most ${PREVIEW_MAX_CHARS} characters.`)
+});
