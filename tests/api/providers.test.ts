@@ -122,6 +122,17 @@ describe.each(KINDS)('AI providers API on %s', (kind) => {
     expect(sent).toMatchObject({ authorization: `Bearer ${stub.key}`, body: { model: 'stub-tts-1', voice: 'alloy', input: 'A short test of this voice.' } });
   });
 
+  it('rate-limits voice previews per user with a 429 that says when to come back', async () => {
+    await put(team.owner.token, { tts: { engine: 'espeak-ng', voice: 'en', rate: 1, pitch: 0 } });
+    const preview = () => api(server, 'POST', `/api/projects/${team.projectId}/tts/preview`, { token: team.owner.token, body: { text: 'Hi.' } });
+    for (let i = 0; i < 10; i++) expect((await preview()).status).toBe(200);
+    const refused = await preview();
+    expectApiError(refused, 429, 'too_many_requests');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another user's previews are counted on their own.
+    expect((await api(server, 'POST', `/api/projects/${team.projectId}/tts/preview`, { token: team.editor.token, body: { text: 'Hi.' } })).status).toBe(200);
+  });
+
   it('lets owners and editors change and try providers; viewers only read; outsiders see nothing', async () => {
     expectApiError(await put(team.viewer.token, { llm: { model: 'x' } }), 403, 'forbidden');
     expectApiError(await test(team.viewer.token, 'llm'), 403, 'forbidden');
