@@ -158,6 +158,11 @@ describe.each(KINDS)('AI providers API on %s', (kind) => {
     expectApiError(await api(server, 'POST', `${providers()}/test`, { token: t, body: { kind: 'video' } }), 400, 'invalid_input');
     expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/tts/preview`, { token: t, body: { text: 'word '.repeat(10_000) } }), 400, 'invalid_input');
     expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/tts/preview`, { token: t, body: { text: '   ' } }), 400, 'invalid_input');
+    // Text the voice cannot speak at all is the caller's to fix: 400 voice_failed, not a server error.
+    await put(t, { tts: { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', rate: 1, pitch: 0 } });
+    const unspeakable = await api(server, 'POST', `/api/projects/${team.projectId}/tts/preview`, { token: team.editor.token, body: { text: '😀 日本語' } });
+    expectApiError(unspeakable, 400, 'voice_failed');
+    expect(unspeakable.body.error.message).toMatch(/festival made no audio/);
     expect((await api(server, 'GET', providers(), { token: t })).status).toBe(200);
   });
 });

@@ -41,6 +41,20 @@ describe('voice', () => {
     expect(voiced.durationSeconds).toBeLessThan(10);
   });
 
+  it('speaks hostile text as words, never as commands, and says so when nothing in it is speakable', async () => {
+    const marker = path.join(dir, 'pwned');
+    const scheme = `"; (quit) ) (system "touch ${marker}")`;
+    for (const [engine, name] of [['festival', 'cmu_us_slt_arctic_hts'], ['flite', 'slt'], ['espeak-ng', 'en']] as const) {
+      const voiced = await voice(scheme, { engine, voice: name, rate: 1, pitch: 0 }, path.join(dir, `${engine}-scheme.wav`));
+      expect(voiced.durationSeconds).toBeGreaterThan(1);
+      const dashed = await voice('-v --help', { engine, voice: name, rate: 1, pitch: 0 }, path.join(dir, `${engine}-dashed.wav`));
+      expect(dashed.durationSeconds).toBeGreaterThan(0.3);
+    }
+    expect(fs.existsSync(marker)).toBe(false);
+    // festival has no words for emoji or another script: it writes an empty file, which is an error, not a silent clip.
+    await expect(voice('\u0000\u0007 😀 日本語', { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', rate: 1, pitch: 0 }, path.join(dir, 'nothing.wav'))).rejects.toThrow(/festival made no audio from this text/);
+  });
+
   it('refuses empty text, oversized text and voice names that are not names', async () => {
     const s = { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', rate: 1, pitch: 0 } as const;
     await expect(voice('   ', s, path.join(dir, 'x.wav'))).rejects.toThrow(VoiceError);

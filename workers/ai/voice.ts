@@ -29,18 +29,27 @@ export class VoiceError extends Error {
 }
 
 const ENGINE_TIMEOUT_MS = 120_000;
+const MIN_SPEECH_SECONDS = 0.1;
 
 /** Speaks `text` into `outFile` (WAV, 48 kHz mono, 16-bit). */
 export async function voice(text: string, settings: VoiceSettings, outFile: string, signal?: AbortSignal): Promise<VoicedAudio> {
-  const spoken = text.trim();
+  // Control characters mean nothing spoken and some engines choke on them.
+  const spoken = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').trim();
   if (!spoken) throw new VoiceError('There is no text to speak.');
   if (spoken.length > VOICE_MAX_CHARS) throw new VoiceError(`Text to speak has at most ${VOICE_MAX_CHARS} characters.`);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'airstudio-voice-'));
   try {
     const raw = await synthesize(spoken, settings, dir, signal);
-    await runFfmpeg(ffmpeg(raw).audioFilters(adjustments(settings)).audioChannels(1).audioFrequency(LIVE_SAMPLE_RATE).audioCodec('pcm_s16le').format('wav').output(outFile), { signal });
+    try {
+      await runFfmpeg(ffmpeg(raw).audioFilters(adjustments(settings)).audioChannels(1).audioFrequency(LIVE_SAMPLE_RATE).audioCodec('pcm_s16le').format('wav').output(outFile), { signal });
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      // An engine that finds nothing it can pronounce (emoji, another script) writes an empty or broken file.
+      throw new VoiceError(`${settings.engine} made no audio from this text: nothing in it is speakable with the voice "${settings.voice}".`);
+    }
     const probe = await probeMedia(outFile);
-    if (!probe.duration || !probe.audio) throw new VoiceError('The voice engine produced no audio.');
+    // A few milliseconds is the engine's empty answer, not speech.
+    if (!probe.audio || !probe.duration || probe.duration < MIN_SPEECH_SECONDS) throw new VoiceError(`${settings.engine} made no audio from this text: nothing in it is speakable with the voice "${settings.voice}".`);
     return { file: outFile, durationSeconds: probe.duration };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
