@@ -186,6 +186,27 @@ async function storedKey(kind: string, url: string, projectId: string): Promise<
   }
 }
 
+describe('AI providers: a new signing secret', () => {
+  it('makes stored keys unreadable: they show as absent and are not sent', async () => {
+    const stub = await startOpenAiStub();
+    let server = await startServer({ env: { SIGNING_SECRET: 'a'.repeat(40) } });
+    try {
+      const team = await createTeam(server, 'Rotated secret');
+      const url = `/api/projects/${team.projectId}/providers`;
+      await api(server, 'PUT', url, { token: team.owner.token, body: { llm: { baseUrl: stub.baseUrl, model: 'stub-chat-1', apiKey: stub.key } } });
+      await server.stop();
+      server = await startServer({ dataDir: server.dataDir, port: server.port, env: { SIGNING_SECRET: 'b'.repeat(40) } });
+      const view = await api(server, 'GET', url, { token: team.owner.token });
+      expect(view.body.llm).toMatchObject({ hasKey: false, project: { hasKey: false } });
+      const r = await api(server, 'POST', `${url}/test`, { token: team.owner.token, body: { kind: 'llm' } });
+      expect(r.body.message).toMatch(/refused the API key \(401\)/);
+    } finally {
+      await server.destroy();
+      await stub.close();
+    }
+  });
+});
+
 describe('AI providers: the instance default', () => {
   let server: RunningServer;
   let stub: OpenAiStub;

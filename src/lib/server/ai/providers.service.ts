@@ -146,6 +146,11 @@ export class ProvidersService {
     return row?.llm_base_url ? null : this.instance.apiKey;
   }
 
+  /** A key sealed under another signing secret cannot be used, so it does not count as set. */
+  private readable(sealed: string | null | undefined): boolean {
+    return Boolean(sealed && this.box.open(sealed));
+  }
+
   private async withVoicing<T>(text: string, settings: VoiceSettings, use: (v: { file: string; durationSeconds: number }) => Promise<T>): Promise<T> {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'airstudio-preview-'));
     try {
@@ -161,7 +166,7 @@ export class ProvidersService {
   }
 
   private view(row: ProjectProvidersRow | undefined): ProvidersView {
-    const project = { baseUrl: row?.llm_base_url ?? null, model: row?.llm_model ?? null, hasKey: Boolean(row?.llm_api_key) };
+    const project = { baseUrl: row?.llm_base_url ?? null, model: row?.llm_model ?? null, hasKey: this.readable(row?.llm_api_key) };
     const instance = { baseUrl: this.instance.baseUrl, model: this.instance.model, hasKey: Boolean(this.instance.apiKey) };
     const baseUrl = project.baseUrl ?? instance.baseUrl;
     const model = project.model ?? instance.model;
@@ -176,7 +181,7 @@ export class ProvidersService {
         instance
       },
       tts: row
-        ? { engine: row.tts_engine, voice: row.tts_voice, rate: row.tts_rate, pitch: row.tts_pitch, baseUrl: row.tts_base_url, model: row.tts_model, hasKey: Boolean(row.tts_api_key) }
+        ? { engine: row.tts_engine, voice: row.tts_voice, rate: row.tts_rate, pitch: row.tts_pitch, baseUrl: row.tts_base_url, model: row.tts_model, hasKey: this.readable(row.tts_api_key) }
         : DEFAULT_TTS,
       updatedAt: row ? new Date(row.updated_at).toISOString() : null
     };
