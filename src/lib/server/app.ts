@@ -46,6 +46,8 @@ import { RequestService } from './request/request.service';
 import { PodcastRepository } from './podcast/podcast.repository';
 import { PodcastService } from './podcast/podcast.service';
 import { RecordingFiles } from './podcast/recording-files';
+import { CreditRepository } from './credit/credit.repository';
+import { CreditService } from './credit/credit.service';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -77,6 +79,8 @@ export interface App {
   webhooks: WebhookService;
   requests: RequestService;
   podcasts: PodcastService;
+  /** The credit ledger that pays for priced jobs. */
+  credits: CreditService;
   /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
   takeover: TakeoverService;
   /** Distinct listeners with an active player, per channel. */
@@ -111,6 +115,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
     defaultMaxAttempts: config.jobs.maxAttempts,
     backoff: { baseMs: config.jobs.backoffBaseMs, maxMs: 10 * 60_000 }
   });
+  const credits = new CreditService(new CreditRepository(db.kysely, db.dialect), projects, users, config.credits);
+  jobs.credits = credits;
   const workerTokens = new WorkerTokenService(new WorkerTokenRepository(db.kysely), projects);
   const signer = UrlSigner.fromConfig(config.signingSecret, config.dataDir, config.signedUrlTtlMs);
   const mediaLimits: MediaLimits = {
@@ -139,7 +145,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests, takeover, podcasts,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests, takeover, podcasts, credits,
     listeners,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,

@@ -43,7 +43,9 @@ const envSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   REQUEST_RATE_SECONDS: z.coerce.number().int().positive().default(300),
   INGEST_RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
-  INGEST_RTMP_HOST: z.string().default('0.0.0.0')
+  INGEST_RTMP_HOST: z.string().default('0.0.0.0'),
+  CREDITS: z.enum(['on', 'off']).default('on'),
+  CREDITS_START: z.coerce.number().int().min(0).max(1_000_000_000).default(1000)
 });
 
 export interface Config {
@@ -80,6 +82,8 @@ export interface Config {
   requests: { rateSeconds: number };
   /** Live takeover's RTMP ingest (nginx-rtmp, run by this process); port 0 turns takeover off. */
   ingest: { port: number; host: string };
+  /** The credit ledger: off charges nothing; a new account starts with `startingCredits`. */
+  credits: { enabled: boolean; startingCredits: number };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -121,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chat: { rate: { points: e.CHAT_RATE_MESSAGES, durationSeconds: e.CHAT_RATE_SECONDS, blockSeconds: e.CHAT_BLOCK_SECONDS } },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1', maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     requests: { rateSeconds: e.REQUEST_RATE_SECONDS },
-    ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST }
+    ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST },
+    credits: { enabled: e.CREDITS === 'on', startingCredits: e.CREDITS_START }
   };
 }
