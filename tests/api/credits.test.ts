@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keysBetween } from '$lib/editor/model/order';
-import { userOrigin } from '$lib/editor/model/origin';
-import { ProjectDoc } from '$lib/editor/model/project-doc';
-import { newTitleClip } from '$lib/editor/model/timeline/clip';
-import { newTrack } from '$lib/editor/model/timeline/track';
 import type { CreditEntryJson, ProjectCreditsJson } from '$lib/credits';
 import type { JobJson } from '$lib/job';
 import { WorkerClient } from '../../workers/worker-client';
 import { api, createTeam, expectApiError, signup, uniqueName, type Team, type TestUser } from '../helpers/api';
 import { startServer, type RunningServer } from '../helpers/server';
-import { connectClient, waitFor } from '../helpers/yclient';
+import { titleOnlyCut } from '../helpers/studio';
+import { waitFor } from '../helpers/yclient';
 
 // Credits over HTTP: a title-only cut of 150 s (3 credits at the default 1 a minute), accounts starting with 2.
 let server: RunningServer;
@@ -22,23 +18,7 @@ beforeAll(async () => {
   // The instance's first account is its operator.
   operator = await signup(server, uniqueName('operator'));
   team = await createTeam(server, 'Paid cut');
-  const editor = connectClient(server.wsUrl, team.projectId, team.editor.token);
-  try {
-    await editor.synced;
-    const doc = new ProjectDoc(editor.doc);
-    doc.transact(userOrigin(team.editor.id), (pd) =>
-      pd.timeline.apply([
-        { op: 'insert', kind: 'track', record: newTrack({ id: 't1', kind: 'title', name: 'Titles', order: keysBetween(null, null, 1)[0] }) },
-        { op: 'insert', kind: 'clip', record: newTitleClip({ id: 'tt', trackId: 't1', start: 0, duration: 150, text: 'Long title' }) }
-      ])
-    );
-    const observer = connectClient(server.wsUrl, team.projectId, team.owner.token);
-    await observer.synced;
-    await waitFor(() => new ProjectDoc(observer.doc).timeline.snapshot().clips.length === 1, 'the server has the clip');
-    observer.destroy();
-  } finally {
-    editor.destroy();
-  }
+  await titleOnlyCut(server, team.projectId, team.editor, 150);
 });
 afterAll(async () => {
   await worker?.stop();
