@@ -77,7 +77,7 @@ export class CreditService implements JobCredits {
   // ---- jobs (JobCredits) ----
 
   async charge(job: { id: string; projectId: string; type: string; createdBy: string | null }, contentSeconds: number | undefined): Promise<void> {
-    if (!this.config.enabled) return;
+    if (!this.config.enabled || !CREDIT_PRICED_TYPES.includes(job.type)) return;
     const price = await this.priceOf(job.type);
     if (price === undefined) return;
     // A priced job type that does not say how long its content is would run for free: a bug in its service.
@@ -116,6 +116,8 @@ export class CreditService implements JobCredits {
   }
 
   async refund(job: JobJson, reason: string): Promise<void> {
+    // Free job types are never charged: no ledger lookup for every failed upload.
+    if (!CREDIT_PRICED_TYPES.includes(job.type)) return;
     await this.ledger.refundJob(job.id, { note: reason.slice(0, 200), actor_id: null }, this.now());
   }
 
