@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { createTeam, signup, uniqueName, type Team } from '../helpers/api';
+import { createTeam, signup, uniqueName, type Team, type TestUser } from '../helpers/api';
 import { launchBrowser, WAIT } from '../helpers/browser';
 import { startServer, type RunningServer } from '../helpers/server';
 import { logIn, newPage, openProject, titleOnlyCut } from '../helpers/studio';
@@ -9,11 +9,12 @@ import { logIn, newPage, openProject, titleOnlyCut } from '../helpers/studio';
 let server: RunningServer;
 let browser: Browser;
 let team: Team;
+let operator: TestUser;
 
 beforeAll(async () => {
   server = await startServer({ env: { CREDITS_START: '3' } });
   // The first account is the operator: not one of the team.
-  await signup(server, uniqueName('operator'));
+  operator = await signup(server, uniqueName('operator'));
   team = await createTeam(server, 'Paid cut');
   await titleOnlyCut(server, team.projectId, team.editor, 150);
   browser = await launchBrowser();
@@ -53,5 +54,32 @@ describe('credits in the studio', () => {
     const refusal = page.getByRole('alert').filter({ hasText: 'Rendering the cut costs 3 credits' });
     await refusal.waitFor({ timeout: WAIT });
     expect(await refusal.textContent()).toContain(`${team.owner.username}'s balance is 0`);
+  });
+
+  it('lets the operator set prices and grant credits under Settings › Credits; others only read the prices', async () => {
+    const owner = await logIn(await newPage(browser, 'owner'), server.url, team.owner);
+    await owner.goto(`${server.url}/settings/credits`, { waitUntil: 'networkidle' });
+    expect(await owner.getByLabel('Rendering the cut').isDisabled()).toBe(true);
+    expect(await owner.getByRole('heading', { name: 'Grant credits' }).count()).toBe(0);
+    expect(await owner.locator('.intro').textContent()).toContain(`Only the studio’s operator (@${operator.username})`);
+
+    const ops = await logIn(await newPage(browser, 'operator'), server.url, operator);
+    await ops.goto(`${server.url}/settings/credits`, { waitUntil: 'networkidle' });
+    await ops.getByLabel('Rendering the cut').fill('2');
+    await ops.getByRole('button', { name: 'Save prices' }).click();
+    await ops.getByRole('status').filter({ hasText: 'Prices saved' }).waitFor({ timeout: WAIT });
+    await ops.getByLabel('Username', { exact: true }).fill(team.owner.username);
+    await ops.getByLabel('Credits', { exact: true }).fill('-1000');
+    await ops.getByRole('button', { name: 'Grant', exact: true }).click();
+    await ops.getByRole('alert').filter({ hasText: `${team.owner.username}'s balance is 0: taking back 1000 would go below zero.` }).waitFor({ timeout: WAIT });
+    await ops.getByLabel('Credits', { exact: true }).fill('10');
+    await ops.getByRole('button', { name: 'Grant', exact: true }).click();
+    await ops.getByRole('status').filter({ hasText: `${team.owner.username} now has 10 credits.` }).waitFor({ timeout: WAIT });
+
+    // 150 s at 2 a minute.
+    const page = await openProject(await logIn(await newPage(browser, 'editor again'), server.url, team.editor), server.url, team.projectId);
+    const price = page.locator('.render [data-cost]');
+    await price.waitFor({ timeout: WAIT });
+    expect(await price.textContent()).toMatch(/5 credits · balance 10/);
   });
 });

@@ -152,6 +152,12 @@ export class CreditService implements JobCredits {
     return { username: to.username, balance, entry: toEntry({ ...entry, actor: user.username }) };
   }
 
+  /** The settings page: who the operator is, whether it is the caller, the prices. */
+  async overview(user: UserRow): Promise<{ enabled: boolean; operator: string | null; isOperator: boolean; startingCredits: number; prices: CreditPriceJson[] }> {
+    const operator = await this.users.first();
+    return { enabled: this.config.enabled, operator: operator?.username ?? null, isOperator: operator?.id === user.id, startingCredits: this.config.startingCredits, prices: await this.prices() };
+  }
+
   async operatorPrices(user: UserRow): Promise<CreditPriceJson[]> {
     await this.requireOperator(user);
     return this.prices();
