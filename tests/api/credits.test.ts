@@ -152,3 +152,24 @@ describe('credits', () => {
     expect((await credits()).balance).toBe(10);
   });
 });
+
+describe('credits off (CREDITS=off)', () => {
+  it('charges nothing, says so, and has nothing to grant', async () => {
+    const off = await startServer({ env: { CREDITS: 'off', CREDITS_START: '0' } });
+    try {
+      const first = await signup(off, uniqueName('operator'));
+      const crew = await createTeam(off, 'Free cut');
+      await titleOnlyCut(off, crew.projectId, crew.editor, 150);
+      const r = await api(off, 'POST', `/api/projects/${crew.projectId}/renders`, { token: crew.editor.token, body: {} });
+      expect(r.status).toBe(201);
+      const state = await api<ProjectCreditsJson>(off, 'GET', `/api/projects/${crew.projectId}/credits`, { token: crew.owner.token });
+      expect(state.body).toMatchObject({ enabled: false, balance: 0, entries: [] });
+      expectApiError(await api(off, 'POST', '/api/credits/grants', { token: first.token, body: { username: crew.owner.username, amount: 5 } }), 409, 'credits_off');
+      const page = await fetch(`${off.url}/projects/${crew.projectId}/usage`, { headers: { authorization: `Bearer ${crew.owner.token}` } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('Credits are off on this instance (CREDITS=off)');
+    } finally {
+      await off.destroy();
+    }
+  });
+});
