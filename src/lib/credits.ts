@@ -29,7 +29,7 @@ export function creditCost(creditsPerMinute: number, seconds: number): number {
 export interface CreditPriceJson {
   jobType: string;
   creditsPerMinute: number;
-  /** False when the operator changed it. */
+  /** False when the operator set another price than the default. */
   isDefault: boolean;
 }
 

@@ -68,6 +68,9 @@ describe('credits in the studio', () => {
     await ops.getByLabel('Rendering the cut').fill('2');
     await ops.getByRole('button', { name: 'Save prices' }).click();
     await ops.getByRole('status').filter({ hasText: 'Prices saved' }).waitFor({ timeout: WAIT });
+    expect((await ops.locator('.prices tr').allTextContents()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([
+      'Rendering the cut credits a minute (not the default)', 'tool.cleanup credits a minute', 'tool.silence credits a minute', 'tool.scenes credits a minute', 'tool.stabilize credits a minute'
+    ]);
     await ops.getByLabel('Username', { exact: true }).fill(team.owner.username);
     await ops.getByLabel('Credits', { exact: true }).fill('-1000');
     await ops.getByRole('button', { name: 'Grant', exact: true }).click();

@@ -49,11 +49,10 @@ export class CreditService implements JobCredits {
 
   async prices(): Promise<CreditPriceJson[]> {
     const overrides = new Map((await this.ledger.priceOverrides()).map((r) => [r.job_type, Number(r.credits_per_minute)]));
-    return CREDIT_PRICED_TYPES.map((jobType) => ({
-      jobType,
-      creditsPerMinute: overrides.get(jobType) ?? CREDIT_DEFAULT_PRICES[jobType],
-      isDefault: !overrides.has(jobType)
-    }));
+    return CREDIT_PRICED_TYPES.map((jobType) => {
+      const creditsPerMinute = overrides.get(jobType) ?? CREDIT_DEFAULT_PRICES[jobType];
+      return { jobType, creditsPerMinute, isDefault: creditsPerMinute === CREDIT_DEFAULT_PRICES[jobType] };
+    });
   }
 
   private async priceOf(jobType: string): Promise<number | undefined> {
