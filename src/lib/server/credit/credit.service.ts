@@ -114,7 +114,7 @@ export class CreditService implements JobCredits {
     return true;
   }
 
-  async refund(job: JobJson, reason: string): Promise<void> {
+  async refund(job: { id: string; type: string }, reason: string): Promise<void> {
     // Free job types are never charged: no ledger lookup for every failed upload.
     if (!CREDIT_PRICED_TYPES.includes(job.type)) return;
     await this.ledger.refundJob(job.id, { note: reason.slice(0, 200), actor_id: null }, this.now());

@@ -28,7 +28,7 @@ export interface JobCredits {
   /** Charges a priced job again for another run (retry); true when it charged. */
   recharge(job: JobJson, actorId: string): Promise<boolean>;
   /** Gives back the job's charge, once however often it is called. */
-  refund(job: JobJson, reason: string): Promise<void>;
+  refund(job: { id: string; type: string }, reason: string): Promise<void>;
 }
 
 /** What a job type does on the server side around a worker's run. */
@@ -122,32 +122,37 @@ export class JobService {
     const t = this.now();
     const id = newId();
     await this.credits?.charge({ id, projectId, type: o.type, createdBy: o.createdBy ?? null }, o.contentSeconds);
-    const { job, created } = await this.jobs.insert({
-      id,
-      project_id: projectId,
-      type: o.type,
-      status: 'queued',
-      input: JSON.stringify(o.input ?? null),
-      result: null,
-      error: null,
-      progress: 0,
-      progress_message: null,
-      attempts: 0,
-      max_attempts: o.maxAttempts ?? this.config.defaultMaxAttempts,
-      priority: o.priority ?? 0,
-      run_after: o.runAfter ?? t,
-      lease_owner: null,
-      lease_expires_at: null,
-      idempotency_key: o.idempotencyKey ?? null,
-      created_by: o.createdBy ?? null,
-      created_at: t,
-      started_at: null,
-      completed_at: null,
-      updated_at: t
-    });
+    const { job, created } = await this.jobs
+      .insert({
+        id,
+        project_id: projectId,
+        type: o.type,
+        status: 'queued',
+        input: JSON.stringify(o.input ?? null),
+        result: null,
+        error: null,
+        progress: 0,
+        progress_message: null,
+        attempts: 0,
+        max_attempts: o.maxAttempts ?? this.config.defaultMaxAttempts,
+        priority: o.priority ?? 0,
+        run_after: o.runAfter ?? t,
+        lease_owner: null,
+        lease_expires_at: null,
+        idempotency_key: o.idempotencyKey ?? null,
+        created_by: o.createdBy ?? null,
+        created_at: t,
+        started_at: null,
+        completed_at: null,
+        updated_at: t
+      })
+      .catch(async (e: unknown) => {
+        await this.credits?.refund({ id, type: o.type }, 'The job could not be queued.');
+        throw e;
+      });
     if (created) return { job: this.emit(job, 'queued')!, created };
     // The key named an existing job, which paid when it was enqueued: this charge was for nothing.
-    await this.credits?.refund({ ...jobJson(job), id }, 'Enqueued twice: the first job runs instead.');
+    await this.credits?.refund({ id, type: o.type }, 'Enqueued twice: the first job runs instead.');
     return { job: jobJson(job), created };
   }
 
