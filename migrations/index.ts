@@ -7,6 +7,7 @@ import * as m0005 from './0005_live_output';
 import * as m0006 from './0006_webhooks_requests';
 import * as m0007 from './0007_podcasts';
 import * as m0008 from './0008_request_notes_listener_peak';
+import * as m0009 from './0009_credits';
 import * as m0010 from './0010_providers';
 
 /** Numbered migrations, applied in key order on SQLite and PostgreSQL alike. */
@@ -19,5 +20,6 @@ export const migrations: Record<string, Migration> = {
   '0006_webhooks_requests': m0006,
   '0007_podcasts': m0007,
   '0008_request_notes_listener_peak': m0008,
+  '0009_credits': m0009,
   '0010_providers': m0010
 };

@@ -2,9 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import type { AssetJson } from '$lib/asset';
+import { keysBetween } from '$lib/editor/model/order';
+import { userOrigin } from '$lib/editor/model/origin';
+import { ProjectDoc } from '$lib/editor/model/project-doc';
+import { newTitleClip } from '$lib/editor/model/timeline/clip';
+import { newTrack } from '$lib/editor/model/timeline/track';
 import { api, type TestUser } from './api';
 import { WAIT, waitLive } from './browser';
-import { waitFor } from './yclient';
+import { connectClient, waitFor } from './yclient';
 
 // What the studio suites share: media uploaded and processed by a real worker, users logged in through the form.
 // Processing takes seconds on a 2-core box next to other suites: long waits; nothing asserts a duration.
@@ -27,6 +32,26 @@ export async function uploadProcessed(server: { url: string }, projectId: string
     PROCESSING
   );
   return asset!;
+}
+
+/** Makes the project's cut one title of `seconds` over y-websocket, as `user`, and waits until the server has it. */
+export async function titleOnlyCut(server: { wsUrl: string }, projectId: string, user: TestUser, seconds: number): Promise<void> {
+  const editor = connectClient(server.wsUrl, projectId, user.token);
+  const observer = connectClient(server.wsUrl, projectId, user.token);
+  try {
+    await editor.synced;
+    new ProjectDoc(editor.doc).transact(userOrigin(user.id), (pd) =>
+      pd.timeline.apply([
+        { op: 'insert', kind: 'track', record: newTrack({ id: 't1', kind: 'title', name: 'Titles', order: keysBetween(null, null, 1)[0] }) },
+        { op: 'insert', kind: 'clip', record: newTitleClip({ id: 'tt', trackId: 't1', start: 0, duration: seconds, text: 'Long title' }) }
+      ])
+    );
+    await observer.synced;
+    await waitFor(() => new ProjectDoc(observer.doc).timeline.snapshot().clips.length === 1, 'the server has the title');
+  } finally {
+    editor.destroy();
+    observer.destroy();
+  }
 }
 
 /** A page in a fresh browser context whose script errors are printed under `name`. */

@@ -49,6 +49,8 @@ import { RecordingFiles } from './podcast/recording-files';
 import { ProvidersRepository } from './ai/providers.repository';
 import { ProvidersService } from './ai/providers.service';
 import { SecretBox } from './ai/secret-box';
+import { CreditRepository } from './credit/credit.repository';
+import { CreditService } from './credit/credit.service';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -82,6 +84,8 @@ export interface App {
   podcasts: PodcastService;
   /** A project's AI providers: language model and voice. */
   providers: ProvidersService;
+  /** The credit ledger that pays for priced jobs. */
+  credits: CreditService;
   /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
   takeover: TakeoverService;
   /** Distinct listeners with an active player, per channel. */
@@ -116,6 +120,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
     defaultMaxAttempts: config.jobs.maxAttempts,
     backoff: { baseMs: config.jobs.backoffBaseMs, maxMs: 10 * 60_000 }
   });
+  const credits = new CreditService(new CreditRepository(db.kysely, db.dialect), projects, users, config.credits);
+  jobs.credits = credits;
   const workerTokens = new WorkerTokenService(new WorkerTokenRepository(db.kysely), projects);
   const signer = UrlSigner.fromConfig(config.signingSecret, config.dataDir, config.signedUrlTtlMs);
   const mediaLimits: MediaLimits = {
@@ -145,7 +151,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests, takeover, podcasts, providers,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests, takeover, podcasts, providers, credits,
     listeners,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,

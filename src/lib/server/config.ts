@@ -46,7 +46,9 @@ const envSchema = z.object({
   INGEST_RTMP_HOST: z.string().default('0.0.0.0'),
   LLM_BASE_URL: z.string().url().optional().or(z.literal('')),
   LLM_MODEL: z.string().optional(),
-  LLM_API_KEY: z.string().optional()
+  LLM_API_KEY: z.string().optional(),
+  CREDITS: z.enum(['on', 'off']).default('on'),
+  CREDITS_START: z.coerce.number().int().min(0).max(1_000_000_000).default(1000)
 });
 
 export interface Config {
@@ -85,6 +87,8 @@ export interface Config {
   ingest: { port: number; host: string };
   /** The instance's language model (OpenAI-compatible) for projects that set none. */
   llm: { baseUrl: string | null; model: string | null; apiKey: string | null };
+  /** The credit ledger: off charges nothing; a new account starts with `startingCredits`. */
+  credits: { enabled: boolean; startingCredits: number };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -127,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1', maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     requests: { rateSeconds: e.REQUEST_RATE_SECONDS },
     ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST },
-    llm: { baseUrl: e.LLM_BASE_URL ? e.LLM_BASE_URL.replace(/\/+$/, '') : null, model: e.LLM_MODEL || null, apiKey: e.LLM_API_KEY || null }
+    llm: { baseUrl: e.LLM_BASE_URL ? e.LLM_BASE_URL.replace(/\/+$/, '') : null, model: e.LLM_MODEL || null, apiKey: e.LLM_API_KEY || null },
+    credits: { enabled: e.CREDITS === 'on', startingCredits: e.CREDITS_START }
   };
 }

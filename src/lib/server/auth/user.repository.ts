@@ -12,6 +12,11 @@ export class UserRepository {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The instance's first account: its operator (credit grants and prices). */
+  first(): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+  }
+
   /** Usernames and emails are stored lower-case, so lookups are case-insensitive. */
   findByUsername(username: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('username', '=', username.toLowerCase()).executeTakeFirst();

@@ -318,6 +318,42 @@ export interface ProjectProvidersTable {
   updated_at: number;
 }
 
+/** A user's credits: what the projects they own spend on priced jobs. `balance` is the sum of their entries. */
+export interface CreditAccountTable {
+  user_id: string;
+  balance: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export type CreditEntryKind = 'grant' | 'charge' | 'refund';
+
+/** One line of the ledger: `amount` is signed (a charge is negative); `refund_of` names the charge a refund returns. */
+export interface CreditEntryTable {
+  id: Generated<number>;
+  user_id: string;
+  kind: CreditEntryKind;
+  amount: number;
+  balance_after: number;
+  project_id: string | null;
+  job_id: string | null;
+  job_type: string | null;
+  content_minutes: number | null;
+  credits_per_minute: number | null;
+  refund_of: number | null;
+  actor_id: string | null;
+  note: string | null;
+  created_at: number;
+}
+
+/** The operator's price for a job type; types without a row cost their default (CREDIT_DEFAULT_PRICES). */
+export interface CreditPriceTable {
+  job_type: string;
+  credits_per_minute: number;
+  updated_by: string | null;
+  updated_at: number;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -340,6 +376,9 @@ export interface Database {
   podcasts: PodcastTable;
   podcast_episodes: PodcastEpisodeTable;
   project_providers: ProjectProvidersTable;
+  credit_accounts: CreditAccountTable;
+  credit_entries: CreditEntryTable;
+  credit_prices: CreditPriceTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -361,3 +400,5 @@ export type SongRequestRow = Selectable<SongRequestTable>;
 export type PodcastRow = Selectable<PodcastTable>;
 export type PodcastEpisodeRow = Selectable<PodcastEpisodeTable>;
 export type ProjectProvidersRow = Selectable<ProjectProvidersTable>;
+export type CreditEntryRow = Selectable<CreditEntryTable>;
+export type NewCreditEntry = Insertable<CreditEntryTable>;

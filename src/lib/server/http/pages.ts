@@ -1,5 +1,5 @@
 import { error, fail, redirect } from '@sveltejs/kit';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { UserRow } from '../db/schema';
 import { ApiError } from './api-error';
 import { zodMessage } from './api-route';
@@ -27,9 +27,10 @@ export function parseForm<T>(form: FormData, schema: z.ZodType<T>): T {
   return parsed.data;
 }
 
-/** An ApiError becomes `fail(status)` carrying its message for the form to show; anything else is a server error. */
+/** An ApiError (or a failed schema) becomes `fail(status)` carrying its message for the form to show; anything else is a server error. */
 export function actionFailure<D extends Record<string, unknown>>(e: unknown, data: D) {
   if (e instanceof ApiError) return fail(e.status, { ...data, error: e.message });
+  if (e instanceof z.ZodError) return fail(400, { ...data, error: zodMessage(e) });
   throw e;
 }
 

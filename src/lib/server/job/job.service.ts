@@ -17,6 +17,18 @@ export interface EnqueueOptions {
   idempotencyKey?: string | null;
   createdBy?: string | null;
   runAfter?: number;
+  /** Seconds of content the job works on: what a priced job type is charged for (see JobCredits). */
+  contentSeconds?: number;
+}
+
+/** Pays for priced job types from the project owner's credits. */
+export interface JobCredits {
+  /** Charges before the job exists; throws (402) when the owner's balance is short. Free job types pass. */
+  charge(job: { id: string; projectId: string; type: string; createdBy: string | null }, contentSeconds: number | undefined): Promise<void>;
+  /** Charges a priced job again for another run (retry); true when it charged. */
+  recharge(job: JobJson, actorId: string): Promise<boolean>;
+  /** Gives back the job's charge, once however often it is called. */
+  refund(job: { id: string; type: string }, reason: string): Promise<void>;
 }
 
 /** What a job type does on the server side around a worker's run. */
@@ -72,6 +84,8 @@ export function jobJson(r: JobRow): JobJson {
 export class JobService {
   private readonly kinds = new Map<string, JobKind>();
   private readonly listeners = new Set<(e: JobEvent) => void>();
+  /** Set by the composition root; without it nothing is charged. */
+  credits?: JobCredits;
 
   constructor(
     private readonly jobs: JobRepository,
@@ -106,30 +120,39 @@ export class JobService {
 
   async enqueue(projectId: string, o: EnqueueOptions): Promise<{ job: JobJson; created: boolean }> {
     const t = this.now();
-    const { job, created } = await this.jobs.insert({
-      id: newId(),
-      project_id: projectId,
-      type: o.type,
-      status: 'queued',
-      input: JSON.stringify(o.input ?? null),
-      result: null,
-      error: null,
-      progress: 0,
-      progress_message: null,
-      attempts: 0,
-      max_attempts: o.maxAttempts ?? this.config.defaultMaxAttempts,
-      priority: o.priority ?? 0,
-      run_after: o.runAfter ?? t,
-      lease_owner: null,
-      lease_expires_at: null,
-      idempotency_key: o.idempotencyKey ?? null,
-      created_by: o.createdBy ?? null,
-      created_at: t,
-      started_at: null,
-      completed_at: null,
-      updated_at: t
-    });
+    const id = newId();
+    await this.credits?.charge({ id, projectId, type: o.type, createdBy: o.createdBy ?? null }, o.contentSeconds);
+    const { job, created } = await this.jobs
+      .insert({
+        id,
+        project_id: projectId,
+        type: o.type,
+        status: 'queued',
+        input: JSON.stringify(o.input ?? null),
+        result: null,
+        error: null,
+        progress: 0,
+        progress_message: null,
+        attempts: 0,
+        max_attempts: o.maxAttempts ?? this.config.defaultMaxAttempts,
+        priority: o.priority ?? 0,
+        run_after: o.runAfter ?? t,
+        lease_owner: null,
+        lease_expires_at: null,
+        idempotency_key: o.idempotencyKey ?? null,
+        created_by: o.createdBy ?? null,
+        created_at: t,
+        started_at: null,
+        completed_at: null,
+        updated_at: t
+      })
+      .catch(async (e: unknown) => {
+        await this.credits?.refund({ id, type: o.type }, 'The job could not be queued.');
+        throw e;
+      });
     if (created) return { job: this.emit(job, 'queued')!, created };
+    // The key named an existing job, which paid when it was enqueued: this charge was for nothing.
+    await this.credits?.refund({ id, type: o.type }, 'Enqueued twice: the first job runs instead.');
     return { job: jobJson(job), created };
   }
 
@@ -145,7 +168,7 @@ export class JobService {
       return { job, urls: (await kind?.urls?.(job)) ?? {} };
     } catch (e) {
       // The job cannot be handed out (e.g. its asset is gone): fail this attempt rather than the worker.
-      await this.fail(job.id, workerId, `Could not prepare the job: ${(e as Error).message}`, false);
+      await this.fail(workerId, job.id, `Could not prepare the job: ${(e as Error).message}`, false);
       return undefined;
     }
   }
@@ -184,7 +207,7 @@ export class JobService {
     const retryAt = retryable && current.attempts < current.max_attempts ? t + backoffDelay(current.attempts, this.config.backoff, this.random) : null;
     const row = await this.jobs.fail(jobId, workerId, error.slice(0, 4000), retryAt, t);
     const job = this.emit(row, retryAt === null ? 'failed' : 'retrying');
-    if (job && retryAt === null) await this.stopped(job);
+    if (job && retryAt === null) await this.stopped(job, `Failed: ${job.error ?? 'no reason given'}`);
     return row !== undefined;
   }
 
@@ -200,7 +223,7 @@ export class JobService {
       if (json) {
         released++;
         this.logger.warn({ jobId: job.id, worker: job.lease_owner }, 'job lease expired');
-        if (last) await this.stopped(json);
+        if (last) await this.stopped(json, error);
       }
     }
     return released;
@@ -216,18 +239,25 @@ export class JobService {
     for (const row of requeued) this.emit(row, 'retrying');
     for (const row of failed) {
       const json = this.emit(row, 'failed');
-      if (json) await this.stopped(json);
+      if (json) await this.stopped(json, json.error ?? 'Its worker disconnected.');
     }
     const released = requeued.length + failed.length;
     if (released) this.logger.warn({ worker: workerId, jobIds: [...requeued, ...failed].map((r) => r.id) }, 'leases of a disconnected worker released');
     return released;
   }
 
-  private async stopped(job: JobJson): Promise<void> {
+  /** `refundReason` null: the job's work was spent (canceled while it ran), so its charge stands. */
+  private async stopped(job: JobJson, refundReason: string | null): Promise<void> {
     try {
       await this.kinds.get(job.type)?.stopped?.(job);
     } catch (e) {
       this.logger.error({ err: e, jobId: job.id }, 'job stop hook failed');
+    }
+    if (refundReason === null) return;
+    try {
+      await this.credits?.refund(job, refundReason);
+    } catch (e) {
+      this.logger.error({ err: e, jobId: job.id }, 'job refund failed');
     }
   }
 
@@ -259,13 +289,15 @@ export class JobService {
     if (!row) throw conflict(`The job has already ${before.status === 'succeeded' ? 'succeeded' : 'finished'}; nothing to cancel.`, 'job_finished');
     // The worker learns through the event (same process) or its next heartbeat (another web process).
     const job = this.emit({ ...row, lease_owner: before.lease_owner }, 'canceled')!;
-    await this.stopped(job);
+    await this.stopped(job, before.status === 'queued' ? 'Canceled before it ran.' : null);
     return { ...job, worker: null };
   }
 
   async retry(user: UserRow, jobId: string): Promise<JobJson> {
     const before = await this.requireControl(user, jobId);
+    const charged = (before.status === 'failed' || before.status === 'canceled') && (await this.credits?.recharge(jobJson(before), user.id));
     const row = await this.jobs.retry(jobId, this.now());
+    if (!row && charged) await this.credits?.refund(jobJson(before), 'The retry did not happen.');
     if (!row) throw conflict(`Only failed or canceled jobs can be retried; this one is ${before.status}.`, 'job_not_retryable');
     return this.emit(row, 'queued')!;
   }

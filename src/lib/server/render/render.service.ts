@@ -92,9 +92,9 @@ export class RenderService {
     const snapshot: TimelineSnapshot = new ProjectDoc(doc).timeline.snapshot();
     const assetIds = [...new Set(snapshot.clips.flatMap((c) => (c.assetId ? [c.assetId] : [])))];
     if (!snapshot.clips.length) throw new ApiError(400, 'empty_timeline', 'The timeline is empty: add clips before rendering.');
+    // The cut ends where its last clip does; a range may end on that frame, not after it.
+    const end = Math.max(...snapshot.clips.map((c) => c.start + (c.out - c.in) / (c.speed > 0 ? c.speed : 1)));
     if (body.range) {
-      // The cut ends where its last clip does; a range may end on that frame, not after it.
-      const end = Math.max(...snapshot.clips.map((c) => c.start + (c.out - c.in) / (c.speed > 0 ? c.speed : 1)));
       const slack = 1 / Math.max(1, snapshot.settings.fps);
       const cut = `${Math.round(end * 100) / 100} s`;
       if (body.range.start >= end) throw new ApiError(400, 'range_out_of_bounds', `range.start is past the end of the cut (${cut}).`);
@@ -116,7 +116,9 @@ export class RenderService {
       title: `${project.name} — ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`
     };
     doc.destroy();
-    const { job } = await this.jobs.enqueue(projectId, { type: TIMELINE_RENDER, input, createdBy: user.id, maxAttempts: 2 });
+    // Charged for what it renders: the range, or the whole cut.
+    const contentSeconds = body.range ? Math.min(body.range.end, end) - body.range.start : end;
+    const { job } = await this.jobs.enqueue(projectId, { type: TIMELINE_RENDER, input, createdBy: user.id, maxAttempts: 2, contentSeconds });
     return job;
   }
 }

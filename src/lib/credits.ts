@@ -1,0 +1,66 @@
+/** Credits as the API, the studio and the server's ledger know them. */
+
+/**
+ * Credits per minute of content for each priced job type, from the studio's credit table (seed 002): each tool at the
+ * low end of its row, since these are signal-processing filters, not models. A timeline render is not in that table;
+ * it costs the table's floor. Job types not listed (upload processing, channel.live, diagnostics) are free.
+ */
+export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
+  'timeline.render': 1,
+  // Audio Cleanup: 1-2
+  'tool.cleanup': 1,
+  // Automatic Editing: 5-10
+  'tool.silence': 5,
+  // Smart Video Analysis: 3
+  'tool.scenes': 3,
+  // Video Restoration: 3-5
+  'tool.stabilize': 3
+};
+
+export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);
+
+export const CREDIT_MAX_PRICE = 10_000;
+
+/** What a job of `seconds` of content costs: whole credits, rounded up, so a short job is never free. */
+export function creditCost(creditsPerMinute: number, seconds: number): number {
+  return Math.ceil((creditsPerMinute * Math.max(0, seconds)) / 60);
+}
+
+export interface CreditPriceJson {
+  jobType: string;
+  creditsPerMinute: number;
+  /** False when the operator set another price than the default. */
+  isDefault: boolean;
+}
+
+export interface CreditEntryJson {
+  id: number;
+  kind: 'grant' | 'charge' | 'refund';
+  /** Signed: a charge is negative. */
+  amount: number;
+  balanceAfter: number;
+  projectId: string | null;
+  jobId: string | null;
+  jobType: string | null;
+  contentMinutes: number | null;
+  creditsPerMinute: number | null;
+  /** The charge this refund gives back. */
+  refundOf: number | null;
+  actor: string | null;
+  note: string | null;
+  createdAt: number;
+}
+
+export interface ProjectCreditsJson {
+  /** False when the instance runs with CREDITS=off: nothing is charged. */
+  enabled: boolean;
+  /** The project owner's account, which pays for the project's jobs. */
+  owner: string;
+  balance: number;
+  prices: CreditPriceJson[];
+  entries: CreditEntryJson[];
+  /** Pass as `before` for the next page; null on the last. */
+  nextBefore: number | null;
+  /** Whether the caller may grant credits and set prices. */
+  operator: boolean;
+}
