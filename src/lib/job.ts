@@ -35,6 +35,10 @@ export interface JobJson {
 export const JOB_TYPE_LABELS: Record<string, string> = {
   'media.process': 'Processing upload',
   'timeline.render': 'Rendering the cut',
+  'tool.cleanup': 'Audio cleanup',
+  'tool.silence': 'Silence removal',
+  'tool.scenes': 'Scene detection',
+  'tool.stabilize': 'Stabilization',
   'system.echo': 'Echo (diagnostic)',
   'system.sleep': 'Sleep (diagnostic)'
 };
