@@ -24,7 +24,9 @@ export async function removeSilence(run: ToolRun<'silence'>) {
   const duration = run.source.duration ?? Infinity;
   const silences = parseSilences(await runFfmpeg(detect, pass(run, 0, remove ? 0.2 : 1, 'Finding silence')), duration);
   const cuts = proposedCuts(silences, padding, duration);
-  if (!remove || !cuts.length) return { findings: { silences, cuts } };
+  const removed = cuts.reduce((sum, c) => sum + c.end - c.start, 0);
+  // All silence: nothing would be left to make an asset of.
+  if (!remove || !cuts.length || removed >= duration - MIN_CUT_SECONDS) return { findings: { silences, cuts } };
 
   // One expression keeps what lies outside every cut; it can be long, so it goes through a script file.
   const outside = `not(${cuts.map((c) => `between(t,${c.start.toFixed(3)},${c.end.toFixed(3)})`).join('+')})`;
@@ -41,7 +43,6 @@ export async function removeSilence(run: ToolRun<'silence'>) {
     .outputOptions(['-filter_complex_script', script, ...(video ? ['-map', '[v]', ...X264] : []), '-map', '[a]', ...(video ? [...AAC, ...MP4] : AUDIO_OUT.codec)])
     .output(out);
   await runFfmpeg(command, pass(run, 0.2, 1, 'Removing silence'));
-  const removed = cuts.reduce((sum, c) => sum + c.end - c.start, 0);
   return { made: await made(out, video, { tool: 'silence', removed: Math.round(removed * 1000) / 1000 }), findings: { silences, cuts } };
 }
 
