@@ -27,7 +27,7 @@ const shot = SECONDS / 4;
 ff(
   '-f', 'lavfi', '-i', `testsrc2=size=2112x1188:rate=30:duration=${SECONDS}`,
   '-f', 'lavfi', '-i', `sine=frequency=220:sample_rate=48000:duration=${SECONDS}`,
-  '-f', 'lavfi', '-i', `anoisesrc=color=pink:sample_rate=48000:amplitude=0.02:duration=${SECONDS}`,
+  '-f', 'lavfi', '-i', `anoisesrc=color=pink:sample_rate=48000:amplitude=0.004:duration=${SECONDS}`,
   '-filter_complex',
   [
     `[0:v]crop=1920:1080:x='96+40*sin(t*17)+25*sin(t*31)':y='54+30*sin(t*23)+20*sin(t*13)',` +
