@@ -7,25 +7,18 @@ import type { JobJson } from '$lib/job';
 import type { ToolResult } from '$lib/tool';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
 import { ffmpeg, ffprobe, h264, loudness, tempDir } from '../helpers/media';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/db';
 import { startServer, type RunningServer } from '../helpers/server';
 import { uploadProcessed } from '../helpers/studio';
 import { waitFor } from '../helpers/yclient';
+
+const KINDS = process.env.TEST_DATABASE_URL ? DIALECTS : (['sqlite'] as const);
 
 // The media tools through the whole system: uploads, POST /api/assets/:id/tools/:tool, a real worker running ffmpeg.
 // Each tool gets synthetic media whose right answer is known, and the answer is measured with ffmpeg here.
 let server: RunningServer;
 let team: Team;
 let dir: string;
-
-beforeAll(async () => {
-  server = await startServer({ env: { LOCAL_WORKERS: '1', LOCAL_WORKER_CONCURRENCY: '2' } });
-  team = await createTeam(server, 'Tools');
-  dir = await tempDir('airstudio-tools-');
-});
-afterAll(async () => {
-  await server?.destroy();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
 
 async function ready(id: string): Promise<AssetJson> {
   let a: AssetJson | undefined;
@@ -69,7 +62,20 @@ async function frameToFrameMotion(file: string): Promise<number> {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-describe('media tools', () => {
+describe.each(KINDS)('media tools on %s', (kind) => {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+    server = await startServer({ databaseUrl: database.url, env: { LOCAL_WORKERS: '1', LOCAL_WORKER_CONCURRENCY: '2' } });
+    team = await createTeam(server, 'Tools');
+    dir = await tempDir('airstudio-tools-');
+  });
+  afterAll(async () => {
+    await server?.destroy();
+    await database?.drop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('scene detection finds the cuts of a video joined from three shots, with scores; members see its progress', async () => {
     const file = path.join(dir, 'shots.mp4');
     await ffmpeg(
