@@ -79,6 +79,8 @@ export interface ToolFindings {
 export interface ToolResult {
   assetId: string | null;
   findings: ToolFindings;
+  /** What the tool measured and did to make the asset (cleanup: hum, noiseFloorDb, loudness), null when it made none. */
+  report: Record<string, unknown> | null;
 }
 
 /** What an asset offers a tool. */

@@ -71,6 +71,7 @@ describe('asset tools in the library', () => {
     const cleanup = drawer.locator('[data-tool="cleanup"]');
     await cleanup.getByRole('button', { name: 'Run' }).click();
     await cleanup.locator('[data-result="cleanup"]').waitFor({ timeout: PROCESSING });
+    expect(await cleanup.locator('[data-report]').innerText()).toMatch(/no hum notched · noise floor −\d+(\.\d)? dB · −\d+(\.\d)? → −16 LUFS/);
     await cleanup.getByRole('button', { name: /^Open “voice \(cleaned up\)”/ }).click();
     await owner.getByRole('dialog', { name: 'voice (cleaned up)' }).waitFor({ timeout: WAIT });
 

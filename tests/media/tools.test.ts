@@ -163,6 +163,7 @@ describe.each(KINDS)('media tools on %s', (kind) => {
     );
     const asset = await uploaded(file);
     const job = await runTool(asset, 'cleanup');
+    expect(job.result.report).toMatchObject({ tool: 'cleanup', hum: 50 });
     const out = await download(await ready(job.result.assetId!), 'hum-cleaned.flac');
     const band = async (f: string, hz: number) => {
       const stderr = await ffmpeg('-i', f, '-af', `bandpass=f=${hz}:width_type=q:w=30,astats=metadata=0`, '-f', 'null', '-');

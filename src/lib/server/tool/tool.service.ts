@@ -93,7 +93,7 @@ export class ToolService {
     const tool = toolOfJobType(job.type)!;
     const result = toolWorkerResult.parse(raw);
     const findings: ToolFindings = result.findings;
-    if (!result.file) return { assetId: null, findings };
+    if (!result.file) return { assetId: null, findings, report: null };
     const source = await this.assetRows.findById((job.input as ToolJobInput).assetId);
     if (!source) throw new Error('the source asset was deleted while the tool ran');
     const { meta } = result.file;
@@ -109,7 +109,8 @@ export class ToolService {
       width: meta.width,
       height: meta.height
     });
-    return { assetId: asset.id, findings };
+    const report = Object.fromEntries(Object.entries(meta).filter(([k]) => k !== 'duration' && k !== 'width' && k !== 'height'));
+    return { assetId: asset.id, findings, report };
   }
 }
 
