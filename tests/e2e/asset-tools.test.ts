@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AssetJson } from '$lib/asset';
 import { createProject, launchBrowser, signUp, WAIT } from '../helpers/browser';
+import { writeShots } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
 import { waitFor } from '../helpers/yclient';
 
@@ -23,12 +24,7 @@ beforeAll(async () => {
   const ffmpeg = (...args: string[]) => run('ffmpeg', ['-hide_banner', '-nostats', '-loglevel', 'error', '-y', ...args]);
   await Promise.all([
     ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=3', '-c:a', 'pcm_s16le', path.join(dir, 'voice.wav')),
-    ffmpeg(
-      '-f', 'lavfi', '-i', 'color=red:s=320x240:r=25:d=2',
-      '-f', 'lavfi', '-i', 'testsrc=s=320x240:r=25:d=2',
-      '-f', 'lavfi', '-i', 'color=blue:s=320x240:r=25:d=2',
-      '-filter_complex', '[0][1][2]concat=n=3:v=1:a=0', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path.join(dir, 'shots.mp4')
-    )
+    writeShots(path.join(dir, 'shots.mp4'))
   ]);
   server = await startServer({ env: { LOCAL_WORKERS: '1' } });
   browser = await launchBrowser();

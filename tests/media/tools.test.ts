@@ -6,7 +6,7 @@ import type { AssetJson } from '$lib/asset';
 import type { JobJson } from '$lib/job';
 import type { ToolResult } from '$lib/tool';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
-import { ffmpeg, ffprobe, h264, loudness, tempDir } from '../helpers/media';
+import { ffmpeg, ffprobe, h264, loudness, tempDir, writeShots } from '../helpers/media';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/db';
 import { startServer, type RunningServer } from '../helpers/server';
 import { uploadProcessed } from '../helpers/studio';
@@ -78,12 +78,7 @@ describe.each(KINDS)('media tools on %s', (kind) => {
 
   it('scene detection finds the cuts of a video joined from three shots, with scores; members see its progress', async () => {
     const file = path.join(dir, 'shots.mp4');
-    await ffmpeg(
-      '-f', 'lavfi', '-i', 'color=red:s=320x240:r=25:d=2',
-      '-f', 'lavfi', '-i', 'testsrc=s=320x240:r=25:d=2',
-      '-f', 'lavfi', '-i', 'color=blue:s=320x240:r=25:d=2',
-      '-filter_complex', '[0][1][2]concat=n=3:v=1:a=0', ...h264, file
-    );
+    await writeShots(file);
     const asset = await uploaded(file);
     const watcher: Socket = io(server.url, { path: '/socket.io', auth: { token: team.owner.token }, transports: ['websocket'] });
     await new Promise<void>((resolve) => watcher.emit('project:join', team.projectId, () => resolve()));
