@@ -5,6 +5,10 @@ import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
 import { timelineRenderJob } from './render/render-job';
 import { echoJob, sleepJob } from './system/system-jobs';
+import { toolCleanupJob } from './tool/cleanup';
+import { toolScenesJob } from './tool/scenes';
+import { toolSilenceJob } from './tool/silence';
+import { toolStabilizeJob } from './tool/stabilize';
 import type { JobHandler } from './worker-client';
 
 /** Both tools are on the PATH: looked up rather than run, since running them costs a worker start ~0.5–1 s on a busy box. */
@@ -28,10 +32,14 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
   if (hasFfmpeg()) {
     handlers['media.process'] = mediaProcessJob;
     handlers['timeline.render'] = timelineRenderJob;
+    handlers['tool.cleanup'] = toolCleanupJob;
+    handlers['tool.silence'] = toolSilenceJob;
+    handlers['tool.scenes'] = toolScenesJob;
+    handlers['tool.stabilize'] = toolStabilizeJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {
-    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render or channel.live jobs (apt-get install ffmpeg)');
+    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.* or channel.live jobs (apt-get install ffmpeg)');
   }
   return handlers;
 }

@@ -1,4 +1,6 @@
 /** Jobs as the API, the studio and the worker protocol see them. */
+import { TOOL_LABELS, TOOLS, toolJobType } from './tool';
+
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
@@ -35,6 +37,7 @@ export interface JobJson {
 export const JOB_TYPE_LABELS: Record<string, string> = {
   'media.process': 'Processing upload',
   'timeline.render': 'Rendering the cut',
+  ...Object.fromEntries(TOOLS.map((t) => [toolJobType(t), TOOL_LABELS[t].job])),
   'system.echo': 'Echo (diagnostic)',
   'system.sleep': 'Sleep (diagnostic)'
 };

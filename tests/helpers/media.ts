@@ -168,3 +168,13 @@ export function topLevelBoxes(buf: Buffer): string[] {
   }
   return boxes;
 }
+
+/** Three 2 s shots cut together (red, test pattern, blue) at 25 fps, no sound: scene cuts at exactly 2 s and 4 s. */
+export function writeShots(file: string): Promise<string> {
+  return ffmpeg(
+    '-f', 'lavfi', '-i', 'color=red:s=320x240:r=25:d=2',
+    '-f', 'lavfi', '-i', 'testsrc=s=320x240:r=25:d=2',
+    '-f', 'lavfi', '-i', 'color=blue:s=320x240:r=25:d=2',
+    '-filter_complex', '[0][1][2]concat=n=3:v=1:a=0', ...h264, file
+  );
+}

@@ -9,6 +9,7 @@ import { clipSchema, newClip, newTitleClip, repairClip } from '$lib/editor/model
 import { cropKeyframes, ease, valueAt } from '$lib/editor/model/timeline/keyframes';
 import {
   addMarker,
+  addSceneMarkers,
   addTrack,
   addTransition,
   copyClips,
@@ -23,6 +24,7 @@ import {
   pasteClips,
   removeTransition,
   reorderTrack,
+  setClipProperties,
   setPreset,
   setSettings,
   setTrackDucking,
@@ -523,6 +525,26 @@ describe('markers', () => {
     expect(refusal(addMarker(snap(), {}, opts))).toBe('Put the playhead where the marker goes.');
     expect(refusal(addMarker(snap(), { time: -1 }, opts))).toBe('A marker cannot be before 0.');
     expect(refusal(moveMarker(snap(), { id, time: 1 }, opts))).toBe('That marker is no longer on the timeline.');
+  });
+});
+
+describe('scene markers', () => {
+  it('marks the source’s scene cuts that fall inside the clip, mapped through its in point and speed, once', () => {
+    const { run, snap, opts } = setup();
+    // c2 shows a1 from 10 s to 15 s at timeline 5 s; cuts at 4 and 16 s lie outside it, 10 s is its first frame.
+    const scenes = [{ time: 4 }, { time: 10 }, { time: 11.5 }, { time: 14 }, { time: 16 }];
+    run((s) => addSceneMarkers(s, { clipId: 'c2', scenes }, opts));
+    expect(snap().markers.map((m) => [m.time, m.label])).toEqual([
+      [6.5, 'Scene cut'],
+      [7.5, 'beat'],
+      [9, 'Scene cut']
+    ]);
+    expect(refusal(addSceneMarkers(snap(), { clipId: 'c2', scenes }, opts))).toMatch(/^No scene cut/);
+    run((s) => setClipProperties(s, { clipIds: ['c3'], speed: 2 }, opts));
+    // c3 shows a2 from 2 s at timeline 12 s, twice as fast: a cut at 5 s of the source is 1.5 s in.
+    run((s) => addSceneMarkers(s, { clipId: 'c3', scenes: [{ time: 5 }] }, opts));
+    expect(snap().markers.map((m) => m.time)).toContain(13.5);
+    expect(refusal(addSceneMarkers(snap(), { clipId: 'gone', scenes }, opts))).toBe('That clip is no longer on the timeline.');
   });
 });
 

@@ -62,3 +62,9 @@ export function stableUrl(key: string, url: string): string {
 export function fileUrl(asset: AssetJson, v?: VariantJson): string {
   return v ? stableUrl(`${asset.id}:${v.name}:${v.sha256}`, v.url) : stableUrl(`${asset.id}:original:${asset.sha256}`, asset.url);
 }
+
+/** A point in a clip to a hundredth of a second (m:ss.cc), for findings such as scene cuts. */
+export function formatSeconds(seconds: number): string {
+  const cs = Math.round(Math.max(0, seconds) * 100);
+  return `${Math.floor(cs / 6000)}:${String(Math.floor((cs % 6000) / 100)).padStart(2, '0')}.${String(cs % 100).padStart(2, '0')}`;
+}

@@ -23,6 +23,7 @@ import { DEFAULT_MEDIA_LIMITS, maxUploadBytes, type MediaLimits } from './asset/
 import { UrlSigner } from './asset/signed-url';
 import { JobRepository } from './job/job.repository';
 import { RenderService } from './render/render.service';
+import { ToolService } from './tool/tool.service';
 import { JobService } from './job/job.service';
 import { WorkerTokenRepository } from './worker/worker-token.repository';
 import { WorkerTokenService } from './worker/worker-token.service';
@@ -76,6 +77,8 @@ export interface App {
   mediaLimits: MediaLimits;
   assets: AssetService;
   renders: RenderService;
+  /** Media tools (cleanup, silence, scenes, stabilize) run on one asset as jobs. */
+  tools: ToolService;
   channels: ChannelService;
   chat: ChatService;
   live: LiveService;
@@ -131,8 +134,10 @@ export async function createApp(config: Config, logger = createLogger(config.log
     maxImagePixels: config.media.maxImagePixels,
     maxVideoPixels: config.media.maxVideoPixels
   };
-  const assets = new AssetService(new AssetRepository(db.kysely), projects, jobs, storage, signer, mediaLimits, logger);
+  const assetRepository = new AssetRepository(db.kysely);
+  const assets = new AssetService(assetRepository, projects, jobs, storage, signer, mediaLimits, logger);
   const renders = new RenderService(projects, docs, assets, jobs, signer);
+  const tools = new ToolService(projects, assetRepository, assets, jobs, signer);
   const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
   const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
   const liveRepository = new LiveRepository(db.kysely);
@@ -142,7 +147,6 @@ export async function createApp(config: Config, logger = createLogger(config.log
   attachWebhookEvents(webhooks, live, jobs, channels);
   const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds);
   live.requests = requests;
-  const assetRepository = new AssetRepository(db.kysely);
   const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
@@ -151,7 +155,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, channels, chat, live, webhooks, requests, takeover, podcasts, providers, credits,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, credits,
     listeners,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,

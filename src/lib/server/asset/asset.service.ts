@@ -257,44 +257,112 @@ export class AssetService {
     /** Files the render made besides the MP4 (the HLS ladder), kept as variants that processing leaves alone. */
     variants?: { name: string; sha256: string; bytes: number; mime: string; meta?: Record<string, unknown> }[];
   }): Promise<AssetJson> {
-    for (const sha of [r.sha256, ...(r.variants ?? []).map((v) => v.sha256)]) {
+    for (const sha of (r.variants ?? []).map((v) => v.sha256)) {
       if (!(await this.storage.has(sha))) throw new Error('a rendered file was not uploaded');
     }
-    const t = this.now();
-    const { asset: row, created } = await this.assets.insert({
-      id: newId(),
-      project_id: r.projectId,
-      kind: 'video',
-      status: 'approved',
-      rejection_reason: null,
+    const { row, created } = await this.insertMade({
+      projectId: r.projectId,
+      createdBy: r.createdBy,
       sha256: r.sha256,
       bytes: r.bytes,
+      kind: 'video',
       mime: 'video/mp4',
-      original_name: displayName(`${r.title}.mp4`),
+      status: 'approved',
       title: r.title,
-      artist: '',
+      fileName: `${r.title}.mp4`,
       description: '',
       category: 'Render',
-      tags: JSON.stringify(['render']),
+      tags: ['render'],
       duration: r.duration,
       width: r.width,
       height: r.height,
-      probe: null,
-      processing: 'queued',
-      processing_error: null,
-      processing_job_id: null,
-      uploaded_by: r.createdBy,
-      created_at: t,
-      updated_at: t,
-      render_job_id: r.renderJobId,
-      doc_version: r.docVersion
+      render: { jobId: r.renderJobId, docVersion: r.docVersion }
     });
     // Before processing is queued, so its replaceVariants sees them; the same cut rendered again gains what it lacked.
     if (r.variants?.length) {
+      const t = this.now();
       await this.assets.addVariants(r.variants.map((v) => ({ asset_id: row.id, name: v.name, sha256: v.sha256, bytes: v.bytes, mime: v.mime, meta: JSON.stringify(v.meta ?? {}), created_at: t })));
     }
     if (created) return this.process(row, r.createdBy);
     return r.variants?.length ? (await this.emitChanged(row))! : this.toJson(row);
+  }
+
+  /**
+   * A media tool's new file joins the library beside its source (which is never changed), processed like an upload.
+   * It waits for approval when its source does. The same output made again answers the first asset.
+   */
+  async addToolOutput(source: AssetRow, o: { createdBy: string | null; sha256: string; bytes: number; mime: string; tool: string; label: string; extension: string; duration: number | null; width: number | null; height: number | null }): Promise<AssetJson> {
+    const { row, created } = await this.insertMade({
+      projectId: source.project_id,
+      createdBy: o.createdBy,
+      sha256: o.sha256,
+      bytes: o.bytes,
+      kind: o.mime.startsWith('video/') ? 'video' : 'audio',
+      mime: o.mime,
+      status: source.status === 'approved' ? 'approved' : 'pending',
+      title: `${source.title} (${o.label})`.slice(0, 200),
+      fileName: `${source.original_name.replace(/\.[^.]+$/, '') || source.title} (${o.label}).${o.extension}`,
+      description: `Made by ${o.tool} from “${source.title}”.`,
+      category: source.category,
+      tags: [...tagsOf(source), o.tool],
+      duration: o.duration,
+      width: o.width,
+      height: o.height,
+      render: null
+    });
+    return created ? this.process(row, o.createdBy) : this.toJson(row);
+  }
+
+  /** A file a job made, already in the store, as a new asset row. */
+  private async insertMade(m: {
+    projectId: string;
+    createdBy: string | null;
+    sha256: string;
+    bytes: number;
+    kind: 'audio' | 'video';
+    mime: string;
+    status: AssetStatus;
+    title: string;
+    fileName: string;
+    description: string;
+    category: string;
+    tags: string[];
+    duration: number | null;
+    width: number | null;
+    height: number | null;
+    render: { jobId: string; docVersion: string } | null;
+  }): Promise<{ row: AssetRow; created: boolean }> {
+    if (!(await this.storage.has(m.sha256))) throw new Error('the file was not uploaded');
+    const t = this.now();
+    const { asset: row, created } = await this.assets.insert({
+      id: newId(),
+      project_id: m.projectId,
+      kind: m.kind,
+      status: m.status,
+      rejection_reason: null,
+      sha256: m.sha256,
+      bytes: m.bytes,
+      mime: m.mime,
+      original_name: displayName(m.fileName),
+      title: m.title,
+      artist: '',
+      description: m.description,
+      category: m.category,
+      tags: JSON.stringify(normalizeTags(m.tags)),
+      duration: m.duration,
+      width: m.width,
+      height: m.height,
+      probe: null,
+      processing: 'queued',
+      processing_error: null,
+      processing_job_id: null,
+      uploaded_by: m.createdBy,
+      created_at: t,
+      updated_at: t,
+      render_job_id: m.render?.jobId ?? null,
+      doc_version: m.render?.docVersion ?? null
+    });
+    return { row, created };
   }
 
   /** Approved, probed assets by id for a render; says which are missing, waiting for approval, or unprocessed. */

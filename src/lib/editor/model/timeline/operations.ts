@@ -510,6 +510,23 @@ export function addMarker(s: TimelineSnapshot, args: { time?: number; label?: st
   return commit(s, [{ op: 'insert', kind: 'marker', record }], opts, [record.id]);
 }
 
+/**
+ * Markers where a scene detection of the clip's source found a new shot, for the cuts that fall inside the clip
+ * (mapped through its in point and speed); a cut that already has a marker at its time gets no second one.
+ */
+export function addSceneMarkers(s: TimelineSnapshot, args: { clipId: string; scenes: readonly { time: number }[] }, opts: OperationOptions = {}): OperationResult {
+  const clip = clipById(s, args.clipId);
+  if (!clip) return refuse('That clip is no longer on the timeline.');
+  const end = clipEnd(clip);
+  const marked = (t: number) => s.markers.some((m) => Math.abs(m.time - t) < 1e-3);
+  const times = args.scenes
+    .map((scene) => sec(clip.start + (scene.time - clip.in) / clip.speed))
+    .filter((t) => t > clip.start + TIME_EPSILON && t < end - TIME_EPSILON && !marked(t));
+  if (!times.length) return refuse('No scene cut of this clip’s source falls inside the clip that is not marked already.');
+  const records = times.map((time) => newMarker({ id: idOf(opts)(), time, label: 'Scene cut' }));
+  return commit(s, records.map((record) => ({ op: 'insert' as const, kind: 'marker' as const, record })), opts, records.map((r) => r.id));
+}
+
 /** Moves a marker to `time`; it snaps to the playhead, clip edges and other markers. */
 export function moveMarker(s: TimelineSnapshot, args: { id: string; time: number }, opts: OperationOptions = {}): OperationResult {
   const marker = s.markers.find((m) => m.id === args.id);

@@ -1,0 +1,85 @@
+// Benchmark: speed (× real time) of each media tool on a 60 s 1080p30 clip, as the tool.* jobs run them (the tool
+// functions themselves, in this process; download and upload are not counted). The clip is H.264/AAC: testsrc2 seen
+// through a jittering crop (a shaky camera) and a tone in pink noise that pauses every few seconds (a voice with
+// breaths), with three hard cuts to plain colour. BENCH_MEDIA_TOOLS_SECONDS shortens the clip for a smoke run.
+// bench-backstop-seconds: 900
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ToolName } from '../src/lib/tool';
+import { TOOL_OPTIONS, TOOLS } from '../src/lib/tool';
+import { cleanupAudio } from '../workers/tool/cleanup';
+import { detectScenes } from '../workers/tool/scenes';
+import { removeSilence } from '../workers/tool/silence';
+import { stabilizeVideo } from '../workers/tool/stabilize';
+import type { ToolOutput, ToolRun } from '../workers/tool/tool-job';
+import { deadline, machine, printTargets, round, writeResult, type TargetRow } from './lib/common';
+
+const SECONDS = Number(process.env.BENCH_MEDIA_TOOLS_SECONDS ?? 60);
+deadline('media-tools', 880_000);
+const started = Date.now();
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airstudio-bench-media-tools-'));
+const ff = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);
+
+const clip = path.join(dir, 'clip.mp4');
+const shot = SECONDS / 4;
+ff(
+  '-f', 'lavfi', '-i', `testsrc2=size=2112x1188:rate=30:duration=${SECONDS}`,
+  '-f', 'lavfi', '-i', `sine=frequency=220:sample_rate=48000:duration=${SECONDS}`,
+  '-f', 'lavfi', '-i', `anoisesrc=color=pink:sample_rate=48000:amplitude=0.004:duration=${SECONDS}`,
+  '-filter_complex',
+  [
+    `[0:v]crop=1920:1080:x='96+40*sin(t*17)+25*sin(t*31)':y='54+30*sin(t*23)+20*sin(t*13)',` +
+      // Every `shot` seconds the picture cuts to a plain colour for a second: the scene cuts to find.
+      `drawbox=c=navy:t=fill:enable='between(mod(t,${shot}),${shot - 1},${shot})',format=yuv420p[v]`,
+    `[1:a]volume='if(lt(mod(t,4),3),1,0)':eval=frame[voice]`,
+    `[voice][2:a]amix=inputs=2:normalize=0[a]`
+  ].join(';'),
+  '-map', '[v]', '-map', '[a]', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '23', '-c:a', 'aac', '-b:a', '128k', clip
+);
+
+const runners: Record<ToolName, (run: ToolRun<ToolName>) => Promise<ToolOutput>> = {
+  cleanup: (r) => cleanupAudio(r as ToolRun<'cleanup'>),
+  silence: (r) => removeSilence(r as ToolRun<'silence'>),
+  scenes: (r) => detectScenes(r as ToolRun<'scenes'>),
+  stabilize: (r) => stabilizeVideo(r as ToolRun<'stabilize'>)
+};
+/** Silence removal is timed as the slower request: finding the silence and making the asset without it. */
+const OPTIONS: Record<ToolName, Record<string, unknown>> = { cleanup: {}, silence: { remove: true }, scenes: {}, stabilize: {} };
+
+const targets: TargetRow[] = [];
+const details: Record<string, unknown> = { clipSeconds: SECONDS };
+for (const tool of TOOLS) {
+  const workDir = path.join(dir, tool);
+  fs.mkdirSync(workDir);
+  const t0 = performance.now();
+  const out = await runners[tool]({
+    file: clip,
+    source: { assetId: 'bench', hasAudio: true, hasVideo: true, duration: SECONDS, videoCodec: 'h264', audioChannels: 1 },
+    options: TOOL_OPTIONS[tool].parse(OPTIONS[tool]),
+    workDir,
+    signal: new AbortController().signal,
+    progress: () => {}
+  });
+  const ms = performance.now() - t0;
+  const speed = SECONDS / (ms / 1000);
+  targets.push({ metric: `${tool}: ${SECONDS} s 1080p30 H.264/AAC`, target: '(none set)', measured: `${round(speed, 2)}× real time (${round(ms / 1000, 1)} s)`, met: null });
+  details[tool] = { wallMs: round(ms), realTimeFactor: round(speed, 3), made: out.made?.meta ?? null, findings: { scenes: out.findings.scenes?.length, cuts: out.findings.cuts?.length } };
+  fs.rmSync(workDir, { recursive: true, force: true });
+}
+fs.rmSync(dir, { recursive: true, force: true });
+
+printTargets(targets);
+console.log(JSON.stringify(details));
+const file = writeResult({
+  name: 'media-tools',
+  title: `media tools' speed on a ${SECONDS} s 1080p30 clip`,
+  startedAt: new Date(started).toISOString(),
+  durationMs: Date.now() - started,
+  machine: machine(),
+  setup: 'one H.264/AAC 1080p30 clip (jittering testsrc2 crop, 3 cuts to colour, a pausing tone in pink noise); each tool function with its default options (silence with remove: true) in this process, 2 cores',
+  targets,
+  details
+});
+console.log(`  results: ${file}`);

@@ -1,0 +1,114 @@
+/** Media tools as the API, the library and the tool workers know them: ffmpeg filters run on one asset as a job. */
+import { z } from 'zod';
+import type { AssetKind, ProcessingState } from './asset';
+
+export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize'] as const;
+export type ToolName = (typeof TOOLS)[number];
+
+/** Job types are `tool.<name>` (credits are counted per job type, so these names are fixed). */
+export const toolJobType = (tool: ToolName) => `tool.${tool}` as const;
+export const TOOL_JOB_TYPES = TOOLS.map(toolJobType);
+export const toolOfJobType = (type: string): ToolName | null => TOOLS.find((t) => toolJobType(t) === type) ?? null;
+
+export const TOOL_LABELS: Record<ToolName, { name: string; does: string; job: string }> = {
+  cleanup: { name: 'Audio cleanup', does: 'Noise and hum reduction, voice levelling, loudness to −16 LUFS: a new asset.', job: 'Cleaning up audio' },
+  silence: { name: 'Silence removal', does: 'Finds silent stretches as proposed cuts; on request a new asset without them.', job: 'Finding silence' },
+  scenes: { name: 'Scene detection', does: 'Finds the cuts between shots, with how sure each is.', job: 'Detecting scenes' },
+  stabilize: { name: 'Stabilization', does: 'Smooths out camera shake (two passes): a new video asset.', job: 'Stabilizing video' }
+};
+
+const db = (min: number, max: number, name: string) => z.number({ error: `${name} must be a number` }).min(min, `${name} must be ${min} or more`).max(max, `${name} must be ${max} or less`);
+
+/** Options per tool; every field has a default, so `{}` runs a tool as it is meant to run. */
+export const TOOL_OPTIONS = {
+  cleanup: z
+    .object({
+      /** afftdn noise reduction, dB. */
+      denoise: db(0, 40, 'denoise').default(12),
+      /** Mains hum to notch out (with its harmonics); auto measures 50 and 60 Hz first. */
+      hum: z.enum(['auto', '50', '60', 'off'], { error: 'hum must be auto, 50, 60 or off' }).default('auto'),
+      /** speechnorm: quiet and loud passages of a voice brought closer together. */
+      level: z.boolean({ error: 'level must be true or false' }).default(true)
+    })
+    .strict(),
+  silence: z
+    .object({
+      /** Quieter than this (dBFS) counts as silence. */
+      thresholdDb: db(-90, -10, 'thresholdDb').default(-40),
+      /** Seconds of silence before it counts. */
+      minSilence: db(0.1, 60, 'minSilence').default(0.5),
+      /** Seconds of each silence kept on either side of a cut, so speech does not start abruptly. */
+      padding: db(0, 2, 'padding').default(0.1),
+      /** Also make a new asset with the cuts removed. */
+      remove: z.boolean({ error: 'remove must be true or false' }).default(false)
+    })
+    .strict(),
+  scenes: z
+    .object({
+      /** scdet's threshold (0–100): a frame change scoring above it is a cut. */
+      threshold: db(1, 100, 'threshold').default(10)
+    })
+    .strict(),
+  stabilize: z
+    .object({
+      /** vidstabdetect: how shaky the camera is, 1 (little) to 10 (very). */
+      shakiness: z.number({ error: 'shakiness must be a number' }).int('shakiness must be a whole number').min(1).max(10).default(5),
+      /** vidstabtransform: frames each way the camera path is averaged over; more is smoother. */
+      smoothing: z.number({ error: 'smoothing must be a number' }).int('smoothing must be a whole number').min(1).max(100).default(15)
+    })
+    .strict()
+} satisfies Record<ToolName, z.ZodType>;
+
+export type ToolOptions<T extends ToolName> = z.infer<(typeof TOOL_OPTIONS)[T]>;
+
+export interface TimeRange {
+  start: number;
+  end: number;
+}
+
+/** What the analysing tools found; times in seconds of the source asset. */
+export interface ToolFindings {
+  /** silence: the silent stretches, and the cuts proposed in them (each silence less its padding). */
+  silences?: TimeRange[];
+  cuts?: TimeRange[];
+  /** scenes: where a new shot starts, with scdet's score (0–100). */
+  scenes?: { time: number; score: number }[];
+}
+
+/** A tool job's result once the server has taken it: the new asset (if the tool made one) and the findings. */
+export interface ToolResult {
+  assetId: string | null;
+  findings: ToolFindings;
+  /** What the tool measured and did to make the asset (cleanup: hum, noiseFloorDb, loudness), null when it made none. */
+  report: Record<string, unknown> | null;
+}
+
+/** What an asset offers a tool. */
+export interface ToolSubject {
+  kind: AssetKind;
+  processing: ProcessingState;
+  hasAudio: boolean;
+  hasVideo: boolean;
+}
+
+export type ToolRefusal = { status: 409 | 422; code: 'asset_not_processed' | 'tool_not_applicable'; message: string };
+
+/** Why `tool` cannot run on this asset (null: it can). The library disables the tool with this message; the API refuses with it. */
+export function toolRefusal(tool: ToolName, a: ToolSubject): ToolRefusal | null {
+  const wrong = (message: string): ToolRefusal => ({ status: 422, code: 'tool_not_applicable', message });
+  if (a.kind === 'image') return wrong(`${TOOL_LABELS[tool].name} works on audio and video, not images.`);
+  const picture = tool === 'scenes' || tool === 'stabilize';
+  if (picture && a.kind === 'audio') return wrong(`${TOOL_LABELS[tool].name} needs a video; this asset is sound only.`);
+  if (a.processing !== 'ready') {
+    return { status: 409, code: 'asset_not_processed', message: `The asset is not processed yet (${a.processing}); tools run once processing is done.` };
+  }
+  if (picture && !a.hasVideo) return wrong(`${TOOL_LABELS[tool].name} needs a picture; this file has none.`);
+  if ((tool === 'cleanup' || tool === 'silence') && !a.hasAudio) return wrong(`${TOOL_LABELS[tool].name} needs sound; this video has none.`);
+  return null;
+}
+
+/** The streams an asset's probe (from processing) lists. */
+export function streamsOf(probe: unknown): { hasAudio: boolean; hasVideo: boolean } {
+  const p = (probe ?? {}) as { audio?: unknown; video?: unknown };
+  return { hasAudio: !!p.audio, hasVideo: !!p.video };
+}

@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import type { AssetJson } from '$lib/asset';
+import { createProject, launchBrowser, signUp, WAIT } from '../helpers/browser';
+import { writeShots } from '../helpers/media';
+import { startServer, type RunningServer } from '../helpers/server';
+import { waitFor } from '../helpers/yclient';
+
+// The Tools section of the library's asset drawer: real Chromium, the built server and one local worker running ffmpeg.
+const PROCESSING = 120_000;
+
+const run = promisify(execFile);
+let server: RunningServer;
+let browser: Browser;
+let dir = '';
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'airstudio-tools-e2e-'));
+  const ffmpeg = (...args: string[]) => run('ffmpeg', ['-hide_banner', '-nostats', '-loglevel', 'error', '-y', ...args]);
+  await Promise.all([
+    ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=3', '-c:a', 'pcm_s16le', path.join(dir, 'voice.wav')),
+    writeShots(path.join(dir, 'shots.mp4'))
+  ]);
+  server = await startServer({ env: { LOCAL_WORKERS: '1' } });
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.destroy();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Uploads with the page's own session and waits until a worker has processed the file. */
+async function uploadProcessed(page: Page, projectId: string, file: string, mimeType: string): Promise<AssetJson> {
+  const r = await page.request.post(`${server.url}/api/projects/${projectId}/assets`, {
+    multipart: { file: { name: path.basename(file), mimeType, buffer: await readFile(path.join(dir, file)) } }
+  });
+  expect(r.status()).toBe(201);
+  const { id } = (await r.json()) as AssetJson;
+  let asset: AssetJson | undefined;
+  await waitFor(async () => (asset = (await (await page.request.get(`${server.url}/api/assets/${id}`)).json()) as AssetJson).processing.state === 'ready', `${file} processed`, PROCESSING);
+  return asset!;
+}
+
+describe('asset tools in the library', () => {
+  it('shows which tools apply with the reason, runs scene detection to its cut list, and opens the asset cleanup made', async () => {
+    const owner = await signUp(browser, server, 'tilda', 'Tilda Tools', { reportErrors: true });
+    const projectId = await createProject(owner, server, 'Tools show');
+    await uploadProcessed(owner, projectId, 'voice.wav', 'audio/wav');
+    await uploadProcessed(owner, projectId, 'shots.mp4', 'video/mp4');
+    await owner.goto(`${server.url}/projects/${projectId}/library`, { waitUntil: 'networkidle' });
+    await owner.locator('[data-dropzone][data-live="true"]').waitFor({ timeout: WAIT });
+
+    // Sound only: the picture tools are off and say why; cleanup runs and its new asset opens from the result.
+    await owner.getByRole('button', { name: 'Open voice' }).click();
+    let drawer = owner.getByRole('dialog', { name: 'voice' });
+    await drawer.waitFor({ timeout: WAIT });
+    const stabilize = drawer.locator('[data-tool="stabilize"]');
+    expect(await stabilize.getByRole('button', { name: 'Run' }).isDisabled()).toBe(true);
+    expect(await stabilize.innerText()).toContain('needs a video');
+    const cleanup = drawer.locator('[data-tool="cleanup"]');
+    await cleanup.getByRole('button', { name: 'Run' }).click();
+    await cleanup.locator('[data-result="cleanup"]').waitFor({ timeout: PROCESSING });
+    expect(await cleanup.locator('[data-report]').innerText()).toMatch(/no hum notched · noise floor −\d+(\.\d)? dB · −\d+(\.\d)? → −16 LUFS/);
+    await cleanup.getByRole('button', { name: /^Open “voice \(cleaned up\)”/ }).click();
+    await owner.getByRole('dialog', { name: 'voice (cleaned up)' }).waitFor({ timeout: WAIT });
+
+    // A video: scene detection shows its progress, then where the shots start.
+    await owner.getByRole('button', { name: 'Open shots' }).click();
+    drawer = owner.getByRole('dialog', { name: 'shots' });
+    await drawer.waitFor({ timeout: WAIT });
+    expect(await drawer.locator('[data-tool="cleanup"]').innerText()).toContain('needs sound');
+    const scenes = drawer.locator('[data-tool="scenes"]');
+    await scenes.getByRole('button', { name: 'Run' }).click();
+    await scenes.locator('[data-result="scenes"]').waitFor({ timeout: PROCESSING });
+    const cuts = await scenes.locator('.findings li').allInnerTexts();
+    expect(cuts).toHaveLength(2);
+    expect(cuts[0]).toMatch(/^0:0[12]\.\d\d/);
+    expect(cuts[1]).toMatch(/^0:0[34]\.\d\d/);
+    expect(await scenes.innerText()).toContain('2 cuts');
+    await owner.screenshot({ path: path.join(os.tmpdir(), 'airstudio-asset-tools.png') });
+  });
+});
