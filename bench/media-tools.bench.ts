@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ToolName } from '../src/lib/tool';
 import { TOOL_OPTIONS, TOOLS } from '../src/lib/tool';
+import { makeCaptions } from '../workers/tool/captions';
 import { cleanupAudio } from '../workers/tool/cleanup';
 import { detectScenes } from '../workers/tool/scenes';
 import { removeSilence } from '../workers/tool/silence';
@@ -43,10 +44,11 @@ const runners: Record<ToolName, (run: ToolRun<ToolName>) => Promise<ToolOutput>>
   cleanup: (r) => cleanupAudio(r as ToolRun<'cleanup'>),
   silence: (r) => removeSilence(r as ToolRun<'silence'>),
   scenes: (r) => detectScenes(r as ToolRun<'scenes'>),
-  stabilize: (r) => stabilizeVideo(r as ToolRun<'stabilize'>)
+  stabilize: (r) => stabilizeVideo(r as ToolRun<'stabilize'>),
+  captions: (r) => makeCaptions(r as ToolRun<'captions'>)
 };
 /** Silence removal is timed as the slower request: finding the silence and making the asset without it. */
-const OPTIONS: Record<ToolName, Record<string, unknown>> = { cleanup: {}, silence: { remove: true }, scenes: {}, stabilize: {} };
+const OPTIONS: Record<ToolName, Record<string, unknown>> = { cleanup: {}, silence: { remove: true }, scenes: {}, stabilize: {}, captions: {} };
 
 const targets: TargetRow[] = [];
 const details: Record<string, unknown> = { clipSeconds: SECONDS };
@@ -60,12 +62,13 @@ for (const tool of TOOLS) {
     options: TOOL_OPTIONS[tool].parse(OPTIONS[tool]),
     workDir,
     signal: new AbortController().signal,
+    urls: {},
     progress: () => {}
   });
   const ms = performance.now() - t0;
   const speed = SECONDS / (ms / 1000);
   targets.push({ metric: `${tool}: ${SECONDS} s 1080p30 H.264/AAC`, target: '(none set)', measured: `${round(speed, 2)}× real time (${round(ms / 1000, 1)} s)`, met: null });
-  details[tool] = { wallMs: round(ms), realTimeFactor: round(speed, 3), made: out.made?.meta ?? null, findings: { scenes: out.findings.scenes?.length, cuts: out.findings.cuts?.length } };
+  details[tool] = { wallMs: round(ms), realTimeFactor: round(speed, 3), made: out.made?.meta ?? null, findings: { scenes: out.findings.scenes?.length, cuts: out.findings.cuts?.length, cues: out.findings.cues?.length } };
   fs.rmSync(workDir, { recursive: true, force: true });
 }
 fs.rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
 import { timelineRenderJob } from './render/render-job';
 import { echoJob, sleepJob } from './system/system-jobs';
+import { toolCaptionsJob } from './tool/captions';
 import { toolCleanupJob } from './tool/cleanup';
 import { toolScenesJob } from './tool/scenes';
 import { toolSilenceJob } from './tool/silence';
@@ -36,6 +37,7 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers['tool.silence'] = toolSilenceJob;
     handlers['tool.scenes'] = toolScenesJob;
     handlers['tool.stabilize'] = toolStabilizeJob;
+    handlers['tool.captions'] = toolCaptionsJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {

@@ -14,7 +14,9 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   // Smart Video Analysis: 3
   'tool.scenes': 3,
   // Video Restoration: 3-5
-  'tool.stabilize': 3
+  'tool.stabilize': 3,
+  // Caption Generation: 2
+  'tool.captions': 2
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);

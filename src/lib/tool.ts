@@ -1,8 +1,9 @@
 /** Media tools as the API, the library and the tool workers know them: ffmpeg filters run on one asset as a job. */
 import { z } from 'zod';
 import type { AssetKind, ProcessingState } from './asset';
+import { CAPTION_ENGINES, type CaptionCue } from './captions';
 
-export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize'] as const;
+export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize', 'captions'] as const;
 export type ToolName = (typeof TOOLS)[number];
 
 /** Job types are `tool.<name>` (credits are counted per job type, so these names are fixed). */
@@ -14,7 +15,8 @@ export const TOOL_LABELS: Record<ToolName, { name: string; does: string; job: st
   cleanup: { name: 'Audio cleanup', does: 'Noise and hum reduction, voice levelling, loudness to −16 LUFS: a new asset.', job: 'Cleaning up audio' },
   silence: { name: 'Silence removal', does: 'Finds silent stretches as proposed cuts; on request a new asset without them.', job: 'Finding silence' },
   scenes: { name: 'Scene detection', does: 'Finds the cuts between shots, with how sure each is.', job: 'Detecting scenes' },
-  stabilize: { name: 'Stabilization', does: 'Smooths out camera shake (two passes): a new video asset.', job: 'Stabilizing video' }
+  stabilize: { name: 'Stabilization', does: 'Smooths out camera shake (two passes): a new video asset.', job: 'Stabilizing video' },
+  captions: { name: 'Captions', does: 'Speech to WebVTT and SRT captions, kept with this asset to download.', job: 'Transcribing speech' }
 };
 
 const db = (min: number, max: number, name: string) => z.number({ error: `${name} must be a number` }).min(min, `${name} must be ${min} or more`).max(max, `${name} must be ${max} or less`);
@@ -56,6 +58,18 @@ export const TOOL_OPTIONS = {
       /** vidstabtransform: frames each way the camera path is averaged over; more is smoother. */
       smoothing: z.number({ error: 'smoothing must be a number' }).int('smoothing must be a whole number').min(1).max(100).default(15)
     })
+    .strict(),
+  captions: z
+    .object({
+      /** builtin: ffmpeg's asr filter (pocketsphinx); openai: the project's OpenAI-compatible /v1/audio/transcriptions. */
+      engine: z.enum(CAPTION_ENGINES, { error: 'engine must be builtin or openai' }).default('builtin'),
+      /** The transcription model the OpenAI-compatible service runs (openai engine only). */
+      model: z
+        .string({ error: 'model must be a string' })
+        .max(100, 'model has at most 100 characters')
+        .regex(/^[\w.:/-]+$/, 'model is a name such as whisper-1 (letters, digits, . : / - _)')
+        .default('whisper-1')
+    })
     .strict()
 } satisfies Record<ToolName, z.ZodType>;
 
@@ -73,6 +87,8 @@ export interface ToolFindings {
   cuts?: TimeRange[];
   /** scenes: where a new shot starts, with scdet's score (0–100). */
   scenes?: { time: number; score: number }[];
+  /** captions: the cues written to the asset's captions.vtt and captions.srt. */
+  cues?: CaptionCue[];
 }
 
 /** A tool job's result once the server has taken it: the new asset (if the tool made one) and the findings. */
@@ -103,7 +119,7 @@ export function toolRefusal(tool: ToolName, a: ToolSubject): ToolRefusal | null 
     return { status: 409, code: 'asset_not_processed', message: `The asset is not processed yet (${a.processing}); tools run once processing is done.` };
   }
   if (picture && !a.hasVideo) return wrong(`${TOOL_LABELS[tool].name} needs a picture; this file has none.`);
-  if ((tool === 'cleanup' || tool === 'silence') && !a.hasAudio) return wrong(`${TOOL_LABELS[tool].name} needs sound; this video has none.`);
+  if ((tool === 'cleanup' || tool === 'silence' || tool === 'captions') && !a.hasAudio) return wrong(`${TOOL_LABELS[tool].name} needs sound; this video has none.`);
   return null;
 }
 
