@@ -43,11 +43,11 @@ export function cuesFromUtterances(utterances: Utterance[]): CaptionCue[] {
     }
     const total = pieces.reduce((n, p) => n + p.length, 0);
     let at = u.start;
-    for (const p of pieces) {
-      const end = p === pieces.at(-1) ? u.end : at + ((u.end - u.start) * p.length) / total;
+    pieces.forEach((p, i) => {
+      const end = i === pieces.length - 1 ? u.end : at + ((u.end - u.start) * p.length) / total;
       cues.push({ start: round(at), end: round(end), text: twoLines(p) });
       at = end;
-    }
+    });
   }
   return cues;
 }

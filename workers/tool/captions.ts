@@ -42,25 +42,28 @@ export async function recogniseBuiltin(run: ToolRun<'captions'>): Promise<Uttera
 }
 
 /**
- * ametadata's print-out ("frame:… pts_time:T" then key=value lines) as utterances: each lavfi.asr.text starts where the
- * silence before it ended (or the previous utterance did) and ends where the silence after it began.
+ * ametadata's print-out ("frame:… pts_time:T" then key=value lines) as utterances. asr names an utterance once it has
+ * ended, at time T; silencedetect's edges time it: it starts where speech resumed after the previous one (or at once, if
+ * no silence followed that) and ends where the last silence before T began (or at T, when none did).
  */
 export function parseAsrMetadata(text: string, duration: number | null): Utterance[] {
   const out: Utterance[] = [];
+  const silences: { start: number; end: number | null }[] = [];
   let at = 0;
-  let speechFrom = 0;
-  let silenceFrom: number | null = null;
   for (const line of text.split('\n')) {
     const frame = /pts_time:([\d.]+)/.exec(line);
     if (frame) at = Number(frame[1]);
     const eq = line.indexOf('=');
     const key = line.slice(0, Math.max(0, eq));
     const value = line.slice(eq + 1);
-    if (key === 'lavfi.silence_end') speechFrom = Number(value);
-    else if (key === 'lavfi.silence_start') silenceFrom = Number(value);
+    if (key === 'lavfi.silence_start') silences.push({ start: Number(value), end: null });
+    else if (key === 'lavfi.silence_end' && silences.length) silences[silences.length - 1]!.end = Number(value);
     else if (key === 'lavfi.asr.text' && value.trim()) {
-      const start = Math.max(speechFrom, out.at(-1)?.end ?? 0);
-      const end = Math.min(silenceFrom !== null && silenceFrom > start ? silenceFrom : at, duration ?? Infinity);
+      const previous = out.at(-1)?.end ?? 0;
+      const within = silences.find((x) => x.start <= previous && x.end !== null && x.end > previous);
+      const start = within?.end ?? previous;
+      const last = silences.findLast((x) => x.start > start && x.start <= at);
+      const end = Math.min(last?.start ?? at, duration ?? Infinity);
       if (end > start) out.push({ start, end, text: value.trim() });
     }
   }
