@@ -14,7 +14,12 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   // Smart Video Analysis: 3
   'tool.scenes': 3,
   // Video Restoration: 3-5
-  'tool.stabilize': 3
+  'tool.stabilize': 3,
+  'tool.denoise': 3,
+  // Color Enhancement: 1-3
+  'tool.color': 1,
+  // Smart Upscaling: 2-8 by target resolution; one price per job type, so the low end (a 4× job pays the same minutes)
+  'tool.upscale': 2
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canEdit } from '$lib/editor/model/role';
 import type { JobJson } from '$lib/job';
-import { streamsOf, TOOL_LABELS, TOOL_OPTIONS, TOOLS, toolJobType, toolOfJobType, toolRefusal, type ToolFindings, type ToolName, type ToolResult } from '$lib/tool';
+import { streamsOf, TOOL_LABELS, TOOL_OPTIONS, TOOLS, toolJobType, toolOfJobType, toolRefusal, upscaleRefusal, type ToolFindings, type ToolName, type ToolResult } from '$lib/tool';
 import type { AssetRepository } from '../asset/asset.repository';
 import type { AssetService } from '../asset/asset.service';
 import type { UrlSigner } from '../asset/signed-url';
@@ -31,7 +31,15 @@ const toolWorkerResult = z.object({
 });
 
 /** How the new asset's name says what was done to it. */
-const MADE_LABELS: Record<ToolName, string> = { cleanup: 'cleaned up', silence: 'silence removed', scenes: 'scenes', stabilize: 'stabilized' };
+const MADE_LABELS: Record<ToolName, string> = {
+  cleanup: 'cleaned up',
+  silence: 'silence removed',
+  scenes: 'scenes',
+  stabilize: 'stabilized',
+  denoise: 'denoised',
+  color: 'colour corrected',
+  upscale: 'upscaled'
+};
 
 interface ToolJobInput {
   assetId: string;
@@ -75,7 +83,9 @@ export class ToolService {
     const options = TOOL_OPTIONS[name].safeParse(body);
     if (!options.success) throw new ApiError(400, 'invalid_input', zodMessage(options.error));
     const probe = parseProbe(row.probe);
-    const refusal = toolRefusal(name, { kind: row.kind, processing: row.processing, ...streamsOf(probe) });
+    const refusal =
+      toolRefusal(name, { kind: row.kind, processing: row.processing, ...streamsOf(probe) }) ??
+      (name === 'upscale' ? upscaleRefusal(row.width, row.height, (options.data as { factor: number }).factor) : null);
     if (refusal) throw new ApiError(refusal.status, refusal.code, refusal.message);
     const input: ToolJobInput = {
       assetId: row.id,
