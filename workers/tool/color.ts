@@ -18,6 +18,8 @@ const STATS = 'signalstats.txt';
 const SAMPLE_FPS = 5;
 /** A near-black shot is not stretched into noise: at most this gain on luma. */
 const MAX_GAIN = 3;
+/** Luma spread (max − min) below which a picture is one flat colour (a title card, a sky): no grey to balance, no range to stretch. */
+const MIN_SPREAD = 32;
 /** A cast larger than this is more likely the scene's own colour (a sunset, a green wall) than a fault. */
 const MAX_SHIFT = 40;
 
@@ -38,10 +40,11 @@ export function parseLevels(text: string): ColorLevels | null {
 /** The lutyuv that maps measured levels onto the video range and neutral grey; with what it does, for the report. */
 export function correction(m: ColorLevels, levels: boolean, balance: boolean): { filter: string; gain: number; shiftU: number; shiftV: number } {
   const round = (x: number) => Math.round(x * 100) / 100;
-  const gain = levels && m.white > m.black ? round(Math.min(MAX_GAIN, Math.max(1, 219 / (m.white - m.black)))) : 1;
+  const flat = m.white - m.black < MIN_SPREAD;
+  const gain = levels && !flat ? round(Math.min(MAX_GAIN, Math.max(1, 219 / (m.white - m.black)))) : 1;
   const clampShift = (x: number) => round(Math.max(-MAX_SHIFT, Math.min(MAX_SHIFT, x)));
-  const shiftU = balance ? clampShift(128 - m.u) : 0;
-  const shiftV = balance ? clampShift(128 - m.v) : 0;
+  const shiftU = balance && !flat ? clampShift(128 - m.u) : 0;
+  const shiftV = balance && !flat ? clampShift(128 - m.v) : 0;
   // Stretched around the measured black, so the darkest part lands on 16 and the brightest (at full gain) on 235.
   const y = gain === 1 ? 'val' : `clip(16+(val-${m.black})*${gain},16,235)`;
   const filter = `lutyuv=y='${y}':u='clip(val+${shiftU},16,240)':v='clip(val+${shiftV},16,240)'`;
