@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ToolName } from '../src/lib/tool';
 import { TOOL_OPTIONS, TOOLS } from '../src/lib/tool';
+import { makeCaptions } from '../workers/tool/captions';
 import { cleanupAudio } from '../workers/tool/cleanup';
 import { correctColor } from '../workers/tool/color';
 import { denoiseVideo } from '../workers/tool/denoise';
@@ -49,7 +50,8 @@ const runners: Record<ToolName, (run: ToolRun<ToolName>) => Promise<ToolOutput>>
   stabilize: (r) => stabilizeVideo(r as ToolRun<'stabilize'>),
   denoise: (r) => denoiseVideo(r as ToolRun<'denoise'>),
   color: (r) => correctColor(r as ToolRun<'color'>),
-  upscale: (r) => upscaleVideo(r as ToolRun<'upscale'>)
+  upscale: (r) => upscaleVideo(r as ToolRun<'upscale'>),
+  captions: (r) => makeCaptions(r as ToolRun<'captions'>)
 };
 /**
  * Silence removal is timed as the slower request: finding the silence and making the asset without it. Denoise is
@@ -79,12 +81,13 @@ for (const { tool, label, options, seconds } of RUNS) {
     options: TOOL_OPTIONS[tool].parse(options),
     workDir,
     signal: new AbortController().signal,
+    urls: {},
     progress: () => {}
   });
   const ms = performance.now() - t0;
   const speed = seconds / (ms / 1000);
   targets.push({ metric: `${label}: ${seconds} s 1080p30 H.264/AAC`, target: '(none set)', measured: `${round(speed, 2)}× real time (${round(ms / 1000, 1)} s)`, met: null });
-  details[label] = { wallMs: round(ms), realTimeFactor: round(speed, 3), made: out.made?.meta ?? null, findings: { scenes: out.findings.scenes?.length, cuts: out.findings.cuts?.length } };
+  details[label] = { wallMs: round(ms), realTimeFactor: round(speed, 3), made: out.made?.meta ?? null, findings: { scenes: out.findings.scenes?.length, cuts: out.findings.cuts?.length, cues: out.findings.cues?.length } };
   fs.rmSync(workDir, { recursive: true, force: true });
 }
 fs.rmSync(dir, { recursive: true, force: true });

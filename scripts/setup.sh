@@ -38,6 +38,8 @@ apt_install ffmpeg fonts-dejavu-core
 # The built-in voices (DJ intros, voice previews), run as separate processes: festival with its most natural
 # English voice (HTS), flite, and espeak-ng for other languages; ffmpeg's rubberband filter sets their rate and pitch.
 apt_install festival festvox-us-slt-hts flite espeak-ng
+# Built-in captions: ffmpeg's asr filter links pocketsphinx, but its English model is a package of its own.
+apt_install pocketsphinx-en-us
 
 # Build when there is none or any source is newer than it.
 stamp=build/server.js

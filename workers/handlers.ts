@@ -5,6 +5,7 @@ import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
 import { timelineRenderJob } from './render/render-job';
 import { echoJob, sleepJob } from './system/system-jobs';
+import { toolCaptionsJob } from './tool/captions';
 import { toolCleanupJob } from './tool/cleanup';
 import { toolColorJob } from './tool/color';
 import { toolDenoiseJob } from './tool/denoise';
@@ -42,6 +43,7 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers['tool.denoise'] = toolDenoiseJob;
     handlers['tool.color'] = toolColorJob;
     handlers['tool.upscale'] = toolUpscaleJob;
+    handlers['tool.captions'] = toolCaptionsJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {

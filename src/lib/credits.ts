@@ -19,7 +19,9 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   // Color Enhancement: 1-3
   'tool.color': 1,
   // Smart Upscaling: 2-8 by target resolution; one price per job type, so the low end (a 4× job pays the same minutes)
-  'tool.upscale': 2
+  'tool.upscale': 2,
+  // Caption Generation: 2
+  'tool.captions': 2
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);

@@ -1,8 +1,9 @@
 /** Media tools as the API, the library and the tool workers know them: ffmpeg filters run on one asset as a job. */
 import { z } from 'zod';
 import type { AssetKind, ProcessingState } from './asset';
+import { CAPTION_ENGINES, type CaptionCue } from './captions';
 
-export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize', 'denoise', 'color', 'upscale'] as const;
+export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize', 'denoise', 'color', 'upscale', 'captions'] as const;
 export type ToolName = (typeof TOOLS)[number];
 
 /** Job types are `tool.<name>` (credits are counted per job type, so these names are fixed). */
@@ -17,7 +18,8 @@ export const TOOL_LABELS: Record<ToolName, { name: string; does: string; job: st
   stabilize: { name: 'Stabilization', does: 'Smooths out camera shake (two passes): a new video asset.', job: 'Stabilizing video' },
   denoise: { name: 'Video denoise', does: 'Removes grain and sensor noise (hqdn3d fast, or nlmeans quality, much slower): a new video asset.', job: 'Denoising video' },
   color: { name: 'Colour auto-correction', does: 'Stretches black and white points and balances grey from measured levels: a new video asset.', job: 'Correcting colour' },
-  upscale: { name: 'Upscale (Lanczos + sharpening)', does: 'Two or four times the size by Lanczos scaling and an unsharp mask (no model, no new detail): a new video asset.', job: 'Upscaling video' }
+  upscale: { name: 'Upscale (Lanczos + sharpening)', does: 'Two or four times the size by Lanczos scaling and an unsharp mask (no model, no new detail): a new video asset.', job: 'Upscaling video' },
+  captions: { name: 'Captions', does: 'Speech to WebVTT and SRT captions, kept with this asset to download.', job: 'Transcribing speech' }
 };
 
 /** The largest picture upscale makes: 4K UHD. */
@@ -85,6 +87,18 @@ export const TOOL_OPTIONS = {
     .object({
       factor: z.union([z.literal(2), z.literal(4)], { error: 'factor must be 2 or 4' }).default(2)
     })
+    .strict(),
+  captions: z
+    .object({
+      /** builtin: ffmpeg's asr filter (pocketsphinx); openai: the project's OpenAI-compatible /v1/audio/transcriptions. */
+      engine: z.enum(CAPTION_ENGINES, { error: 'engine must be builtin or openai' }).default('builtin'),
+      /** The transcription model the OpenAI-compatible service runs (openai engine only). */
+      model: z
+        .string({ error: 'model must be a string' })
+        .max(100, 'model has at most 100 characters')
+        .regex(/^[\w.:/-]+$/, 'model is a name such as whisper-1 (letters, digits, . : / - _)')
+        .default('whisper-1')
+    })
     .strict()
 } satisfies Record<ToolName, z.ZodType>;
 
@@ -102,6 +116,8 @@ export interface ToolFindings {
   cuts?: TimeRange[];
   /** scenes: where a new shot starts, with scdet's score (0–100). */
   scenes?: { time: number; score: number }[];
+  /** captions: the cues written to the asset's captions.vtt and captions.srt. */
+  cues?: CaptionCue[];
 }
 
 /** A tool job's result once the server has taken it: the new asset (if the tool made one) and the findings. */
@@ -135,7 +151,7 @@ export function toolRefusal(tool: ToolName, a: ToolSubject): ToolRefusal | null 
     return { status: 409, code: 'asset_not_processed', message: `The asset is not processed yet (${a.processing}); tools run once processing is done.` };
   }
   if (picture && !a.hasVideo) return wrong(`${TOOL_LABELS[tool].name} needs a picture; this file has none.`);
-  if ((tool === 'cleanup' || tool === 'silence') && !a.hasAudio) return wrong(`${TOOL_LABELS[tool].name} needs sound; this video has none.`);
+  if ((tool === 'cleanup' || tool === 'silence' || tool === 'captions') && !a.hasAudio) return wrong(`${TOOL_LABELS[tool].name} needs sound; this video has none.`);
   return null;
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { AssetJson } from '$lib/asset';
 import { createProject, launchBrowser, signUp, WAIT } from '../helpers/browser';
+import { voice } from '../../workers/ai/voice';
 import { writeShots } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
 import { waitFor } from '../helpers/yclient';
@@ -26,7 +27,8 @@ beforeAll(async () => {
     ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=3', '-c:a', 'pcm_s16le', path.join(dir, 'voice.wav')),
     writeShots(path.join(dir, 'shots.mp4')),
     // 720p, so 4× upscale (5120×2880) is past 4K; luma squeezed into 64–181, so colour correction has levels to stretch.
-    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=1280x720:r=25:d=1', '-vf', "lutyuv=y='64+val/2'", '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path.join(dir, 'hd.mp4'))
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=1280x720:r=25:d=1', '-vf', "lutyuv=y='64+val/2'", '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path.join(dir, 'hd.mp4')),
+    voice('hello world this is the morning show on air studio radio', { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', rate: 1, pitch: 0 }, path.join(dir, 'sentence.wav'))
   ]);
   server = await startServer({ env: { LOCAL_WORKERS: '1' } });
   browser = await launchBrowser();
@@ -114,5 +116,34 @@ describe('asset tools in the library', () => {
     expect(await color.locator('[data-report]').innerText()).toMatch(/^levels 6\d–1\d\d stretched ×1\.\d+ · cast shifted U -?[\d.]+, V -?[\d.]+$/);
     await color.getByRole('button', { name: /^Open “hd \(colour corrected\)”/ }).click();
     await owner.getByRole('dialog', { name: 'hd (colour corrected)' }).waitFor({ timeout: WAIT });
+  });
+
+  it('captions a spoken sentence built-in and offers the WebVTT and SRT to download; the openai engine says when no service is set', async () => {
+    const owner = await signUp(browser, server, 'cora', 'Cora Captions', { reportErrors: true });
+    const projectId = await createProject(owner, server, 'Captions show');
+    await uploadProcessed(owner, projectId, 'sentence.wav', 'audio/wav');
+    await owner.goto(`${server.url}/projects/${projectId}/library`, { waitUntil: 'networkidle' });
+    await owner.locator('[data-dropzone][data-live="true"]').waitFor({ timeout: WAIT });
+    await owner.getByRole('button', { name: 'Open sentence' }).click();
+    const drawer = owner.getByRole('dialog', { name: 'sentence' });
+    await drawer.waitFor({ timeout: WAIT });
+    const captions = drawer.locator('[data-tool="captions"]');
+    expect(await captions.innerText()).toContain('built-in speech recognition (pocketsphinx, English, modest accuracy)');
+
+    const engine = captions.getByRole('combobox', { name: 'Speech recognition engine' });
+    await engine.selectOption('openai');
+    await captions.getByRole('button', { name: 'Caption' }).click();
+    expect(await captions.getByRole('alert').innerText()).toContain('No OpenAI-compatible service is set for this project');
+
+    await engine.selectOption('builtin');
+    await captions.getByRole('button', { name: 'Caption' }).click();
+    await captions.locator('[data-result="captions"]').waitFor({ timeout: PROCESSING });
+    expect(await captions.locator('[data-result="captions"]').innerText()).toMatch(/\d+ captions?, by built-in speech recognition/);
+    const vtt = captions.getByRole('link', { name: 'Download captions.vtt' });
+    await vtt.waitFor({ timeout: WAIT });
+    await captions.getByRole('link', { name: 'Download captions.srt' }).waitFor({ timeout: WAIT });
+    const file = await owner.request.get(new URL((await vtt.getAttribute('href'))!, server.url).toString());
+    expect(file.headers()['content-disposition']).toMatch(/^attachment;/);
+    expect(await file.text()).toMatch(/^WEBVTT\n\n1\n00:00:\d\d\.\d{3} --> /);
   });
 });

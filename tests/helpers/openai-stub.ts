@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A stand-in for an OpenAI-compatible service, at the network boundary: it speaks the public protocol
- * (`GET /v1/models`, `POST /v1/chat/completions` streamed as SSE chunks, `POST /v1/audio/speech`), checks the bearer
- * key, and records what it was sent. Its answers are fixed: it is not a language model.
+ * (`GET /v1/models`, `POST /v1/chat/completions` streamed as SSE chunks, `POST /v1/audio/speech`, multipart
+ * `POST /v1/audio/transcriptions`), checks the bearer key, and records what it was sent. Its answers are fixed: it is
+ * not a language model and recognises no speech.
  */
 export interface OpenAiStub {
   /** e.g. http://127.0.0.1:1234/v1 */
@@ -20,12 +21,20 @@ export interface OpenAiStub {
 export const STUB_TEXT = ['Queueing ', 'the track.'];
 export const STUB_TOOL = { name: 'add_playlist_item', arguments: { playlistId: 'morning', assetId: 'a1b2', position: 3 } };
 
+/** The stub's transcript, as verbose_json segments (seconds); the duration it reports is the uploaded file's own. */
+export const STUB_SEGMENTS = [
+  { start: 0.4, end: 2.1, text: ' This is the stub transcription service.' },
+  { start: 2.6, end: 4.2, text: ' It recognises no speech at all.' }
+];
+
 export async function startOpenAiStub({ key = 'sk-stub-key', models = ['stub-chat-1', 'stub-tts-1'] } = {}): Promise<OpenAiStub> {
   const requests: OpenAiStub['requests'] = [];
   const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const bytes = Buffer.concat(chunks);
+      const raw = bytes.toString();
       let body: any = null;
       try {
         body = raw ? JSON.parse(raw) : null;
@@ -56,6 +65,32 @@ export async function startOpenAiStub({ key = 'sk-stub-key', models = ['stub-cha
         res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': wav.length });
         return res.end(wav);
       }
+      if (req.method === 'POST' && path === '/v1/audio/transcriptions') {
+        // multipart/form-data, as the OpenAI SDK sends it; undici's parser reads it.
+        const form = await new Request('http://stub/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body: bytes })
+          .formData()
+          .catch(() => null);
+        const file = form?.get('file');
+        const model = form?.get('model');
+        const format = String(form?.get('response_format') ?? 'json');
+        const upload = file instanceof Blob ? Buffer.from(await file.arrayBuffer()) : null;
+        requests[requests.length - 1].body = {
+          model,
+          response_format: format,
+          timestamp_granularities: form?.getAll('timestamp_granularities[]') ?? [],
+          fileName: file instanceof File ? file.name : null,
+          fileBytes: upload?.length ?? 0
+        };
+        if (!upload?.length) return fail(400, 'Missing required parameter: file', 'invalid_request_error');
+        if (!models.includes(String(model))) return fail(404, `The model '${model}' does not exist`, 'invalid_request_error');
+        const text = STUB_SEGMENTS.map((s) => s.text).join('').trim();
+        if (format === 'text') return res.writeHead(200, { 'content-type': 'text/plain' }).end(text);
+        if (format === 'json') return res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ text }));
+        if (format !== 'verbose_json') return fail(400, `Unsupported response_format ${format} in this stub`, 'invalid_request_error');
+        const segments = STUB_SEGMENTS.map((s, id) => ({ id, seek: 0, ...s, tokens: [], temperature: 0, avg_logprob: -0.2, compression_ratio: 1.2, no_speech_prob: 0.01 }));
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ task: 'transcribe', language: 'english', duration: durationOf(upload), text, segments }));
+      }
       fail(404, `Unknown route ${req.method} ${path}`, 'invalid_request_error');
     });
   });
@@ -85,6 +120,12 @@ function streamChat(res: http.ServerResponse, model: string, withTool: boolean):
     chunk({}, 'tool_calls');
   } else chunk({}, 'stop');
   res.end('data: [DONE]\n\n');
+}
+
+/** Seconds of audio in the uploaded file, measured by ffprobe. */
+function durationOf(file: Buffer): number {
+  const r = spawnSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', '-i', 'pipe:0'], { input: file });
+  return Number(String(r.stdout).trim()) || 0;
 }
 
 /** A sine tone as WAV, made by ffmpeg (the stub speaks no words). */

@@ -22,6 +22,8 @@ export interface ToolRun<T extends ToolName> {
   options: ToolOptions<T>;
   workDir: string;
   signal: AbortSignal;
+  /** What the server handed out with this attempt besides the source (e.g. a transcription service for captions). */
+  urls: Record<string, string>;
   /** 0..1 of the tool's own work, with what it is doing. */
   progress: (fraction: number, message: string) => void;
 }
@@ -30,6 +32,8 @@ export interface ToolOutput {
   /** The new asset's file, when the tool makes one. */
   made?: { file: string; name: string; mime: string; meta: { duration: number | null; width: number | null; height: number | null } & Record<string, unknown> };
   findings: ToolFindings;
+  /** Files kept with the source asset as variants (captions.vtt, captions.srt). */
+  variants?: { file: string; name: string; mime: string }[];
 }
 
 /** runFfmpeg's options for a pass that covers `[from, to]` of the tool's progress. */
@@ -54,6 +58,7 @@ export function toolJob<T extends ToolName>(tool: T, runTool: (run: ToolRun<T>) 
       options: options.data as ToolOptions<T>,
       workDir: ctx.workDir,
       signal: ctx.signal,
+      urls: ctx.job.urls,
       progress: (f, message) => ctx.progress(0.05 + 0.9 * Math.min(1, Math.max(0, f)), message)
     });
     let stored = null;
@@ -61,7 +66,9 @@ export function toolJob<T extends ToolName>(tool: T, runTool: (run: ToolRun<T>) 
       ctx.progress(0.95, 'Storing the new asset');
       stored = await ctx.upload(out.made.name, out.made.file, out.made.mime, out.made.meta);
     }
+    const variants = [];
+    for (const v of out.variants ?? []) variants.push(await ctx.upload(v.name, v.file, v.mime));
     ctx.progress(1, 'Done');
-    return { file: stored, findings: out.findings };
+    return { file: stored, findings: out.findings, ...(out.variants ? { variants } : {}) };
   };
 }

@@ -77,7 +77,7 @@ export interface App {
   mediaLimits: MediaLimits;
   assets: AssetService;
   renders: RenderService;
-  /** Media tools (cleanup, silence, scenes, stabilize) run on one asset as jobs. */
+  /** Media tools (cleanup, silence, scenes, stabilize, captions) run on one asset as jobs. */
   tools: ToolService;
   channels: ChannelService;
   chat: ChatService;
@@ -137,7 +137,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const assetRepository = new AssetRepository(db.kysely);
   const assets = new AssetService(assetRepository, projects, jobs, storage, signer, mediaLimits, logger);
   const renders = new RenderService(projects, docs, assets, jobs, signer);
-  const tools = new ToolService(projects, assetRepository, assets, jobs, signer);
+  const providers = new ProvidersService(new ProvidersRepository(db.kysely), projects, new SecretBox(Buffer.from(signer.digest('secret-box', 'provider-keys'), 'base64url')), config.llm);
+  const tools = new ToolService(projects, assetRepository, assets, jobs, signer, providers);
   const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
   const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
   const liveRepository = new LiveRepository(db.kysely);
@@ -150,7 +151,6 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
-  const providers = new ProvidersService(new ProvidersRepository(db.kysely), projects, new SecretBox(Buffer.from(signer.digest('secret-box', 'provider-keys'), 'base64url')), config.llm);
   const listeners = new MemoryListenerCounter();
   live.listenerCounter = listeners;
   const app: App = {

@@ -125,6 +125,13 @@ export class ProvidersService {
     return { baseUrl, model, apiKey: this.llmKey(row) };
   }
 
+  /** The OpenAI-compatible service a project's captions may be transcribed by (its language model's base URL), or null. */
+  async transcriptionFor(projectId: string): Promise<{ baseUrl: string; apiKey: string | null } | null> {
+    const row = await this.repo.find(projectId);
+    const baseUrl = row?.llm_base_url ?? this.instance.baseUrl;
+    return baseUrl ? { baseUrl, apiKey: this.llmKey(row) } : null;
+  }
+
   /** The voice a project speaks with, keys decrypted: for the DJ's voicing jobs and previews. */
   async voiceFor(projectId: string): Promise<VoiceSettings> {
     const row = await this.repo.find(projectId);

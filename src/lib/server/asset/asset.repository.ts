@@ -104,6 +104,20 @@ export class AssetRepository {
     await this.db.insertInto('asset_variants').values(variants).onConflict((oc) => oc.columns(['asset_id', 'name']).doNothing()).execute();
   }
 
+  /** Sets these variants (by name), replacing any of the same name, and touches the asset; null when it is gone. */
+  async putVariants(assetId: string, variants: AssetVariantRow[], at: number): Promise<AssetRow | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      for (const v of variants) {
+        await tx
+          .insertInto('asset_variants')
+          .values(v)
+          .onConflict((oc) => oc.columns(['asset_id', 'name']).doUpdateSet({ sha256: v.sha256, bytes: v.bytes, mime: v.mime, meta: v.meta, created_at: v.created_at }))
+          .execute();
+      }
+      return tx.updateTable('assets').set({ updated_at: at }).where('id', '=', assetId).returningAll().executeTakeFirst();
+    });
+  }
+
   /** Which of these hashes an asset or variant (in any project) still uses. */
   async blobsInUse(shas: string[]): Promise<Set<string>> {
     if (!shas.length) return new Set();

@@ -4,6 +4,7 @@ import { canEdit, canManage, type Role } from '$lib/editor/model/role';
 import { newId } from '$lib/editor/model/ids';
 import type { AssetJson, AssetStatus, VariantJson } from '$lib/asset';
 import type { JobJson } from '$lib/job';
+import { CAPTION_VARIANT_NAMES } from '$lib/captions';
 import { HLS_MASTER_VARIANT, HLS_VARIANT_PREFIX } from '$lib/render';
 import type { AssetRow, AssetVariantRow, UserRow } from '../db/schema';
 import { ApiError, badRequest, forbidden, notFound } from '../http/api-error';
@@ -56,6 +57,8 @@ const tagsOf = (row: AssetRow): string[] => {
 };
 
 const isRenderVariant = (name: string) => name === HLS_MASTER_VARIANT || name.startsWith(`${HLS_VARIANT_PREFIX}-`);
+/** Variants other jobs made (a render's HLS ladder, the captions tool's files): processing the asset again keeps them. */
+const isKeptVariant = (name: string) => isRenderVariant(name) || CAPTION_VARIANT_NAMES.includes(name);
 
 export function normalizeTags(tags: string[]): string[] {
   return [...new Set(tags.map((t) => t.trim().toLowerCase().replace(/\s+/g, ' ')).filter((t) => t.length > 0 && t.length <= 40))].slice(0, 50);
@@ -291,6 +294,15 @@ export class AssetService {
    * A media tool's new file joins the library beside its source (which is never changed), processed like an upload.
    * It waits for approval when its source does. The same output made again answers the first asset.
    */
+  /** Stores a tool's files with the asset it ran on (captions.vtt, captions.srt), replacing earlier ones of the same name. */
+  async putToolVariants(assetId: string, files: { name: string; sha256: string; bytes: number; mime: string }[]): Promise<AssetJson> {
+    for (const f of files) if (!(await this.storage.has(f.sha256))) throw new Error(`${f.name} was not uploaded`);
+    const t = this.now();
+    const row = await this.assets.putVariants(assetId, files.map((f) => ({ asset_id: assetId, name: f.name, sha256: f.sha256, bytes: f.bytes, mime: f.mime, meta: '{}', created_at: t })), t);
+    if (!row) throw new Error('the asset was deleted while the tool ran');
+    return (await this.emitChanged(row))!;
+  }
+
   async addToolOutput(source: AssetRow, o: { createdBy: string | null; sha256: string; bytes: number; mime: string; tool: string; label: string; extension: string; duration: number | null; width: number | null; height: number | null }): Promise<AssetJson> {
     const { row, created } = await this.insertMade({
       projectId: source.project_id,
@@ -396,11 +408,11 @@ export class AssetService {
       if (!(await this.storage.has(v.sha256))) throw new Error(`variant ${v.name} was not uploaded`);
     }
     const t = this.now();
-    // A render's HLS ladder is not processing's to replace.
-    const kept = (await this.assets.variants([id])).filter((v) => isRenderVariant(v.name));
+    // A render's HLS ladder and captions are not processing's to replace.
+    const kept = (await this.assets.variants([id])).filter((v) => isKeptVariant(v.name));
     const row = await this.assets.replaceVariants(
       id,
-      [...kept, ...result.variants.filter((v) => !isRenderVariant(v.name)).map((v) => ({ asset_id: id, name: v.name, sha256: v.sha256, bytes: v.bytes, mime: v.mime, meta: JSON.stringify(v.meta ?? {}), created_at: t }))],
+      [...kept, ...result.variants.filter((v) => !isKeptVariant(v.name)).map((v) => ({ asset_id: id, name: v.name, sha256: v.sha256, bytes: v.bytes, mime: v.mime, meta: JSON.stringify(v.meta ?? {}), created_at: t }))],
       {
         probe: JSON.stringify(result.probe ?? null),
         duration: result.duration,

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { CAPTION_ENGINE_LABELS, CAPTION_VARIANTS } from '$lib/captions';
 import { canEdit } from '$lib/editor/model/role';
 import type { JobJson } from '$lib/job';
 import { streamsOf, TOOL_LABELS, TOOL_OPTIONS, TOOLS, toolJobType, toolOfJobType, toolRefusal, upscaleRefusal, type ToolFindings, type ToolName, type ToolResult } from '$lib/tool';
 import type { AssetRepository } from '../asset/asset.repository';
 import type { AssetService } from '../asset/asset.service';
+import type { ProvidersService } from '../ai/providers.service';
 import type { UrlSigner } from '../asset/signed-url';
 import type { UserRow } from '../db/schema';
 import { ApiError, forbidden, notFound } from '../http/api-error';
@@ -26,12 +28,25 @@ const toolWorkerResult = z.object({
   findings: z.object({
     silences: z.array(z.object({ start: time, end: time })).max(100_000).optional(),
     cuts: z.array(z.object({ start: time, end: time })).max(100_000).optional(),
-    scenes: z.array(z.object({ time, score: z.number().min(0).max(100) })).max(100_000).optional()
-  })
+    scenes: z.array(z.object({ time, score: z.number().min(0).max(100) })).max(100_000).optional(),
+    cues: z.array(z.object({ start: time, end: time, text: z.string().max(1000) })).max(100_000).optional()
+  }),
+  /** Files kept with the source asset rather than made into a new one: the captions tool's. */
+  variants: z
+    .array(
+      z.object({
+        name: z.enum([CAPTION_VARIANTS.vtt.name, CAPTION_VARIANTS.srt.name]),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/),
+        bytes: z.number().int().positive(),
+        mime: z.enum([CAPTION_VARIANTS.vtt.mime, CAPTION_VARIANTS.srt.mime])
+      })
+    )
+    .max(2)
+    .optional()
 });
 
 /** How the new asset's name says what was done to it. */
-const MADE_LABELS: Record<ToolName, string> = {
+const MADE_LABELS: Record<Exclude<ToolName, 'captions'>, string> = {
   cleanup: 'cleaned up',
   silence: 'silence removed',
   scenes: 'scenes',
@@ -58,14 +73,16 @@ export class ToolService {
     private readonly assetRows: AssetRepository,
     private readonly assets: AssetService,
     private readonly jobs: JobService,
-    signer: UrlSigner
+    signer: UrlSigner,
+    private readonly providers: ProvidersService
   ) {
     for (const tool of TOOLS) {
       jobs.registerKind(toolJobType(tool), {
         urls: async (job) => {
           const id = (job.input as ToolJobInput).assetId;
-          if (!(await this.assetRows.findById(id))) throw new Error('the asset was deleted');
-          return { source: signer.sign(`/api/assets/${id}/file`) };
+          const row = await this.assetRows.findById(id);
+          if (!row) throw new Error('the asset was deleted');
+          return { source: signer.sign(`/api/assets/${id}/file`), ...(await this.transcriptionHandout(job, row.project_id)) };
         },
         succeeded: (job, raw) => this.applyResult(job, raw)
       });
@@ -87,6 +104,13 @@ export class ToolService {
       toolRefusal(name, { kind: row.kind, processing: row.processing, ...streamsOf(probe) }) ??
       (name === 'upscale' ? upscaleRefusal(row.width, row.height, (options.data as { factor: number }).factor) : null);
     if (refusal) throw new ApiError(refusal.status, refusal.code, refusal.message);
+    if (name === 'captions' && (options.data as { engine: string }).engine === 'openai' && !(await this.providers.transcriptionFor(row.project_id))) {
+      throw new ApiError(
+        409,
+        'transcription_not_configured',
+        `No OpenAI-compatible service is set for this project: set the language model's base URL in the project's AI providers, or use the ${CAPTION_ENGINE_LABELS.builtin}.`
+      );
+    }
     const input: ToolJobInput = {
       assetId: row.id,
       ...streamsOf(probe),
@@ -104,6 +128,10 @@ export class ToolService {
     const tool = toolOfJobType(job.type)!;
     const result = toolWorkerResult.parse(raw);
     const findings: ToolFindings = result.findings;
+    if (tool === 'captions') {
+      await this.assets.putToolVariants((job.input as ToolJobInput).assetId, result.variants ?? []);
+      return { assetId: null, findings, report: { engine: CAPTION_ENGINE_LABELS[(job.input as { options: { engine: 'builtin' | 'openai' } }).options.engine] } };
+    }
     if (!result.file) return { assetId: null, findings, report: null };
     const source = await this.assetRows.findById((job.input as ToolJobInput).assetId);
     if (!source) throw new Error('the source asset was deleted while the tool ran');
@@ -122,6 +150,17 @@ export class ToolService {
     });
     const report = Object.fromEntries(Object.entries(meta).filter(([k]) => k !== 'duration' && k !== 'width' && k !== 'height'));
     return { assetId: asset.id, findings, report };
+  }
+
+  /**
+   * The transcription service's endpoint and key for an openai captions job: handed to the worker with each attempt,
+   * never stored in the job (whose input every project member can read).
+   */
+  private async transcriptionHandout(job: JobJson, projectId: string): Promise<Record<string, string>> {
+    if (job.type !== toolJobType('captions') || (job.input as { options?: { engine?: string } }).options?.engine !== 'openai') return {};
+    const service = await this.providers.transcriptionFor(projectId);
+    if (!service) throw new Error('the project no longer has an OpenAI-compatible service set');
+    return { transcriptionBaseUrl: service.baseUrl, ...(service.apiKey ? { transcriptionKey: service.apiKey } : {}) };
   }
 }
 
