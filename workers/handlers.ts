@@ -7,9 +7,12 @@ import { timelineRenderJob } from './render/render-job';
 import { echoJob, sleepJob } from './system/system-jobs';
 import { toolCaptionsJob } from './tool/captions';
 import { toolCleanupJob } from './tool/cleanup';
+import { toolColorJob } from './tool/color';
+import { toolDenoiseJob } from './tool/denoise';
 import { toolScenesJob } from './tool/scenes';
 import { toolSilenceJob } from './tool/silence';
 import { toolStabilizeJob } from './tool/stabilize';
+import { toolUpscaleJob } from './tool/upscale';
 import type { JobHandler } from './worker-client';
 
 /** Both tools are on the PATH: looked up rather than run, since running them costs a worker start ~0.5–1 s on a busy box. */
@@ -37,6 +40,9 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers['tool.silence'] = toolSilenceJob;
     handlers['tool.scenes'] = toolScenesJob;
     handlers['tool.stabilize'] = toolStabilizeJob;
+    handlers['tool.denoise'] = toolDenoiseJob;
+    handlers['tool.color'] = toolColorJob;
+    handlers['tool.upscale'] = toolUpscaleJob;
     handlers['tool.captions'] = toolCaptionsJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;

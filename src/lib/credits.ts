@@ -15,6 +15,11 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   'tool.scenes': 3,
   // Video Restoration: 3-5
   'tool.stabilize': 3,
+  'tool.denoise': 3,
+  // Color Enhancement: 1-3
+  'tool.color': 1,
+  // Smart Upscaling: 2-8 by target resolution; one price per job type, so the low end (a 4× job pays the same minutes)
+  'tool.upscale': 2,
   // Caption Generation: 2
   'tool.captions': 2
 };

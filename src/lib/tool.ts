@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AssetKind, ProcessingState } from './asset';
 import { CAPTION_ENGINES, type CaptionCue } from './captions';
 
-export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize', 'captions'] as const;
+export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize', 'denoise', 'color', 'upscale', 'captions'] as const;
 export type ToolName = (typeof TOOLS)[number];
 
 /** Job types are `tool.<name>` (credits are counted per job type, so these names are fixed). */
@@ -16,8 +16,15 @@ export const TOOL_LABELS: Record<ToolName, { name: string; does: string; job: st
   silence: { name: 'Silence removal', does: 'Finds silent stretches as proposed cuts; on request a new asset without them.', job: 'Finding silence' },
   scenes: { name: 'Scene detection', does: 'Finds the cuts between shots, with how sure each is.', job: 'Detecting scenes' },
   stabilize: { name: 'Stabilization', does: 'Smooths out camera shake (two passes): a new video asset.', job: 'Stabilizing video' },
+  denoise: { name: 'Video denoise', does: 'Removes grain and sensor noise (hqdn3d fast, or nlmeans quality, much slower): a new video asset.', job: 'Denoising video' },
+  color: { name: 'Colour auto-correction', does: 'Stretches black and white points and balances grey from measured levels: a new video asset.', job: 'Correcting colour' },
+  upscale: { name: 'Upscale (Lanczos + sharpening)', does: 'Two or four times the size by Lanczos scaling and an unsharp mask (no model, no new detail): a new video asset.', job: 'Upscaling video' },
   captions: { name: 'Captions', does: 'Speech to WebVTT and SRT captions, kept with this asset to download.', job: 'Transcribing speech' }
 };
+
+/** The largest picture upscale makes: 4K UHD. */
+export const UPSCALE_MAX = { width: 3840, height: 2160 } as const;
+export const UPSCALE_FACTORS = [2, 4] as const;
 
 const db = (min: number, max: number, name: string) => z.number({ error: `${name} must be a number` }).min(min, `${name} must be ${min} or more`).max(max, `${name} must be ${max} or less`);
 
@@ -57,6 +64,28 @@ export const TOOL_OPTIONS = {
       shakiness: z.number({ error: 'shakiness must be a number' }).int('shakiness must be a whole number').min(1).max(10).default(5),
       /** vidstabtransform: frames each way the camera path is averaged over; more is smoother. */
       smoothing: z.number({ error: 'smoothing must be a number' }).int('smoothing must be a whole number').min(1).max(100).default(15)
+    })
+    .strict(),
+  denoise: z
+    .object({
+      /** fast: hqdn3d (spatial and temporal smoothing, about real time); quality: nlmeans (non-local means, keeps edges, many times slower). */
+      method: z.enum(['fast', 'quality'], { error: 'method must be fast or quality' }).default('fast'),
+      /** 1 (light) to 10 (heavy): hqdn3d's luma strength, nlmeans' s. */
+      strength: z.number({ error: 'strength must be a number' }).min(1, 'strength must be 1 or more').max(10, 'strength must be 10 or less').default(4)
+    })
+    .strict(),
+  color: z
+    .object({
+      /** Stretch the measured black and white points to the full video range. */
+      levels: z.boolean({ error: 'levels must be true or false' }).default(true),
+      /** Shift the picture's mean colour to neutral grey (grey world), undoing a colour cast. */
+      balance: z.boolean({ error: 'balance must be true or false' }).default(true)
+    })
+    .strict()
+    .refine((o) => o.levels || o.balance, 'levels and balance cannot both be false: there would be nothing to correct'),
+  upscale: z
+    .object({
+      factor: z.union([z.literal(2), z.literal(4)], { error: 'factor must be 2 or 4' }).default(2)
     })
     .strict(),
   captions: z
@@ -107,13 +136,16 @@ export interface ToolSubject {
   hasVideo: boolean;
 }
 
-export type ToolRefusal = { status: 409 | 422; code: 'asset_not_processed' | 'tool_not_applicable'; message: string };
+export type ToolRefusal = { status: 409 | 422; code: 'asset_not_processed' | 'tool_not_applicable' | 'output_too_large'; message: string };
+
+/** Tools that work on the picture: they need a video stream. */
+const PICTURE_TOOLS: ReadonlySet<ToolName> = new Set(['scenes', 'stabilize', 'denoise', 'color', 'upscale']);
 
 /** Why `tool` cannot run on this asset (null: it can). The library disables the tool with this message; the API refuses with it. */
 export function toolRefusal(tool: ToolName, a: ToolSubject): ToolRefusal | null {
   const wrong = (message: string): ToolRefusal => ({ status: 422, code: 'tool_not_applicable', message });
-  if (a.kind === 'image') return wrong(`${TOOL_LABELS[tool].name} works on audio and video, not images.`);
-  const picture = tool === 'scenes' || tool === 'stabilize';
+  const picture = PICTURE_TOOLS.has(tool);
+  if (a.kind === 'image') return wrong(`${TOOL_LABELS[tool].name} works on ${picture ? 'video' : 'audio and video'}, not images.`);
   if (picture && a.kind === 'audio') return wrong(`${TOOL_LABELS[tool].name} needs a video; this asset is sound only.`);
   if (a.processing !== 'ready') {
     return { status: 409, code: 'asset_not_processed', message: `The asset is not processed yet (${a.processing}); tools run once processing is done.` };
@@ -121,6 +153,21 @@ export function toolRefusal(tool: ToolName, a: ToolSubject): ToolRefusal | null 
   if (picture && !a.hasVideo) return wrong(`${TOOL_LABELS[tool].name} needs a picture; this file has none.`);
   if ((tool === 'cleanup' || tool === 'silence' || tool === 'captions') && !a.hasAudio) return wrong(`${TOOL_LABELS[tool].name} needs sound; this video has none.`);
   return null;
+}
+
+/** Why upscaling a `width`×`height` picture `factor` times is refused (null: it is not): the result would be larger than 4K. */
+export function upscaleRefusal(width: number | null, height: number | null, factor: number): ToolRefusal | null {
+  if (!width || !height) return null;
+  const w = width * factor;
+  const h = height * factor;
+  // Portrait video counts against 4K turned on its side.
+  const [long, short] = w >= h ? [w, h] : [h, w];
+  if (long <= UPSCALE_MAX.width && short <= UPSCALE_MAX.height) return null;
+  return {
+    status: 422,
+    code: 'output_too_large',
+    message: `Upscaling ${width}×${height} by ${factor} would make ${w}×${h}, larger than 4K (${UPSCALE_MAX.width}×${UPSCALE_MAX.height}); choose a smaller factor.`
+  };
 }
 
 /** The streams an asset's probe (from processing) lists. */

@@ -26,6 +26,8 @@ beforeAll(async () => {
   await Promise.all([
     ffmpeg('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000:duration=3', '-c:a', 'pcm_s16le', path.join(dir, 'voice.wav')),
     writeShots(path.join(dir, 'shots.mp4')),
+    // 720p, so 4× upscale (5120×2880) is past 4K; luma squeezed into 64–181, so colour correction has levels to stretch.
+    ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=1280x720:r=25:d=1', '-vf', "lutyuv=y='64+val/2'", '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path.join(dir, 'hd.mp4')),
     voice('hello world this is the morning show on air studio radio', { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', rate: 1, pitch: 0 }, path.join(dir, 'sentence.wav'))
   ]);
   server = await startServer({ env: { LOCAL_WORKERS: '1' } });
@@ -87,6 +89,33 @@ describe('asset tools in the library', () => {
     expect(cuts[1]).toMatch(/^0:0[34]\.\d\d/);
     expect(await scenes.innerText()).toContain('2 cuts');
     await owner.screenshot({ path: path.join(os.tmpdir(), 'airstudio-asset-tools.png') });
+  });
+
+  it('offers upscale only up to 4K, and runs colour auto-correction to its report and new asset', async () => {
+    const owner = await signUp(browser, server, 'vera', 'Vera Video', { reportErrors: true });
+    const projectId = await createProject(owner, server, 'Video tools show');
+    await uploadProcessed(owner, projectId, 'hd.mp4', 'video/mp4');
+    await owner.goto(`${server.url}/projects/${projectId}/library`, { waitUntil: 'networkidle' });
+    await owner.locator('[data-dropzone][data-live="true"]').waitFor({ timeout: WAIT });
+    await owner.getByRole('button', { name: 'Open hd' }).click();
+    const drawer = owner.getByRole('dialog', { name: 'hd' });
+    await drawer.waitFor({ timeout: WAIT });
+
+    const upscale = drawer.locator('[data-tool="upscale"]');
+    expect(await upscale.innerText()).toContain('Upscale (Lanczos + sharpening)');
+    expect(await upscale.getByRole('button', { name: '2×' }).isDisabled()).toBe(false);
+    const four = upscale.getByRole('button', { name: '4×' });
+    expect(await four.isDisabled()).toBe(true);
+    expect(await four.getAttribute('title')).toContain('larger than 4K');
+    const denoise = drawer.locator('[data-tool="denoise"]');
+    expect(await denoise.getByRole('button', { name: 'Fast' }).isDisabled()).toBe(false);
+
+    const color = drawer.locator('[data-tool="color"]');
+    await color.getByRole('button', { name: 'Run' }).click();
+    await color.locator('[data-result="color"]').waitFor({ timeout: PROCESSING });
+    expect(await color.locator('[data-report]').innerText()).toMatch(/^levels 6\d–1\d\d stretched ×1\.\d+ · cast shifted U -?[\d.]+, V -?[\d.]+$/);
+    await color.getByRole('button', { name: /^Open “hd \(colour corrected\)”/ }).click();
+    await owner.getByRole('dialog', { name: 'hd (colour corrected)' }).waitFor({ timeout: WAIT });
   });
 
   it('captions a spoken sentence built-in and offers the WebVTT and SRT to download; the openai engine says when no service is set', async () => {

@@ -1,13 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { AssetJson } from '$lib/asset';
+import type { JobJson } from '$lib/job';
+import type { ToolResult } from '$lib/tool';
 import { keysBetween } from '$lib/editor/model/order';
 import { userOrigin } from '$lib/editor/model/origin';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
 import { newTitleClip } from '$lib/editor/model/timeline/clip';
 import { newTrack } from '$lib/editor/model/timeline/track';
-import { api, type TestUser } from './api';
+import { api, type Team, type TestUser } from './api';
 import { WAIT, waitLive } from './browser';
 import { connectClient, waitFor } from './yclient';
 
@@ -22,16 +25,37 @@ export async function uploadProcessed(server: { url: string }, projectId: string
   const r = await fetch(`${server.url}/api/projects/${projectId}/assets`, { method: 'POST', headers: { authorization: `Bearer ${user.token}` }, body: form });
   if (r.status !== 201) throw new Error(`upload of ${path.basename(file)} answered ${r.status}: ${await r.text()}`);
   const { id } = (await r.json()) as AssetJson;
+  return processed(server, user, id, path.basename(file));
+}
+
+/** Waits until the asset's processing is done; returns the asset as listed then. */
+export async function processed(server: { url: string }, user: TestUser, id: string, what = `asset ${id}`): Promise<AssetJson> {
   let asset: AssetJson | undefined;
   await waitFor(
     async () => {
       asset = (await api<AssetJson>(server, 'GET', `/api/assets/${id}`, { token: user.token })).body;
       return asset.processing.state === 'ready';
     },
-    `${path.basename(file)} processed`,
+    `${what} processed`,
     PROCESSING
   );
   return asset!;
+}
+
+/** Starts `tool` on the asset as `team.editor` (checks the 202) and waits for its job to succeed; the job as GET /api/jobs/:id shows it. */
+export async function runTool(server: { url: string }, team: Team, asset: AssetJson, tool: string, body: unknown = {}): Promise<JobJson & { result: ToolResult }> {
+  const started = await api(server, 'POST', `/api/assets/${asset.id}/tools/${tool}`, { token: team.editor.token, body });
+  expect(started.status, JSON.stringify(started.body)).toBe(202);
+  expect(started.body).toMatchObject({ type: `tool.${tool}`, status: 'queued', input: { assetId: asset.id } });
+  let job: JobJson | undefined;
+  await waitFor(
+    async () => ['succeeded', 'failed'].includes((job = (await api<JobJson>(server, 'GET', `/api/jobs/${started.body.id}`, { token: team.owner.token })).body).status),
+    `tool.${tool} finishes`,
+    180_000
+  );
+  expect(job!.error).toBeNull();
+  expect(job!.status).toBe('succeeded');
+  return job as JobJson & { result: ToolResult };
 }
 
 /** Makes the project's cut one title of `seconds` over y-websocket, as `user`, and waits until the server has it. */

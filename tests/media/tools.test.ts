@@ -5,12 +5,11 @@ import type { ProjectCreditsJson } from '$lib/credits';
 import { io, type Socket } from 'socket.io-client';
 import type { AssetJson } from '$lib/asset';
 import type { JobJson } from '$lib/job';
-import type { ToolResult } from '$lib/tool';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
 import { ffmpeg, ffprobe, h264, loudness, tempDir, writeShots } from '../helpers/media';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/db';
 import { startServer, type RunningServer } from '../helpers/server';
-import { uploadProcessed } from '../helpers/studio';
+import { processed, runTool as runToolAs, uploadProcessed } from '../helpers/studio';
 import { waitFor } from '../helpers/yclient';
 
 const KINDS = process.env.TEST_DATABASE_URL ? DIALECTS : (['sqlite'] as const);
@@ -21,24 +20,9 @@ let server: RunningServer;
 let team: Team;
 let dir: string;
 
-async function ready(id: string): Promise<AssetJson> {
-  let a: AssetJson | undefined;
-  await waitFor(async () => (a = (await api(server, 'GET', `/api/assets/${id}`, { token: team.owner.token })).body).processing.state === 'ready', `asset ${id} processed`, 60_000);
-  return a!;
-}
+const ready = (id: string) => processed(server, team.owner, id);
 const uploaded = (file: string) => uploadProcessed(server, team.projectId, team.editor, file);
-
-/** Starts the tool as the editor and waits for its job to finish; the job as GET /api/jobs/:id shows it. */
-async function runTool(asset: AssetJson, tool: string, body: unknown = {}): Promise<JobJson & { result: ToolResult }> {
-  const started = await api(server, 'POST', `/api/assets/${asset.id}/tools/${tool}`, { token: team.editor.token, body });
-  expect(started.status, JSON.stringify(started.body)).toBe(202);
-  expect(started.body).toMatchObject({ type: `tool.${tool}`, status: 'queued', input: { assetId: asset.id } });
-  let job: JobJson | undefined;
-  await waitFor(async () => ['succeeded', 'failed'].includes((job = (await api(server, 'GET', `/api/jobs/${started.body.id}`, { token: team.owner.token })).body).status), `tool.${tool} finishes`, 120_000);
-  expect(job!.error).toBeNull();
-  expect(job!.status).toBe('succeeded');
-  return job as JobJson & { result: ToolResult };
-}
+const runTool = (asset: AssetJson, tool: string, body: unknown = {}) => runToolAs(server, team, asset, tool, body);
 
 async function download(asset: AssetJson, name: string): Promise<string> {
   const file = path.join(dir, name);
@@ -224,7 +208,7 @@ describe.each(KINDS)('media tools on %s', (kind) => {
 
     expectApiError(await post(audio.id, 'stabilize'), 422, 'tool_not_applicable');
     expectApiError(await post(audio.id, 'scenes'), 422, 'tool_not_applicable');
-    expectApiError(await post(audio.id, 'upscale'), 404, 'unknown_tool');
+    expectApiError(await post(audio.id, 'teleport'), 404, 'unknown_tool');
     expectApiError(await post(audio.id, '..%2F..%2Fetc'), 404, 'unknown_tool');
     expectApiError(await post(audio.id, 'silence', { body: { thresholdDb: 500 } }), 400, 'invalid_input');
     expectApiError(await post(audio.id, 'silence', { body: { remove: 'yes' } }), 400, 'invalid_input');

@@ -17,6 +17,9 @@ export const AAC = ['-c:a', 'aac', '-b:a', '192k'];
 /** moov up front so the library plays the file before all of it has arrived. */
 export const MP4 = ['-movflags', '+faststart', '-f', 'mp4'];
 
+/** Output options of a tool that filters the picture: the first video stream through `vf` to H.264 MP4, the sound kept. */
+export const filteredPicture = (vf: string, hasAudio: boolean) => ['-map', '0:V:0', ...(hasAudio ? ['-map', '0:a:0', ...AAC] : []), '-vf', vf, ...X264, ...MP4];
+
 /** The new file as the job reports it, measured from the file itself. */
 export async function made(file: string, video: boolean, extra: Record<string, unknown> = {}): Promise<NonNullable<ToolOutput['made']>> {
   const probe = await readProbe(file);

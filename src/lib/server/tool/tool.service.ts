@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CAPTION_ENGINE_LABELS, CAPTION_VARIANTS } from '$lib/captions';
 import { canEdit } from '$lib/editor/model/role';
 import type { JobJson } from '$lib/job';
-import { streamsOf, TOOL_LABELS, TOOL_OPTIONS, TOOLS, toolJobType, toolOfJobType, toolRefusal, type ToolFindings, type ToolName, type ToolResult } from '$lib/tool';
+import { streamsOf, TOOL_LABELS, TOOL_OPTIONS, TOOLS, toolJobType, toolOfJobType, toolRefusal, upscaleRefusal, type ToolFindings, type ToolName, type ToolResult } from '$lib/tool';
 import type { AssetRepository } from '../asset/asset.repository';
 import type { AssetService } from '../asset/asset.service';
 import type { ProvidersService } from '../ai/providers.service';
@@ -46,7 +46,15 @@ const toolWorkerResult = z.object({
 });
 
 /** How the new asset's name says what was done to it. */
-const MADE_LABELS: Record<Exclude<ToolName, 'captions'>, string> = { cleanup: 'cleaned up', silence: 'silence removed', scenes: 'scenes', stabilize: 'stabilized' };
+const MADE_LABELS: Record<Exclude<ToolName, 'captions'>, string> = {
+  cleanup: 'cleaned up',
+  silence: 'silence removed',
+  scenes: 'scenes',
+  stabilize: 'stabilized',
+  denoise: 'denoised',
+  color: 'colour corrected',
+  upscale: 'upscaled'
+};
 
 interface ToolJobInput {
   assetId: string;
@@ -92,7 +100,9 @@ export class ToolService {
     const options = TOOL_OPTIONS[name].safeParse(body);
     if (!options.success) throw new ApiError(400, 'invalid_input', zodMessage(options.error));
     const probe = parseProbe(row.probe);
-    const refusal = toolRefusal(name, { kind: row.kind, processing: row.processing, ...streamsOf(probe) });
+    const refusal =
+      toolRefusal(name, { kind: row.kind, processing: row.processing, ...streamsOf(probe) }) ??
+      (name === 'upscale' ? upscaleRefusal(row.width, row.height, (options.data as { factor: number }).factor) : null);
     if (refusal) throw new ApiError(refusal.status, refusal.code, refusal.message);
     if (name === 'captions' && (options.data as { engine: string }).engine === 'openai' && !(await this.providers.transcriptionFor(row.project_id))) {
       throw new ApiError(
