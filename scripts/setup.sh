@@ -21,6 +21,9 @@ apt_install() {
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if [ "$node_major" -lt 20 ]; then echo "airstudio needs Node.js 20 or newer (found $(node -v 2>/dev/null || echo none))." >&2; exit 1; fi
 
+# onnxruntime-node (Silero VAD) would look for CUDA and download GPU binaries from a host we cannot reach; its CPU build is in the package.
+export ONNXRUNTIME_NODE_INSTALL=skip
+
 # npm packages: install when missing or when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages (npm ci)"
