@@ -1,6 +1,8 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { CHANNEL_LIVE } from '../src/lib/live';
+import { VIDEO_GENERATION_JOB } from '../src/lib/video-generation';
+import { videoGenerationJob } from './ai/video-generation';
 import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
 import { timelineRenderJob } from './render/render-job';
@@ -44,10 +46,12 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers['tool.color'] = toolColorJob;
     handlers['tool.upscale'] = toolUpscaleJob;
     handlers['tool.captions'] = toolCaptionsJob;
+    // The server generates; ffmpeg fits a source image and ffprobe checks what comes back.
+    handlers[VIDEO_GENERATION_JOB] = videoGenerationJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {
-    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.* or channel.live jobs (apt-get install ffmpeg)');
+    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.*, ai.video or channel.live jobs (apt-get install ffmpeg)');
   }
   return handlers;
 }

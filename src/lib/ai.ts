@@ -1,4 +1,4 @@
-/** What the browser, the server and workers share about a project's AI providers (language model and voice). */
+/** What the browser, the server and workers share about a project's AI providers (language model, voice, speech recognition, video generation). */
 
 /** Voices spoken by Debian programs on this box, or an OpenAI-compatible `/v1/audio/speech` service. */
 export const TTS_ENGINES = ['festival', 'flite', 'espeak-ng', 'openai'] as const;
@@ -56,6 +56,8 @@ export interface ProvidersView {
     instance: { baseUrl: string | null; model: string | null; hasKey: boolean };
   };
   tts: TtsSettingsView;
+  asr: AsrSettingsView;
+  video: VideoSettingsView;
   updatedAt: string | null;
 }
 
@@ -66,5 +68,43 @@ export interface ProviderTestResult {
   /** Models the service lists, when it answered. */
   models?: string[];
 }
+
+/** Speech recognition for captions: ffmpeg's asr filter (pocketsphinx) offline, or an OpenAI-compatible `/v1/audio/transcriptions`. */
+export const ASR_ENGINES = ['builtin', 'openai'] as const;
+export type AsrEngine = (typeof ASR_ENGINES)[number];
+export const ASR_ENGINE_LABELS: Record<AsrEngine, string> = {
+  builtin: 'built-in pocketsphinx (English, modest accuracy)',
+  openai: 'OpenAI-compatible transcription service (/v1/audio/transcriptions, e.g. a whisper server)'
+};
+/** The transcription model asked for when neither the project nor the caption run names one. */
+export const DEFAULT_ASR_MODEL = 'whisper-1';
+
+export interface AsrSettingsView {
+  engine: AsrEngine;
+  baseUrl: string | null;
+  model: string | null;
+  hasKey: boolean;
+  /**
+   * Where an openai caption run sends speech: this section's service, else the language model's base URL (the
+   * fallback from before ASR had its own settings), else nowhere.
+   */
+  service: 'asr' | 'llm' | 'none';
+}
+
+/** Video generation servers speak OpenAI's videos API (POST /videos, GET /videos/{id}, GET /videos/{id}/content). */
+export const VIDEO_KINDS = ['openai-videos'] as const;
+export type VideoKind = (typeof VIDEO_KINDS)[number];
+
+export interface VideoSettingsView {
+  kind: VideoKind;
+  baseUrl: string | null;
+  model: string | null;
+  hasKey: boolean;
+  /** Both a base URL and a model are set: the library offers "Generate video". */
+  configured: boolean;
+}
+
+export const DEFAULT_ASR: AsrSettingsView = { engine: 'builtin', baseUrl: null, model: null, hasKey: false, service: 'none' };
+export const DEFAULT_VIDEO: VideoSettingsView = { kind: 'openai-videos', baseUrl: null, model: null, hasKey: false, configured: false };
 
 export const DEFAULT_TTS: TtsSettingsView = { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', rate: 1, pitch: 0, baseUrl: null, model: null, hasKey: false };

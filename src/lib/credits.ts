@@ -21,7 +21,9 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   // Smart Upscaling: 2-8 by target resolution; one price per job type, so the low end (a 4× job pays the same minutes)
   'tool.upscale': 2,
   // Caption Generation: 2
-  'tool.captions': 2
+  'tool.captions': 2,
+  // Text2Video Generation: 10-20, Image2Video: 8-15; one job type for both, at text-to-video's low end, per second asked for
+  'ai.video': 10
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);

@@ -90,14 +90,17 @@ export const TOOL_OPTIONS = {
     .strict(),
   captions: z
     .object({
-      /** builtin: ffmpeg's asr filter (pocketsphinx); openai: the project's OpenAI-compatible /v1/audio/transcriptions. */
-      engine: z.enum(CAPTION_ENGINES, { error: 'engine must be builtin or openai' }).default('builtin'),
-      /** The transcription model the OpenAI-compatible service runs (openai engine only). */
+      /**
+       * builtin: ffmpeg's asr filter (pocketsphinx); openai: the project's OpenAI-compatible /v1/audio/transcriptions.
+       * Left out: the project's speech recognition setting (Providers › Speech recognition); the job records which.
+       */
+      engine: z.enum(CAPTION_ENGINES, { error: 'engine must be builtin or openai' }).optional(),
+      /** The transcription model (openai engine only); left out: the project's ASR model, else whisper-1. */
       model: z
         .string({ error: 'model must be a string' })
         .max(100, 'model has at most 100 characters')
         .regex(/^[\w.:/-]+$/, 'model is a name such as whisper-1 (letters, digits, . : / - _)')
-        .default('whisper-1')
+        .optional()
     })
     .strict()
 } satisfies Record<ToolName, z.ZodType>;

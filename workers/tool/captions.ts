@@ -81,7 +81,7 @@ async function transcribeOpenAi(run: ToolRun<'captions'>): Promise<Utterance[]> 
   const client = new OpenAI({ baseURL, apiKey: run.urls.transcriptionKey ?? 'none', timeout: TRANSCRIPTION_TIMEOUT_MS, maxRetries: 1 });
   try {
     const t = await client.audio.transcriptions.create(
-      { file: createReadStream(audio), model: run.options.model, response_format: 'verbose_json', timestamp_granularities: ['segment'] },
+      { file: createReadStream(audio), model: run.options.model ?? 'whisper-1', response_format: 'verbose_json', timestamp_granularities: ['segment'] },
       { signal: run.signal }
     );
     if (t.segments?.length) return t.segments.map((s) => ({ start: s.start, end: s.end, text: s.text.trim() }));

@@ -50,6 +50,7 @@ import { RecordingFiles } from './podcast/recording-files';
 import { ProvidersRepository } from './ai/providers.repository';
 import { ProvidersService } from './ai/providers.service';
 import { SecretBox } from './ai/secret-box';
+import { VideoGenerationService } from './ai/video-generation.service';
 import { CreditRepository } from './credit/credit.repository';
 import { CreditService } from './credit/credit.service';
 import path from 'node:path';
@@ -87,6 +88,8 @@ export interface App {
   podcasts: PodcastService;
   /** A project's AI providers: language model and voice. */
   providers: ProvidersService;
+  /** Text- and image-to-video on the project's configured video server, as `ai.video` jobs. */
+  videoGeneration: VideoGenerationService;
   /** The credit ledger that pays for priced jobs. */
   credits: CreditService;
   /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
@@ -139,6 +142,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const renders = new RenderService(projects, docs, assets, jobs, signer);
   const providers = new ProvidersService(new ProvidersRepository(db.kysely), projects, new SecretBox(Buffer.from(signer.digest('secret-box', 'provider-keys'), 'base64url')), config.llm);
   const tools = new ToolService(projects, assetRepository, assets, jobs, signer, providers);
+  const videoGeneration = new VideoGenerationService(projects, assetRepository, assets, jobs, signer, providers);
   const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
   const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
   const liveRepository = new LiveRepository(db.kysely);
@@ -155,7 +159,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, credits,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, videoGeneration, credits,
     listeners,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,

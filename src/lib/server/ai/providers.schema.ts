@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isHttpUrlWithoutCredentials } from '../http/http-url';
-import { BUILTIN_VOICES, PITCH_RANGE, PREVIEW_MAX_CHARS, RATE_RANGE, TTS_ENGINES } from '$lib/ai';
+import { ASR_ENGINES, BUILTIN_VOICES, PITCH_RANGE, PREVIEW_MAX_CHARS, RATE_RANGE, TTS_ENGINES, VIDEO_KINDS } from '$lib/ai';
 
 const baseUrl = z
   .string({ error: 'baseUrl is a string' })
@@ -45,13 +45,33 @@ const ttsSchema = z
     }
   });
 
+// Speech recognition for captions: builtin needs nothing; openai without a base URL falls back to the language model's.
+const asrSchema = z.strictObject({
+  engine: z.enum(ASR_ENGINES, { error: `engine is one of ${ASR_ENGINES.join(', ')}` }),
+  baseUrl: baseUrl.nullable().default(null),
+  model: model.nullable().default(null),
+  apiKey: apiKey.optional()
+});
+
+// A video generation server; baseUrl and model null turn it off.
+const videoSchema = z
+  .strictObject({
+    kind: z.enum(VIDEO_KINDS, { error: `kind is one of ${VIDEO_KINDS.join(', ')}` }).default('openai-videos'),
+    baseUrl: baseUrl.nullable(),
+    model: model.nullable(),
+    apiKey: apiKey.optional()
+  })
+  .refine((v) => (v.baseUrl === null) === (v.model === null), 'A video server needs both baseUrl and model (or both null to turn it off).');
+
+const SECTIONS = ['llm', 'tts', 'asr', 'video'] as const;
+
 export const updateProvidersSchema = z
-  .strictObject({ llm: llmSchema, tts: ttsSchema })
+  .strictObject({ llm: llmSchema, tts: ttsSchema, asr: asrSchema, video: videoSchema })
   .partial()
-  .refine((v) => v.llm !== undefined || v.tts !== undefined, 'Send llm, tts or both.');
+  .refine((v) => SECTIONS.some((k) => v[k] !== undefined), `Send at least one of ${SECTIONS.join(', ')}.`);
 export type UpdateProvidersInput = z.infer<typeof updateProvidersSchema>;
 
-export const providerTestSchema = z.strictObject({ kind: z.enum(['llm', 'tts'], { error: "kind is 'llm' or 'tts'" }) });
+export const providerTestSchema = z.strictObject({ kind: z.enum(SECTIONS, { error: `kind is one of ${SECTIONS.join(', ')}` }) });
 
 export const ttsPreviewSchema = z.strictObject({
   text: z

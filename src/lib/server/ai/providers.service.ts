@@ -2,13 +2,14 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { DEFAULT_TTS, type ProviderTestResult, type ProvidersView, type VoiceSettings } from '$lib/ai';
+import { DEFAULT_ASR_MODEL, DEFAULT_TTS, type AsrEngine, type AsrSettingsView, type ProviderTestResult, type ProvidersView, type VideoKind, type VideoSettingsView, type VoiceSettings } from '$lib/ai';
 import { canEdit } from '$lib/editor/model/role';
 import { voice, VoiceError } from '../../../../workers/ai/voice';
 import type { ProjectProvidersRow, UserRow } from '../db/schema';
 import { badRequest, forbidden, tooManyRequests } from '../http/api-error';
 import type { ProjectService } from '../project/project.service';
 import { LlmClient, type LlmConfig } from './llm-client';
+import { checkModelService } from './model-check';
 import type { ProvidersRepository } from './providers.repository';
 import type { UpdateProvidersInput } from './providers.schema';
 import type { SecretBox } from './secret-box';
@@ -58,6 +59,14 @@ export class ProvidersService {
       tts_base_url: null,
       tts_model: null,
       tts_api_key: null,
+      video_base_url: null,
+      video_model: null,
+      video_api_key: null,
+      video_kind: 'openai-videos',
+      asr_engine: 'builtin',
+      asr_base_url: null,
+      asr_model: null,
+      asr_api_key: null,
       updated_by: null,
       updated_at: 0
     };
@@ -73,6 +82,8 @@ export class ProvidersService {
       if (builtin) row.tts_api_key = null;
       else if (t.apiKey !== undefined) row.tts_api_key = t.apiKey === null ? null : this.box.seal(t.apiKey);
     }
+    if (input.asr) this.applyAsr(row, input.asr);
+    if (input.video) this.applyVideo(row, input.video);
     row.updated_by = user.id;
     row.updated_at = this.now();
     await this.repo.save(row);
@@ -80,8 +91,10 @@ export class ProvidersService {
   }
 
   /** Tries the saved settings: lists models and asks for one token, or voices a short line. */
-  async test(user: UserRow, projectId: string, kind: 'llm' | 'tts'): Promise<ProviderTestResult> {
+  async test(user: UserRow, projectId: string, kind: 'llm' | 'tts' | 'asr' | 'video'): Promise<ProviderTestResult> {
     await this.requireEditor(user, projectId);
+    if (kind === 'asr') return this.testAsr(projectId);
+    if (kind === 'video') return this.testVideo(projectId);
     if (kind === 'llm') {
       const config = await this.llmFor(projectId);
       if (!config) return { ok: false, message: 'No language model is configured: set a base URL and a model.' };
@@ -125,11 +138,27 @@ export class ProvidersService {
     return { baseUrl, model, apiKey: this.llmKey(row) };
   }
 
-  /** The OpenAI-compatible service a project's captions may be transcribed by (its language model's base URL), or null. */
-  async transcriptionFor(projectId: string): Promise<{ baseUrl: string; apiKey: string | null } | null> {
+  /**
+   * The OpenAI-compatible service a project's captions are transcribed by: the ASR section's own base URL, else (as
+   * before ASR had settings) the language model's; null when neither is set. `model` is the ASR section's, if any.
+   */
+  async transcriptionFor(projectId: string): Promise<{ baseUrl: string; apiKey: string | null; model: string | null } | null> {
     const row = await this.repo.find(projectId);
+    if (row?.asr_base_url) return { baseUrl: row.asr_base_url, apiKey: this.opened(row.asr_api_key), model: row.asr_model };
     const baseUrl = row?.llm_base_url ?? this.instance.baseUrl;
-    return baseUrl ? { baseUrl, apiKey: this.llmKey(row) } : null;
+    return baseUrl ? { baseUrl, apiKey: this.llmKey(row), model: row?.asr_model ?? null } : null;
+  }
+
+  /** The engine a caption run uses when it names none: the project's ASR setting. */
+  async asrEngineFor(projectId: string): Promise<AsrEngine> {
+    return (await this.repo.find(projectId))?.asr_engine ?? 'builtin';
+  }
+
+  /** The project's video generation server, key decrypted, or null when it has none. */
+  async videoFor(projectId: string): Promise<{ kind: VideoKind; baseUrl: string; model: string; apiKey: string | null } | null> {
+    const row = await this.repo.find(projectId);
+    if (!row?.video_base_url || !row.video_model) return null;
+    return { kind: row.video_kind, baseUrl: row.video_base_url, model: row.video_model, apiKey: this.opened(row.video_api_key) };
   }
 
   /** The voice a project speaks with, keys decrypted: for the DJ's voicing jobs and previews. */
@@ -151,6 +180,47 @@ export class ProvidersService {
   private llmKey(row: ProjectProvidersRow | undefined): string | null {
     if (row?.llm_api_key) return this.box.open(row.llm_api_key);
     return row?.llm_base_url ? null : this.instance.apiKey;
+  }
+
+  private applyAsr(row: ProjectProvidersRow, a: NonNullable<UpdateProvidersInput['asr']>): void {
+    row.asr_engine = a.engine;
+    row.asr_base_url = a.baseUrl;
+    row.asr_model = a.model;
+    // A key without a URL of its own would go to the language model's service: it is dropped with the URL.
+    row.asr_api_key = this.keyFor(a.baseUrl, a.apiKey, row.asr_api_key);
+  }
+
+  private applyVideo(row: ProjectProvidersRow, v: NonNullable<UpdateProvidersInput['video']>): void {
+    row.video_kind = v.kind;
+    row.video_base_url = v.baseUrl;
+    row.video_model = v.model;
+    row.video_api_key = this.keyFor(v.baseUrl, v.apiKey, row.video_api_key);
+  }
+
+  /** The sealed key a service section keeps: none without a URL; undefined keeps the saved one, null removes it. */
+  private keyFor(baseUrl: string | null, apiKey: string | null | undefined, saved: string | null): string | null {
+    if (!baseUrl) return null;
+    if (apiKey === undefined) return saved;
+    return apiKey === null ? null : this.box.seal(apiKey);
+  }
+
+  private async testAsr(projectId: string): Promise<ProviderTestResult> {
+    if ((await this.asrEngineFor(projectId)) === 'builtin') {
+      return { ok: true, message: 'Built-in pocketsphinx runs on the workers (English, modest accuracy): nothing to connect to.' };
+    }
+    const service = await this.transcriptionFor(projectId);
+    if (!service) return { ok: false, message: 'No transcription service is set: give a base URL here, or set the language model’s.' };
+    return checkModelService(service.baseUrl, service.apiKey, service.model ?? DEFAULT_ASR_MODEL, 'transcription service');
+  }
+
+  private async testVideo(projectId: string): Promise<ProviderTestResult> {
+    const server = await this.videoFor(projectId);
+    if (!server) return { ok: false, message: 'No video generation server is set: give a base URL and a model.' };
+    return checkModelService(server.baseUrl, server.apiKey, server.model, 'video generation server');
+  }
+
+  private opened(sealed: string | null | undefined): string | null {
+    return (sealed && this.box.open(sealed)) || null;
   }
 
   /** A key sealed under another signing secret cannot be used, so it does not count as set. */
@@ -190,7 +260,26 @@ export class ProvidersService {
       tts: row
         ? { engine: row.tts_engine, voice: row.tts_voice, rate: row.tts_rate, pitch: row.tts_pitch, baseUrl: row.tts_base_url, model: row.tts_model, hasKey: this.readable(row.tts_api_key) }
         : DEFAULT_TTS,
+      asr: this.asrView(row),
+      video: this.videoView(row),
       updatedAt: row ? new Date(row.updated_at).toISOString() : null
     };
+  }
+
+  private asrView(row: ProjectProvidersRow | undefined): AsrSettingsView {
+    const fallback = row?.llm_base_url ?? this.instance.baseUrl;
+    return {
+      engine: row?.asr_engine ?? 'builtin',
+      baseUrl: row?.asr_base_url ?? null,
+      model: row?.asr_model ?? null,
+      hasKey: this.readable(row?.asr_api_key),
+      service: row?.asr_base_url ? 'asr' : fallback ? 'llm' : 'none'
+    };
+  }
+
+  private videoView(row: ProjectProvidersRow | undefined): VideoSettingsView {
+    const baseUrl = row?.video_base_url ?? null;
+    const model = row?.video_model ?? null;
+    return { kind: row?.video_kind ?? 'openai-videos', baseUrl, model, hasKey: this.readable(row?.video_api_key), configured: Boolean(baseUrl && model) };
   }
 }

@@ -325,6 +325,32 @@ export class AssetService {
     return created ? this.process(row, o.createdBy) : this.toJson(row);
   }
 
+  /**
+   * A generated video (see VideoGenerationService) joins the library, processed like an upload; approved, since only
+   * owners and editors can ask for one. The same file made again answers the first asset.
+   */
+  async addGeneratedVideo(projectId: string, o: { createdBy: string | null; sha256: string; bytes: number; title: string; description: string; duration: number | null; width: number | null; height: number | null }): Promise<AssetJson> {
+    const { row, created } = await this.insertMade({
+      projectId,
+      createdBy: o.createdBy,
+      sha256: o.sha256,
+      bytes: o.bytes,
+      kind: 'video',
+      mime: 'video/mp4',
+      status: 'approved',
+      title: o.title.slice(0, 200),
+      fileName: `${o.title.replace(/[^\w .,-]+/g, '').trim().slice(0, 80) || 'generated video'}.mp4`,
+      description: o.description.slice(0, 2000),
+      category: 'Generated',
+      tags: ['generated', 'video generation'],
+      duration: o.duration,
+      width: o.width,
+      height: o.height,
+      render: null
+    });
+    return created ? this.process(row, o.createdBy) : this.toJson(row);
+  }
+
   /** A file a job made, already in the store, as a new asset row. */
   private async insertMade(m: {
     projectId: string;

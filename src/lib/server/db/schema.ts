@@ -314,6 +314,14 @@ export interface ProjectProvidersTable {
   tts_base_url: string | null;
   tts_model: string | null;
   tts_api_key: string | null;
+  video_base_url: string | null;
+  video_model: string | null;
+  video_api_key: string | null;
+  video_kind: 'openai-videos';
+  asr_engine: 'builtin' | 'openai';
+  asr_base_url: string | null;
+  asr_model: string | null;
+  asr_api_key: string | null;
   updated_by: string | null;
   updated_at: number;
 }

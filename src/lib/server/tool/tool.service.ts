@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { CAPTION_ENGINE_LABELS, CAPTION_VARIANTS } from '$lib/captions';
 import { canEdit } from '$lib/editor/model/role';
 import type { JobJson } from '$lib/job';
-import { streamsOf, TOOL_LABELS, TOOL_OPTIONS, TOOLS, toolJobType, toolOfJobType, toolRefusal, upscaleRefusal, type ToolFindings, type ToolName, type ToolResult } from '$lib/tool';
+import { DEFAULT_ASR_MODEL } from '$lib/ai';
+import { streamsOf, TOOL_LABELS, TOOL_OPTIONS, TOOLS, toolJobType, toolOfJobType, toolRefusal, upscaleRefusal, type ToolFindings, type ToolName, type ToolOptions, type ToolResult } from '$lib/tool';
 import type { AssetRepository } from '../asset/asset.repository';
 import type { AssetService } from '../asset/asset.service';
 import type { ProvidersService } from '../ai/providers.service';
@@ -104,13 +105,7 @@ export class ToolService {
       toolRefusal(name, { kind: row.kind, processing: row.processing, ...streamsOf(probe) }) ??
       (name === 'upscale' ? upscaleRefusal(row.width, row.height, (options.data as { factor: number }).factor) : null);
     if (refusal) throw new ApiError(refusal.status, refusal.code, refusal.message);
-    if (name === 'captions' && (options.data as { engine: string }).engine === 'openai' && !(await this.providers.transcriptionFor(row.project_id))) {
-      throw new ApiError(
-        409,
-        'transcription_not_configured',
-        `No OpenAI-compatible service is set for this project: set the language model's base URL in the project's AI providers, or use the ${CAPTION_ENGINE_LABELS.builtin}.`
-      );
-    }
+    if (name === 'captions') options.data = await this.captionSettings(row.project_id, options.data as ToolOptions<'captions'>);
     const input: ToolJobInput = {
       assetId: row.id,
       ...streamsOf(probe),
@@ -150,6 +145,21 @@ export class ToolService {
     });
     const report = Object.fromEntries(Object.entries(meta).filter(([k]) => k !== 'duration' && k !== 'width' && k !== 'height'));
     return { assetId: asset.id, findings, report };
+  }
+
+  /** A caption run's engine and model, filled in from the project's speech recognition settings where the caller named none. */
+  private async captionSettings(projectId: string, o: ToolOptions<'captions'>): Promise<Required<ToolOptions<'captions'>>> {
+    const engine = o.engine ?? (await this.providers.asrEngineFor(projectId));
+    if (engine === 'builtin') return { engine, model: o.model ?? DEFAULT_ASR_MODEL };
+    const service = await this.providers.transcriptionFor(projectId);
+    if (!service) {
+      throw new ApiError(
+        409,
+        'transcription_not_configured',
+        `No OpenAI-compatible transcription service is set for this project: set one in Providers › Speech recognition (or the language model's base URL), or use the ${CAPTION_ENGINE_LABELS.builtin}.`
+      );
+    }
+    return { engine, model: o.model ?? service.model ?? DEFAULT_ASR_MODEL };
   }
 
   /**
