@@ -155,7 +155,7 @@ describe.each(KINDS)('AI providers API on %s', (kind) => {
     expectApiError(await put(t, { tts: { engine: 'espeak-ng', voice: 'en', rate: 50, pitch: 0 } }), 400, 'invalid_input');
     expectApiError(await put(t, { tts: { engine: 'say', voice: 'en', rate: 1, pitch: 0 } }), 400, 'invalid_input');
     expectApiError(await put(t, { llm: { model: 'x' }, extra: true }), 400, 'invalid_input');
-    expectApiError(await api(server, 'POST', `${providers()}/test`, { token: t, body: { kind: 'video' } }), 400, 'invalid_input');
+    expectApiError(await api(server, 'POST', `${providers()}/test`, { token: t, body: { kind: 'image' } }), 400, 'invalid_input');
     expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/tts/preview`, { token: t, body: { text: 'word '.repeat(10_000) } }), 400, 'invalid_input');
     expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/tts/preview`, { token: t, body: { text: '   ' } }), 400, 'invalid_input');
     // Text the voice cannot speak at all is the caller's to fix: 400 voice_failed, not a server error.

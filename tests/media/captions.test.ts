@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetJson } from '$lib/asset';
+import { ASR_ENGINE_LABELS, DEFAULT_ASR, type ProvidersView } from '$lib/ai';
 import { CAPTION_ENGINE_LABELS, type CaptionCue } from '$lib/captions';
 import type { JobJson } from '$lib/job';
 import type { ToolResult } from '$lib/tool';
@@ -79,7 +80,7 @@ describe.each(KINDS)('captions on %s', (kind) => {
   let speech: AssetJson;
   let speechSeconds: number;
   beforeAll(async () => {
-    stub = await startOpenAiStub({ models: ['stub-chat-1', 'whisper-1'] });
+    stub = await startOpenAiStub({ models: ['stub-chat-1', 'whisper-1', 'whisper-large-v3'] });
     database = await createTestDatabase(kind);
     server = await startServer({ databaseUrl: database.url, env: { LOCAL_WORKERS: '1', LOCAL_WORKER_CONCURRENCY: '2' } });
     team = await createTeam(server, 'Captions');
@@ -171,5 +172,44 @@ describe.each(KINDS)('captions on %s', (kind) => {
     expect(failed!.error).toMatch(/404.*no-such-model/);
     // The captions from the first run stay.
     expect(parseWebVtt((await captionFile(video.id, 'captions.vtt')).text)).toHaveLength(expected.length);
+  });
+
+  it('uses the project’s speech recognition settings (Providers › ASR): its own service, key and model, before the language model’s', async () => {
+    const providers = (body: unknown) => api<ProvidersView>(server, 'PUT', `/api/projects/${team.projectId}/providers`, { token: team.owner.token, body });
+    const test = async () => (await api(server, 'POST', `/api/projects/${team.projectId}/providers/test`, { token: team.editor.token, body: { kind: 'asr' } })).body;
+    const fresh = await createTeam(server, 'No ASR');
+    expect((await api<ProvidersView>(server, 'GET', `/api/projects/${fresh.projectId}/providers`, { token: fresh.viewer.token })).body.asr).toEqual(DEFAULT_ASR);
+    expect(ASR_ENGINE_LABELS.builtin).toBe('built-in pocketsphinx (English, modest accuracy)');
+
+    // The language model now points at a closed port: only the ASR section's own service can answer.
+    const put = await providers({ llm: { baseUrl: 'http://127.0.0.1:9/v1', model: 'stub-chat-1', apiKey: null }, asr: { engine: 'openai', baseUrl: stub.baseUrl, model: 'whisper-large-v3', apiKey: stub.key } });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    expect(put.body.asr).toEqual({ engine: 'openai', baseUrl: stub.baseUrl, model: 'whisper-large-v3', hasKey: true, service: 'asr' });
+    expect(JSON.stringify(put.body)).not.toContain(stub.key);
+    expect(await test()).toMatchObject({ ok: true, message: expect.stringContaining('"whisper-large-v3" is listed') });
+
+    // No engine named: the project's setting (openai) and its model.
+    const before = stub.requests.filter((r) => r.path === '/v1/audio/transcriptions').length;
+    const job = await runCaptions(speech, {});
+    expect(job.input).toMatchObject({ options: { engine: 'openai', model: 'whisper-large-v3' } });
+    expect(job.result.report).toEqual({ engine: CAPTION_ENGINE_LABELS.openai });
+    const sent = stub.requests.filter((r) => r.path === '/v1/audio/transcriptions');
+    expect(sent).toHaveLength(before + 1);
+    expect(sent.at(-1)).toMatchObject({ authorization: `Bearer ${stub.key}`, body: { model: 'whisper-large-v3' } });
+    expect(job.result.findings.cues).toEqual(STUB_SEGMENTS.map((s) => ({ start: s.start, end: s.end, text: s.text.trim() })));
+
+    // A missing model at the ASR service is a plain failed test; hostile settings are 400s.
+    await providers({ asr: { engine: 'openai', baseUrl: stub.baseUrl, model: 'no-such-asr' } });
+    expect(await test()).toMatchObject({ ok: false, message: expect.stringContaining('has no model "no-such-asr"') });
+    expectApiError(await providers({ asr: { engine: 'whisperx' } }), 400, 'invalid_input');
+    expectApiError(await providers({ asr: { engine: 'openai', baseUrl: 'file:///etc/passwd' } }), 400, 'invalid_input');
+    expectApiError(await providers({ asr: { engine: 'openai', model: 'two words' } }), 400, 'invalid_input');
+
+    // Built-in again: the test says what it is, and a run without an engine recognises offline.
+    const builtin = await providers({ asr: { engine: 'builtin' } });
+    expect(builtin.body.asr).toMatchObject({ engine: 'builtin', baseUrl: null, hasKey: false });
+    expect(await test()).toMatchObject({ ok: true, message: expect.stringContaining('pocketsphinx') });
+    const offline = await api(server, 'POST', `/api/assets/${speech.id}/tools/captions`, { token: team.editor.token, body: {} });
+    expect(offline.body).toMatchObject({ input: { options: { engine: 'builtin' } } });
   });
 });
