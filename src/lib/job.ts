@@ -1,5 +1,6 @@
 /** Jobs as the API, the studio and the worker protocol see them. */
 import { TOOL_LABELS, TOOLS, toolJobType } from './tool';
+import { VIDEO_GENERATION_JOB } from './video-generation';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -37,6 +38,7 @@ export interface JobJson {
 export const JOB_TYPE_LABELS: Record<string, string> = {
   'media.process': 'Processing upload',
   'timeline.render': 'Rendering the cut',
+  [VIDEO_GENERATION_JOB]: 'Generating video',
   ...Object.fromEntries(TOOLS.map((t) => [toolJobType(t), TOOL_LABELS[t].job])),
   'system.echo': 'Echo (diagnostic)',
   'system.sleep': 'Sleep (diagnostic)'

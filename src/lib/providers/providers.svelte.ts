@@ -1,13 +1,15 @@
 import { apiJson, errorFromBody, messageOf } from '$lib/api-client';
-import { BUILTIN_VOICES, type ProviderTestResult, type ProvidersView, type TtsEngine } from '$lib/ai';
+import { BUILTIN_VOICES, type AsrEngine, type ProviderTestResult, type ProvidersView, type TtsEngine } from '$lib/ai';
 
-type Kind = 'llm' | 'tts';
+type Kind = 'llm' | 'tts' | 'asr' | 'video';
 
 /** The provider settings page: the saved view, the form's draft, and each provider's last test and the voice preview. */
 export class ProvidersState {
   saved = $state<ProvidersView>() as ProvidersView;
   llm = $state({ baseUrl: '', model: '', apiKey: '', clearKey: false });
   tts = $state({ engine: 'festival' as TtsEngine, voice: '', rate: 1, pitch: 0, baseUrl: '', model: '', apiKey: '', clearKey: false });
+  asr = $state({ engine: 'builtin' as AsrEngine, baseUrl: '', model: '', apiKey: '', clearKey: false });
+  video = $state({ baseUrl: '', model: '', apiKey: '', clearKey: false });
   saving = $state<Kind | null>(null);
   testing = $state<Kind | null>(null);
   results = $state<Partial<Record<Kind, ProviderTestResult>>>({});
@@ -35,6 +37,8 @@ export class ProvidersState {
       const p = this.saved.llm.project;
       return this.llm.baseUrl.trim() !== (p.baseUrl ?? '') || this.llm.model.trim() !== (p.model ?? '') || this.llm.apiKey !== '' || this.llm.clearKey;
     }
+    if (kind === 'asr') return this.asrDirty();
+    if (kind === 'video') return this.videoDirty();
     const s = this.saved.tts;
     const t = this.tts;
     return t.engine !== s.engine || t.voice !== s.voice || t.rate !== s.rate || t.pitch !== s.pitch || t.baseUrl.trim() !== (s.baseUrl ?? '') || t.model.trim() !== (s.model ?? '') || t.apiKey !== '' || t.clearKey;
@@ -51,7 +55,7 @@ export class ProvidersState {
     this.errors[kind] = undefined;
     this.results[kind] = undefined;
     try {
-      const body = kind === 'llm' ? { llm: this.llmPatch() } : { tts: this.ttsPatch() };
+      const body = kind === 'llm' ? { llm: this.llmPatch() } : kind === 'tts' ? { tts: this.ttsPatch() } : kind === 'asr' ? { asr: this.asrPatch() } : { video: this.videoPatch() };
       this.reset(await apiJson<ProvidersView>(`/api/projects/${this.projectId}/providers`, { method: 'PUT', body }));
     } catch (e) {
       this.errors[kind] = messageOf(e);
@@ -113,10 +117,37 @@ export class ProvidersState {
     };
   }
 
+  private asrDirty(): boolean {
+    const s = this.saved.asr;
+    const a = this.asr;
+    return a.engine !== s.engine || a.baseUrl.trim() !== (s.baseUrl ?? '') || a.model.trim() !== (s.model ?? '') || a.apiKey !== '' || a.clearKey;
+  }
+
+  private videoDirty(): boolean {
+    const s = this.saved.video;
+    const v = this.video;
+    return v.baseUrl.trim() !== (s.baseUrl ?? '') || v.model.trim() !== (s.model ?? '') || v.apiKey !== '' || v.clearKey;
+  }
+
+  private asrPatch() {
+    const a = this.asr;
+    const service = a.engine === 'openai';
+    const key = a.clearKey ? null : a.apiKey.trim() || undefined;
+    return { engine: a.engine, baseUrl: service ? a.baseUrl.trim() || null : null, model: service ? a.model.trim() || null : null, ...(service && key !== undefined ? { apiKey: key } : {}) };
+  }
+
+  private videoPatch() {
+    const v = this.video;
+    const key = v.clearKey ? null : v.apiKey.trim() || undefined;
+    return { baseUrl: v.baseUrl.trim() || null, model: v.model.trim() || null, ...(key !== undefined ? { apiKey: key } : {}) };
+  }
+
   private reset(view: ProvidersView): void {
     this.saved = view;
     this.llm = { baseUrl: view.llm.project.baseUrl ?? '', model: view.llm.project.model ?? '', apiKey: '', clearKey: false };
     const t = view.tts;
     this.tts = { engine: t.engine, voice: t.voice, rate: t.rate, pitch: t.pitch, baseUrl: t.baseUrl ?? '', model: t.model ?? '', apiKey: '', clearKey: false };
+    this.asr = { engine: view.asr.engine, baseUrl: view.asr.baseUrl ?? '', model: view.asr.model ?? '', apiKey: '', clearKey: false };
+    this.video = { baseUrl: view.video.baseUrl ?? '', model: view.video.model ?? '', apiKey: '', clearKey: false };
   }
 }

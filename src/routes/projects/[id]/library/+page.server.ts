@@ -10,12 +10,14 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
   const user = requireLogin(locals, url);
   const app = await getApp();
   try {
-    const [project, assets, jobs] = await Promise.all([
+    const [project, assets, jobs, providers] = await Promise.all([
       app.projects.get(user, params.id),
       app.assets.list(user, params.id, { sort: 'newest', limit: PAGE_SIZE, offset: 0 }),
-      app.jobs.list(user, params.id, { limit: RECENT_JOBS })
+      app.jobs.list(user, params.id, { limit: RECENT_JOBS }),
+      app.providers.get(user, params.id)
     ]);
-    return { project, assets, jobs, role: project.role, me: toPublicUser(user) };
+    // Whether "Generate video" can run: the project has a video server (Providers › Video generation).
+    return { project, assets, jobs, role: project.role, me: toPublicUser(user), videoGeneration: providers.video.configured };
   } catch (e) {
     pageError(e);
   }
