@@ -156,7 +156,7 @@ export class ToolService {
       throw new ApiError(
         409,
         'transcription_not_configured',
-        `No OpenAI-compatible transcription service is set for this project: set one in Providers › Speech recognition (or the language model's base URL), or use the ${CAPTION_ENGINE_LABELS.builtin}.`
+        `No OpenAI-compatible service is set for this project: set one in Providers › Speech recognition (or the language model's base URL), or use the ${CAPTION_ENGINE_LABELS.builtin}.`
       );
     }
     return { engine, model: o.model ?? service.model ?? DEFAULT_ASR_MODEL };

@@ -16,8 +16,8 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
       app.jobs.list(user, params.id, { limit: RECENT_JOBS }),
       app.providers.get(user, params.id)
     ]);
-    // Whether "Generate video" can run: the project has a video server (Providers › Video generation).
-    return { project, assets, jobs, role: project.role, me: toPublicUser(user), videoGeneration: providers.video.configured };
+    // Whether "Generate video" can run (a video server is set), and the captions tool's default engine.
+    return { project, assets, jobs, role: project.role, me: toPublicUser(user), videoGeneration: providers.video.configured, asrEngine: providers.asr.engine };
   } catch (e) {
     pageError(e);
   }
