@@ -7,11 +7,14 @@ import type { ProjectCreditsJson } from '$lib/credits';
 import type { JobJson } from '$lib/job';
 import { VIDEO_NOT_CONFIGURED, type VideoGenerationResult } from '$lib/video-generation';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/db';
 import { ffmpeg, ffprobe, picture, sine, tempDir } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
 import { processed, uploadProcessed } from '../helpers/studio';
 import { startVideoStub, STUB_VIDEO_FAILURE, type VideoStub } from '../helpers/video-stub';
 import { waitFor } from '../helpers/yclient';
+
+const KINDS = process.env.TEST_DATABASE_URL ? DIALECTS : (['sqlite'] as const);
 
 // Video generation through the whole system: the API queues an ai.video job, a real worker drives a protocol-faithful
 // stub of OpenAI's videos API (create, poll, download), and the MP4 becomes an asset; credits per second asked for.
@@ -38,15 +41,18 @@ async function probeAsset(asset: AssetJson) {
   return { duration: Number(p.format.duration), video: p.streams.find((s) => s.codec_type === 'video') };
 }
 
-describe('video generation (video API stub)', () => {
+describe.each(KINDS)('video generation on %s (video API stub)', (kind) => {
+  let database: TestDatabase | undefined;
   beforeAll(async () => {
     stub = await startVideoStub();
-    server = await startServer({ env: { LOCAL_WORKERS: '1', LOCAL_WORKER_CONCURRENCY: '2', CREDITS_START: '100' } });
+    database = await createTestDatabase(kind);
+    server = await startServer({ databaseUrl: database.url, env: { LOCAL_WORKERS: '1', LOCAL_WORKER_CONCURRENCY: '2', CREDITS_START: '100' } });
     team = await createTeam(server, 'Video generation');
     dir = await tempDir('airstudio-videogen-');
   });
   afterAll(async () => {
     await server?.destroy();
+    await database?.drop();
     await stub?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
