@@ -154,6 +154,21 @@ describe.each(KINDS)('video generation on %s (video API stub)', (kind) => {
     ]);
   });
 
+  it('refuses content that is not a video (ffprobe) and refunds it, rather than adding a broken asset', async () => {
+    const before = (await balance()).balance;
+    const started = await generate({ prompt: 'A broken server answers [garbage]', seconds: 2 });
+    expect(started.status).toBe(202);
+    const job = await finished(started.body.id);
+    expect(job.status).toBe('failed');
+    expect(job.error).toMatch(/^The video server's content is not a video ffprobe can read/);
+    expect(job.attempts).toBe(1);
+    await waitFor(async () => (await balance()).balance === before, 'the refund', 10_000);
+    const generated = (await api<{ assets: AssetJson[] }>(server, 'GET', `/api/projects/${team.projectId}/assets?tag=generated`, { token: team.owner.token })).body.assets;
+    // The two videos made above are there; the broken one is not.
+    expect(generated.length).toBe(2);
+    expect(generated.map((a) => a.title)).not.toContain('Generated: A broken server answers [garbage]');
+  });
+
   it('sends a hostile prompt as plain text, and refuses bad input with 4xx while it keeps serving', async () => {
     const hostile = `"; rm -rf / <script>alert(1)</script> $(reboot) ' OR 1=1 --`;
     const started = await generate({ prompt: hostile, seconds: 1, size: '768x512' });

@@ -13,7 +13,8 @@ const run = promisify(execFile);
  * calls): `GET /v1/models`; multipart `POST /v1/videos` {model, prompt, seconds, size, input_reference?} → a video
  * object with status `queued`; `GET /v1/videos/{id}` reports `in_progress` (50 %) once, then `completed` — or `failed`
  * with an error when the prompt contains `failOn`; `GET /v1/videos/{id}/content` → a real MP4 of the asked size and
- * length, made by ffmpeg (a test pattern: the stub generates nothing). It checks the bearer key and records requests.
+ * length, made by ffmpeg (a test pattern: the stub generates nothing) — or, when the prompt contains `garbageOn`,
+ * bytes that are no video (a broken server). It checks the bearer key and records requests.
  */
 export interface VideoStub {
   /** e.g. http://127.0.0.1:1234/v1 */
@@ -35,10 +36,11 @@ interface StubVideo {
   size: string;
   polls: number;
   fails: boolean;
+  garbage: boolean;
   created_at: number;
 }
 
-export async function startVideoStub({ key = 'sk-video-stub', model = 'stub-video-1', failOn = '[fail]' } = {}): Promise<VideoStub> {
+export async function startVideoStub({ key = 'sk-video-stub', model = 'stub-video-1', failOn = '[fail]', garbageOn = '[garbage]' } = {}): Promise<VideoStub> {
   const requests: VideoStub['requests'] = [];
   const videos = new Map<string, StubVideo>();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'airstudio-video-stub-'));
@@ -93,7 +95,7 @@ export async function startVideoStub({ key = 'sk-video-stub', model = 'stub-vide
           if (!f.prompt) return fail(400, 'Missing required parameter: prompt');
           if (!/^\d{1,2}$/.test(f.seconds ?? '')) return fail(400, `Invalid seconds '${f.seconds}'`);
           if (!/^\d{3,4}x\d{3,4}$/.test(f.size ?? '')) return fail(400, `Invalid size '${f.size}'`);
-          const v: StubVideo = { id: `video_stub${next++}`, model, prompt: f.prompt, seconds: f.seconds!, size: f.size!, polls: 0, fails: f.prompt.includes(failOn), created_at: Math.floor(Date.now() / 1000) };
+          const v: StubVideo = { id: `video_stub${next++}`, model, prompt: f.prompt, seconds: f.seconds!, size: f.size!, polls: 0, fails: f.prompt.includes(failOn), garbage: f.prompt.includes(garbageOn), created_at: Math.floor(Date.now() / 1000) };
           videos.set(v.id, v);
           return reply(200, objectOf(v));
         }
@@ -106,6 +108,7 @@ export async function startVideoStub({ key = 'sk-video-stub', model = 'stub-vide
         }
         if (req.method === 'GET' && v && m![2]) {
           if (objectOf(v).status !== 'completed') return fail(409, `Video ${v.id} is not completed.`);
+          if (v.garbage) return res.writeHead(200, { 'content-type': 'video/mp4' }).end('<html>this is not a video</html>');
           const file = path.join(dir, `${v.id}.mp4`);
           await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${v.size}:rate=24:duration=${v.seconds}`, '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', file]);
           const mp4 = await fs.readFile(file);
