@@ -61,7 +61,7 @@ export class ProjectSession {
     this.user = user;
     this.role = user.role;
     this.undoManager = new Y.UndoManager(
-      [this.project.notes, this.project.comments.ymap, ...this.project.timeline.undoScope, ...this.project.playlists.undoScope, ...this.project.schedule.undoScope],
+      [this.project.notes, this.project.comments.ymap, ...this.project.timeline.undoScope, ...this.project.playlists.undoScope, ...this.project.schedule.undoScope, ...this.project.brief.undoScope],
       { trackedOrigins: new Set([userOrigin(user.id)]) }
     );
     const undoChanged = () => {

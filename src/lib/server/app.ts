@@ -44,6 +44,7 @@ import { IngestServer } from './takeover/ingest-server';
 import { TakeoverService } from './takeover/takeover.service';
 import { RequestRepository } from './request/request.repository';
 import { RequestService } from './request/request.service';
+import { BriefService } from './brief/brief.service';
 import { PodcastRepository } from './podcast/podcast.repository';
 import { PodcastService } from './podcast/podcast.service';
 import { RecordingFiles } from './podcast/recording-files';
@@ -85,6 +86,7 @@ export interface App {
   live: LiveService;
   webhooks: WebhookService;
   requests: RequestService;
+  briefs: BriefService;
   podcasts: PodcastService;
   /** A project's AI providers: language model and voice. */
   providers: ProvidersService;
@@ -155,12 +157,14 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
+  const briefs = new BriefService(projects, docs, assets);
   const listeners = new MemoryListenerCounter();
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
     jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, videoGeneration, credits,
     listeners,
+    briefs,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,

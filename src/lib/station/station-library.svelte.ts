@@ -9,7 +9,8 @@ const playableKind = (a: AssetJson) => a.kind === 'audio' || a.kind === 'video';
 
 /**
  * What the station editors know of the project's library: every audio and video file (so an item whose file waits
- * for approval says so), followed live over the session's socket. The first 200 files are listed.
+ * for approval says so), followed live over the session's socket. The first 200 files are listed. The brief board
+ * lists images with it (`keep`).
  */
 export class StationLibrary {
   assets = $state.raw<AssetJson[]>([]);
@@ -31,14 +32,15 @@ export class StationLibrary {
 
   constructor(
     readonly session: ProjectSession,
-    readonly projectId: string
+    readonly projectId: string,
+    readonly keep: (a: AssetJson) => boolean = playableKind
   ) {
     void this.load();
     const socket = session.socket;
     const changed = (a: AssetJson) => {
       if (a.projectId !== projectId) return;
       const rest = this.assets.filter((x) => x.id !== a.id);
-      this.assets = playableKind(a) ? [a, ...rest] : rest;
+      this.assets = keep(a) ? [a, ...rest] : rest;
     };
     const deleted = (e: { projectId: string; assetId: string }) => {
       if (e.projectId === projectId) this.assets = this.assets.filter((x) => x.id !== e.assetId);
@@ -60,7 +62,7 @@ export class StationLibrary {
       const r = await fetch(`/api/projects/${this.projectId}/assets?limit=200`);
       const body = await r.json();
       if (!r.ok) throw new Error(body?.error?.message ?? `The library did not load (${r.status}).`);
-      this.assets = (body.assets as AssetJson[]).filter(playableKind);
+      this.assets = (body.assets as AssetJson[]).filter(this.keep);
       this.error = null;
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);

@@ -42,8 +42,8 @@ export interface PresenceMark {
   color: string;
 }
 
-/** Who has each id (a playlist, item or block) selected, so a row or box can outline and tag it in their colour. */
-export function presenceMarks(peers: readonly PeerStation[], pick: (p: PeerStation) => readonly (string | null)[]): Map<string, PresenceMark[]> {
+/** Who has each id (a playlist, item, block or brief photo) selected, so a row or box can outline and tag it in their colour. */
+export function presenceMarks<P extends PeerIdentity>(peers: readonly P[], pick: (p: P) => readonly (string | null)[]): Map<string, PresenceMark[]> {
   const marks = new Map<string, PresenceMark[]>();
   for (const p of peers) {
     for (const id of new Set(pick(p))) {

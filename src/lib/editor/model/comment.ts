@@ -19,6 +19,14 @@ export const commentAnchorSchema = z.object({
 });
 export type CommentAnchor = z.infer<typeof commentAnchorSchema>;
 
+/** A comment pinned to a point of a brief photo: x and y are 0–1 of its width and height, so the pin fits any size. */
+export const photoPinSchema = z.object({
+  photoId: z.string().min(1).max(64),
+  x: z.number().min(0).max(1),
+  y: z.number().min(0).max(1)
+});
+export type PhotoPin = z.infer<typeof photoPinSchema>;
+
 export const commentSchema = z.object({
   id: z.string().min(1).max(64),
   authorId: z.string().max(64),
@@ -26,13 +34,14 @@ export const commentSchema = z.object({
   body: z.string().trim().min(1, 'A comment needs text.').max(COMMENT_MAX_LENGTH, `A comment has at most ${COMMENT_MAX_LENGTH} characters.`),
   createdAt: z.number().int().nonnegative(),
   resolved: z.boolean().default(false),
-  anchor: commentAnchorSchema.nullable().default(null)
+  anchor: commentAnchorSchema.nullable().default(null),
+  pin: photoPinSchema.nullable().default(null)
 });
 export type Comment = z.infer<typeof commentSchema> & { id: RecordId | string };
 
 export const commentKind: RecordKind<Comment> = { collection: 'comments', schema: commentSchema };
 
-export function newComment(input: { authorId: string; authorName: string; body: string; createdAt?: number; anchor?: CommentAnchor | null }): Comment {
+export function newComment(input: { authorId: string; authorName: string; body: string; createdAt?: number; anchor?: CommentAnchor | null; pin?: PhotoPin | null }): Comment {
   return {
     id: newId<RecordId>(),
     authorId: input.authorId,
@@ -40,6 +49,7 @@ export function newComment(input: { authorId: string; authorName: string; body: 
     body: input.body.trim(),
     createdAt: input.createdAt ?? Date.now(),
     resolved: false,
-    anchor: input.anchor ?? null
+    anchor: input.anchor ?? null,
+    pin: input.pin ?? null
   };
 }

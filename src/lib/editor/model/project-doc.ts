@@ -6,6 +6,7 @@ import { RecordMap } from './record-map';
 import { Timeline } from './timeline/timeline';
 import { Playlists } from './playlist/playlists';
 import { Schedule } from './schedule/schedule';
+import { Brief } from './brief/brief';
 
 /**
  * The typed face of one project's Yjs document. UI, server and workers go through this, never raw keys.
@@ -19,6 +20,7 @@ export class ProjectDoc {
   #timeline: Timeline | undefined;
   #playlists: Playlists | undefined;
   #schedule: Schedule | undefined;
+  #brief: Brief | undefined;
 
   constructor(readonly doc: Y.Doc = new Y.Doc()) {
     this.meta = doc.getMap('meta');
@@ -37,6 +39,11 @@ export class ProjectDoc {
   }
   get schedule(): Schedule {
     return (this.#schedule ??= new Schedule(this.doc));
+  }
+
+  /** The listing's staging brief: the listing, its photos in order with their tags and staging instructions. */
+  get brief(): Brief {
+    return (this.#brief ??= new Brief(this.doc));
   }
 
   readMeta(): ProjectMeta {

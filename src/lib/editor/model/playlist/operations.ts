@@ -2,7 +2,7 @@
  * Playlist edits as pure functions: a snapshot (as `Playlists.snapshot()` reads it) and a gesture in, the changes that
  * make it (for `Playlists.apply`) or a reason a user can read. Nothing here touches Yjs.
  */
-import { keysBetween } from '../order';
+import { clampIndex, orderKeysAt } from '../order';
 import type { RecordChange } from '../record-change';
 import { applyPlaylistChanges, type PlaylistChange } from './changes';
 import { newStationId } from './ids';
@@ -40,32 +40,11 @@ function commit(s: PlaylistsSnapshot, changes: PlaylistChange[], created: string
   return { ok: true, changes, created };
 }
 
-/**
- * `n` order keys for records placed at `index` among `list` (sorted, without the ones being placed). Equal keys (two
- * offline peers inserted at one spot) leave no room between them: then the whole list is re-keyed.
- */
-function orderKeysAt<T extends { id: string; order: string }>(
-  list: readonly T[],
-  index: number,
-  n: number,
-  kind: 'playlist' | 'item'
-): { keys: string[]; rekey: PlaylistChange[] } {
-  const below = list[index - 1]?.order ?? null;
-  const above = list[index]?.order ?? null;
-  try {
-    if (below === null || above === null || below < above) return { keys: keysBetween(below, above, n), rekey: [] };
-  } catch {
-    // A key a peer garbled: fall through to re-keying, which repairs it.
-  }
-  const all = keysBetween(null, null, list.length + n);
-  const rekey = list.flatMap((r, i) => {
-    const order = all[i < index ? i : i + n];
-    return order === r.order ? [] : [update(kind, r.id, { order })];
-  });
-  return { keys: all.slice(index, index + n), rekey };
+/** `orderKeysAt` with its re-keyed records as playlist changes. */
+function orderKeysOf(list: readonly { id: string; order: string }[], index: number, n: number, kind: 'playlist' | 'item'): { keys: string[]; rekey: PlaylistChange[] } {
+  const { keys, rekey } = orderKeysAt(list, index, n);
+  return { keys, rekey: rekey.map((r) => update(kind, r.id, { order: r.order })) };
 }
-
-const clampIndex = (index: number | undefined, length: number) => Math.max(0, Math.min(index ?? length, length));
 
 /** A new playlist at the end of the list (or at `index`), named Playlist 1 / Jingles 1 / Generated 1 unless `name` is given. */
 export function createPlaylist(
@@ -74,7 +53,7 @@ export function createPlaylist(
   opts: PlaylistOperationOptions = {}
 ): PlaylistOperationResult {
   const kind = args.kind ?? 'standard';
-  const { keys, rekey } = orderKeysAt(s.playlists, clampIndex(args.index, s.playlists.length), 1, 'playlist');
+  const { keys, rekey } = orderKeysOf(s.playlists, clampIndex(args.index, s.playlists.length), 1, 'playlist');
   const record = newPlaylist({ ...args, id: idOf(opts)(), kind, name: args.name ?? defaultPlaylistName(kind, s.playlists), order: keys[0] });
   return commit(s, [...rekey, { op: 'insert', kind: 'playlist', record }], [record.id]);
 }
@@ -93,7 +72,7 @@ export function reorderPlaylist(s: PlaylistsSnapshot, args: { playlistId: string
   const others = s.playlists.filter((p) => p.id !== args.playlistId);
   const index = clampIndex(args.index, others.length);
   if (index === current) return done();
-  const { keys, rekey } = orderKeysAt(others, index, 1, 'playlist');
+  const { keys, rekey } = orderKeysOf(others, index, 1, 'playlist');
   return commit(s, [...rekey, update('playlist', args.playlistId, { order: keys[0] })]);
 }
 
@@ -144,7 +123,7 @@ export function addPlaylistItems(
   const present = new Set(items.map((i) => i.assetId));
   const adding = [...new Set(args.assetIds)].filter((id) => !present.has(id));
   if (adding.length === 0) return refuse(args.assetIds.length === 1 ? 'That file is already in the playlist.' : 'Those files are already in the playlist.');
-  const { keys, rekey } = orderKeysAt(items, clampIndex(args.index, items.length), adding.length, 'item');
+  const { keys, rekey } = orderKeysOf(items, clampIndex(args.index, items.length), adding.length, 'item');
   const records = adding.map((assetId, i) => newPlaylistItem({ id: idOf(opts)(), playlistId: playlist.id, assetId, order: keys[i] }));
   return commit(s, [...rekey, ...records.map((record): PlaylistChange => ({ op: 'insert', kind: 'item', record }))], records.map((r) => r.id));
 }
@@ -172,7 +151,7 @@ export function movePlaylistItems(s: PlaylistsSnapshot, args: { itemIds: readonl
   const index = clampIndex(args.index, others.length);
   const unchanged = all.every((item, i) => item === [...others.slice(0, index), ...moving, ...others.slice(index)][i]);
   if (unchanged) return done();
-  const { keys, rekey } = orderKeysAt(others, index, moving.length, 'item');
+  const { keys, rekey } = orderKeysOf(others, index, moving.length, 'item');
   return commit(s, [...rekey, ...moving.map((item: PlaylistItemSnapshot, i) => update('item', item.id, { order: keys[i] }))]);
 }
 

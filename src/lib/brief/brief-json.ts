@@ -1,0 +1,35 @@
+import type { ListingSnapshot, PhotoQuality, PhotoSetting, PhotoStatus, ResolvedTag, RoomType, StagingInstruction } from '$lib/editor/model/brief/snapshot';
+
+/** A pinned note as the printable brief shows it. */
+export interface BriefNoteJson {
+  body: string;
+  authorName: string;
+  x: number;
+  y: number;
+  resolved: boolean;
+}
+
+/** A photo of the brief as the API and the printable brief give it: tags resolved, the picture's URL, its pinned notes. */
+export interface BriefPhotoJson {
+  id: string;
+  assetId: string;
+  title: string | null;
+  /** A signed URL of the web-sized copy, or null while it is processed (or when the asset is gone). */
+  imageUrl: string | null;
+  room: ResolvedTag<RoomType> | null;
+  setting: ResolvedTag<PhotoSetting> | null;
+  quality: PhotoQuality | null;
+  hero: boolean;
+  includeInVideo: boolean;
+  staging: StagingInstruction;
+  status: PhotoStatus;
+  notes: BriefNoteJson[];
+}
+
+/** `GET /api/projects/:id/brief`: the brief as it is now in the project's document. */
+export interface BriefJson {
+  projectId: string;
+  projectName: string;
+  listing: ListingSnapshot;
+  photos: BriefPhotoJson[];
+}
