@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { AssistantConversation } from './assistant-conversation';
 import { commentKind, type Comment } from './comment';
 import { readMeta, SCHEMA_VERSION, type ProjectMeta } from './meta';
 import type { EditOrigin } from './origin';
@@ -19,6 +20,7 @@ export class ProjectDoc {
   #timeline: Timeline | undefined;
   #playlists: Playlists | undefined;
   #schedule: Schedule | undefined;
+  #assistant: AssistantConversation | undefined;
 
   constructor(readonly doc: Y.Doc = new Y.Doc()) {
     this.meta = doc.getMap('meta');
@@ -37,6 +39,11 @@ export class ProjectDoc {
   }
   get schedule(): Schedule {
     return (this.#schedule ??= new Schedule(this.doc));
+  }
+
+  /** The assistant conversation everyone in the project sees (not in anyone's undo scope). */
+  get assistant(): AssistantConversation {
+    return (this.#assistant ??= new AssistantConversation(this.doc));
   }
 
   readMeta(): ProjectMeta {
