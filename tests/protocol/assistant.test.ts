@@ -54,6 +54,7 @@ describe('assistant over a stub language model', () => {
     const r = await runAssistantTurn(ctx, team.projectId, 'add title "Hi" at 00:01', transport);
     expect(r).toMatchObject({ source: 'commands', text: 'Added the title "Hi" at 00:01.', actions: [{ tool: 'add_title', ok: true }] });
     expect(new ProjectDoc(client.doc).timeline.snapshot().clips.map((c) => c.title?.text)).toEqual(['Hi']);
+    expect(new ProjectDoc(client.doc).assistant.list().map((m) => [m.role, m.source])).toEqual([['user', 'commands'], ['assistant', 'commands']]);
     expect(runCommand(undo, ctx, undefined)).toBe(true);
     expect(new ProjectDoc(client.doc).timeline.snapshot().clips).toEqual([]);
   });

@@ -46,13 +46,15 @@ export async function runAssistantTurn(
     .list()
     .slice(-HISTORY_TURNS)
     .map((m) => ({ role: m.role, text: m.text }));
-  command.project.transact(command.origin, () => conversation.add({ role: 'user', byId: command.user.id, byName: command.user.name, text: message, source: 'llm' }));
+  const asked = command.project.transact(command.origin, () => conversation.add({ role: 'user', byId: command.user.id, byName: command.user.name, text: message, source: 'llm' }));
   const library = await loadLibrary(projectId, transport).catch(() => [] as AssistantAsset[]);
   const ctx: AssistantContext = { command: { ...command, origin: assistantOrigin(command.user.id) }, projectId, library };
   const result = await answer(ctx, message, history, transport, callbacks);
-  command.project.transact(command.origin, () =>
-    conversation.add({ role: 'assistant', byId: command.user.id, byName: command.user.name, text: result.text, actions: result.actions, source: result.source })
-  );
+  command.project.transact(command.origin, () => {
+    // Who answers is known only now: the request says which, as its answer does.
+    if (result.source !== asked.source && conversation.messages.has(asked.id)) conversation.messages.update(asked.id, { source: result.source });
+    conversation.add({ role: 'assistant', byId: command.user.id, byName: command.user.name, text: result.text, actions: result.actions, source: result.source });
+  });
   return result;
 }
 
