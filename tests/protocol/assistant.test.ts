@@ -6,7 +6,7 @@ import { runCommand } from '$lib/editor/commands/command';
 import { undo } from '$lib/editor/commands/undo';
 import { undoOriginsOf, userOrigin } from '$lib/editor/model/origin';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
-import { api, createTeam, expectApiError, type Team, type TestUser } from '../helpers/api';
+import { addMember, api, createTeam, expectApiError, signup, uniqueName, type Team, type TestUser } from '../helpers/api';
 import { startServer, type RunningServer } from '../helpers/server';
 import { startOpenAiStub, STUB_TEXT, type OpenAiStub } from '../helpers/openai-stub';
 import { connectClient, waitFor, type YClient } from '../helpers/yclient';
@@ -128,5 +128,17 @@ describe('assistant over a stub language model', () => {
     expectApiError(await ask(team.viewer.token, { message: 'hi' }), 403, 'forbidden');
     expectApiError(await ask(team.outsider.token, { message: 'hi' }), 404, 'not_found');
     expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/assistant`, { body: { message: 'hi' } }), 401);
+  });
+
+  it('limits each person to 20 requests a minute, with Retry-After', async () => {
+    const carol = await signup(server, uniqueName('carol'));
+    await addMember(server, team.owner, team.projectId, carol.username, 'editor');
+    for (let i = 0; i < 20; i++) expect((await ask(carol.token, { message: `turn ${i}` })).status).toBe(200);
+    const refused = await ask(carol.token, { message: 'one more' });
+    expectApiError(refused, 429);
+    expect(refused.body.error.message).toMatch(/At most 20 assistant requests a minute/);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Another person is not held back by Carol's turns.
+    expect((await ask(team.editor.token, { message: 'still here' })).status).toBe(200);
   });
 });

@@ -2,7 +2,11 @@ import type { ProvidersView } from '$lib/ai';
 import { ASSISTANT_MESSAGE_MAX, type AssistantAction, type AssistantMessage } from '$lib/editor/model/assistant-conversation';
 import { canEdit } from '$lib/editor/model/role';
 import type { ProjectSession } from '$lib/editor/project-session.svelte';
+import { assistantPresence, readPeersAsking, type PeerAsking } from './assistant-presence';
 import { runAssistantTurn } from './assistant-turn';
+
+/** The reply so far is shared at most this often (awareness sends the whole state each time). */
+const SHARE_EVERY_MS = 200;
 
 /** Who answers: the project's language model, or the command language when none is configured. */
 export type AssistantMode = 'loading' | 'llm' | 'commands';
@@ -20,7 +24,10 @@ export class AssistantPanelState {
   streaming = $state('');
   actions = $state.raw<AssistantAction[]>([]);
   error = $state<string | null>(null);
-  readonly #stop: () => void;
+  /** Teammates' turns under way, their replies as they stream. */
+  peers = $state.raw<PeerAsking[]>([]);
+  readonly #stop: (() => void)[] = [];
+  #shareTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly session: ProjectSession,
@@ -28,7 +35,12 @@ export class AssistantPanelState {
   ) {
     const read = () => (this.messages = session.project.assistant.list());
     read();
-    this.#stop = session.project.assistant.observe(read);
+    this.#stop.push(session.project.assistant.observe(read));
+    const awareness = session.provider.awareness;
+    const peersChanged = () => (this.peers = readPeersAsking(awareness.getStates(), session.doc.clientID));
+    peersChanged();
+    awareness.on('change', peersChanged);
+    this.#stop.push(() => awareness.off('change', peersChanged));
     void this.loadMode();
   }
 
@@ -65,9 +77,13 @@ export class AssistantPanelState {
     this.asking = message;
     this.streaming = '';
     this.actions = [];
+    this.share();
     try {
       const result = await runAssistantTurn(this.session.context, this.projectId, message, { fetch }, {
-        onText: (d) => (this.streaming += d),
+        onText: (d) => {
+          this.streaming += d;
+          this.#shareTimer ??= setTimeout(() => this.share(), SHARE_EVERY_MS);
+        },
         onAction: (a) => (this.actions = [...this.actions, a])
       });
       this.mode = result.source === 'llm' ? 'llm' : 'commands';
@@ -78,11 +94,21 @@ export class AssistantPanelState {
       this.asking = null;
       this.streaming = '';
       this.actions = [];
+      this.share();
     }
     return true;
   }
 
+  /** Publishes this tab's turn (or its end) to everyone's panel. */
+  private share(): void {
+    clearTimeout(this.#shareTimer);
+    this.#shareTimer = undefined;
+    this.session.provider.awareness.setLocalStateField('assistant', this.asking ? assistantPresence(this.asking, this.streaming) : null);
+  }
+
   destroy(): void {
-    this.#stop();
+    clearTimeout(this.#shareTimer);
+    if (this.asking) this.session.provider.awareness.setLocalStateField('assistant', null);
+    for (const fn of this.#stop) fn();
   }
 }
