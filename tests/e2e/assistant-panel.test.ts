@@ -10,6 +10,7 @@ import { ProjectDoc } from '$lib/editor/model/project-doc';
 import { api, createTeam, type Team } from '../helpers/api';
 import { launchBrowser, WAIT } from '../helpers/browser';
 import { tempDir, writeTone } from '../helpers/media';
+import { startOpenAiStub, STUB_TEXT, type OpenAiStub } from '../helpers/openai-stub';
 import { startServer, type RunningServer } from '../helpers/server';
 import { studioPage, uploadProcessed } from '../helpers/studio';
 import { connectClient, waitFor } from '../helpers/yclient';
@@ -23,6 +24,7 @@ let dir = '';
 let songs: AssetJson[] = [];
 let owner: Page;
 let viewer: Page;
+let stub: OpenAiStub | undefined;
 
 beforeAll(async () => {
   dir = await tempDir('airstudio-assistant-e2e-');
@@ -56,6 +58,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  await stub?.close();
   await browser?.close();
   await server?.destroy();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -104,5 +107,27 @@ describe('assistant panel', { timeout: 120_000 }, () => {
     await owner.keyboard.press('Enter');
     await panel(owner).getByText('There is no playlist "Evening Mix". Known: Morning Mix.').waitFor({ timeout: WAIT });
     expect(await itemTitles(owner)).toEqual([]);
+  });
+
+  it('with a language model (a protocol-faithful stub): the reply streams in, its tool call edits the playlist, Ctrl+Z takes it back', async () => {
+    stub = await startOpenAiStub({ toolCall: { name: 'add_to_playlist', arguments: JSON.stringify({ playlist: 'Morning Mix', query: 'jazz', count: 1 }) } });
+    const saved = await api(server, 'PUT', `/api/projects/${team.projectId}/providers`, { token: team.owner.token, body: { llm: { baseUrl: stub.baseUrl, model: 'stub-chat-1', apiKey: stub.key } } });
+    expect(saved.status).toBe(200);
+    // The panel reads who answers when it opens.
+    await owner.keyboard.press('Escape');
+    await panel(owner).waitFor({ state: 'detached', timeout: WAIT });
+    await owner.getByRole('button', { name: 'Assistant' }).click();
+    await panel(owner).getByText('Answered by the project’s language model').waitFor({ timeout: WAIT });
+
+    await owner.locator('#assistant-input').fill('Play something jazzy in the morning');
+    await owner.keyboard.press('Enter');
+    await panel(owner).getByText(STUB_TEXT.join('')).waitFor({ timeout: WAIT });
+    await panel(owner).getByText('Added 1 track to Morning Mix: Jazz Hour.').waitFor({ timeout: WAIT });
+    await waitFor(async () => JSON.stringify(await itemTitles(owner)) === JSON.stringify(['Jazz Hour']), 'the playlist shows the tool call’s track', WAIT);
+    await panel(viewer).getByText('Added 1 track to Morning Mix: Jazz Hour.').waitFor({ timeout: WAIT });
+    expect(await panel(viewer).locator('.source').last().textContent()).toBe('language model');
+
+    await owner.keyboard.press('Control+z');
+    await waitFor(async () => (await itemTitles(owner)).length === 0 && (await itemTitles(viewer)).length === 0, 'one Ctrl+Z removes the track everywhere', WAIT);
   });
 });
