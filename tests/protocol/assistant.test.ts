@@ -118,6 +118,16 @@ describe('assistant over a stub language model', () => {
     await useModel(stub);
   });
 
+  it('says in the reply when the language model fails (a refused key), and does nothing', async () => {
+    expect((await api(server, 'PUT', `/api/projects/${team.projectId}/providers`, { token: team.owner.token, body: { llm: { apiKey: 'sk-wrong' } } })).status).toBe(200);
+    const ana = await studioOf(team.owner);
+    const r = await runAssistantTurn(ana.ctx, team.projectId, 'Add a title', ana.transport);
+    expect(r.actions).toEqual([]);
+    expect(r.text).toMatch(/^The language model failed: The service at .* refused the API key \(401\): check the key\.$/);
+    expect(ana.ctx.undoManager!.canUndo()).toBe(false);
+    await useModel(stub);
+  });
+
   it('answers bad input with a clear 4xx', async () => {
     const token = team.editor.token;
     expectApiError(await ask(token, undefined, '{"message": '), 400, 'invalid_json');

@@ -99,7 +99,7 @@ function parseArguments(text: string): unknown {
 }
 
 /** An error from the client library as a sentence a person can act on. */
-function describeFailure(e: unknown, where: string, model: string): string {
+export function describeFailure(e: unknown, where: string, model: string): string {
   if (e instanceof OpenAI.APIConnectionTimeoutError) return `The service at ${where} did not answer in time.`;
   if (e instanceof OpenAI.APIConnectionError) return `The service at ${where} cannot be reached (${causeOf(e)}).`;
   if (e instanceof OpenAI.AuthenticationError) return `The service at ${where} refused the API key (401): check the key.`;

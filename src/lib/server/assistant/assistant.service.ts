@@ -3,7 +3,7 @@ import { parseToolCall, toolDefinitions } from '$lib/editor/assistant/assistant-
 import type { AssistantEvent } from '$lib/assistant';
 import { canEdit } from '$lib/editor/model/role';
 import type { ProvidersService } from '../ai/providers.service';
-import { LlmClient, type ChatMessage } from '../ai/llm-client';
+import { describeFailure, LlmClient, type ChatMessage } from '../ai/llm-client';
 import type { UserRow } from '../db/schema';
 import { conflict, forbidden, tooManyRequests } from '../http/api-error';
 import type { ProjectService } from '../project/project.service';
@@ -61,7 +61,7 @@ export class AssistantService {
           }
           push({ type: 'done', text: result.content });
         },
-        (e: Error) => push({ type: 'error', code: 'llm_failed', message: `The language model failed: ${e.message}` })
+        (e: Error) => push({ type: 'error', code: 'llm_failed', message: `The language model failed: ${describeFailure(e, llm.config.baseUrl, llm.config.model)}` })
       )
       .finally(() => {
         finished = true;
