@@ -112,9 +112,14 @@ describe('assistant over a stub language model', () => {
     const ana = await studioOf(team.owner);
     const before = ana.ctx.project.timeline.snapshot();
     const r = await runAssistantTurn(ana.ctx, team.projectId, 'Add a title', ana.transport);
-    expect(r.actions).toEqual([{ tool: 'add_title', args: { raw: '{"text": "Oops", "at": -4' }, summary: 'Not done — The arguments of add_title are not a JSON object.', ok: false }]);
+    expect(r.actions).toEqual([{ tool: 'add_title', args: { raw: '{"text": "Oops", "at": -4' }, summary: 'The arguments of add_title are not a JSON object.', ok: false }]);
     expect(ana.ctx.project.timeline.snapshot()).toEqual(before);
     expect(ana.ctx.undoManager!.canUndo()).toBe(false);
+    // The next turn tells the model what was done before, and what was not.
+    await runAssistantTurn(ana.ctx, team.projectId, 'Try again', ana.transport);
+    const history = badStub.requests.at(-1)!.body.messages.map((m: { content: string }) => m.content).join('\n');
+    expect(history).toContain('[done: Added the title "Hello from the stub" at 00:02.]');
+    expect(history).toContain('[not done: The arguments of add_title are not a JSON object.]');
     await useModel(stub);
   });
 

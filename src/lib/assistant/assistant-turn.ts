@@ -3,7 +3,7 @@ import type { AssistantEvent } from '$lib/assistant';
 import { parseToolCall, runToolCall, type AssistantAsset, type AssistantContext, type AssistantRequest } from '$lib/editor/assistant/assistant-tools';
 import { parseCommand } from '$lib/editor/assistant/command-language';
 import type { CommandContext } from '$lib/editor/commands/command';
-import type { AssistantAction, AssistantMessage } from '$lib/editor/model/assistant-conversation';
+import { ASSISTANT_MESSAGE_MAX, type AssistantAction, type AssistantMessage } from '$lib/editor/model/assistant-conversation';
 import { assistantOrigin } from '$lib/editor/model/origin';
 
 /** How the client reaches the API: the browser's own fetch (session cookie), or a headless client's with a token. */
@@ -45,7 +45,8 @@ export async function runAssistantTurn(
   const history = conversation
     .list()
     .slice(-HISTORY_TURNS)
-    .map((m) => ({ role: m.role, text: m.text }));
+    // The model remembers what was done, not only what was said.
+    .map((m) => ({ role: m.role, text: [m.text, ...m.actions.map((a) => `[${a.ok ? 'done' : 'not done'}: ${a.summary}]`)].filter(Boolean).join('\n').slice(0, ASSISTANT_MESSAGE_MAX * 4) }));
   const asked = command.project.transact(command.origin, () => conversation.add({ role: 'user', byId: command.user.id, byName: command.user.name, text: message, source: 'llm' }));
   const library = await loadLibrary(projectId, transport).catch(() => [] as AssistantAsset[]);
   const ctx: AssistantContext = { command: { ...command, origin: assistantOrigin(command.user.id) }, projectId, library };
@@ -139,7 +140,7 @@ async function send(request: AssistantRequest, transport: AssistantTransport): P
 
 function refused(tool: string, args: unknown, why: string): AssistantAction {
   const plain = typeof args === 'object' && args !== null && !Array.isArray(args) ? (args as Record<string, unknown>) : { raw: String(args).slice(0, 200) };
-  return { tool: tool.slice(0, 64), args: plain, summary: `Not done — ${why}`.slice(0, 500), ok: false };
+  return { tool: tool.slice(0, 64), args: plain, summary: why.slice(0, 500), ok: false };
 }
 
 /** NDJSON lines as they arrive. */
