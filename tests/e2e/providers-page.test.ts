@@ -29,7 +29,7 @@ describe('the AI providers page', () => {
     await page.getByRole('link', { name: 'AI providers' }).click();
     await page.waitForURL(`**/projects/${projectId}/providers`, { timeout: WAIT });
     const status = page.getByTestId('llm-status');
-    await expect.poll(() => status.textContent(), { timeout: WAIT }).toMatch(/No language model is configured: the DJ and the assistant use templates/);
+    await expect.poll(() => status.textContent(), { timeout: WAIT }).toMatch(/No language model is configured: the DJ uses templates and the assistant its command language/);
 
     const llmCard = page.getByRole('region', { name: 'Language model' });
     await llmCard.getByRole('textbox', { name: 'Base URL' }).fill(stub.baseUrl);

@@ -27,7 +27,15 @@ export const STUB_SEGMENTS = [
   { start: 2.6, end: 4.2, text: ' It recognises no speech at all.' }
 ];
 
-export async function startOpenAiStub({ key = 'sk-stub-key', models = ['stub-chat-1', 'stub-tts-1'] } = {}): Promise<OpenAiStub> {
+/**
+ * `toolCall` sets the tool call the chat answer ends with when tools are offered: its name and its arguments exactly
+ * as the model would send them (a JSON text, or something malformed).
+ */
+export async function startOpenAiStub({
+  key = 'sk-stub-key',
+  models = ['stub-chat-1', 'stub-tts-1'],
+  toolCall = { name: STUB_TOOL.name, arguments: JSON.stringify(STUB_TOOL.arguments) }
+}: { key?: string; models?: string[]; toolCall?: { name: string; arguments: string } } = {}): Promise<OpenAiStub> {
   const requests: OpenAiStub['requests'] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -57,7 +65,7 @@ export async function startOpenAiStub({ key = 'sk-stub-key', models = ['stub-cha
           res.writeHead(200, { 'content-type': 'application/json' });
           return res.end(JSON.stringify({ id: 'chatcmpl-stub', object: 'chat.completion', created: 1700000000, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: 'OK' }, finish_reason: 'length' }] }));
         }
-        return streamChat(res, body.model, Boolean(body.tools?.length));
+        return streamChat(res, body.model, body.tools?.length ? toolCall : null);
       }
       if (req.method === 'POST' && path === '/v1/audio/speech') {
         if (!models.includes(body?.model)) return fail(404, `The model '${body?.model}' does not exist`, 'invalid_request_error');
@@ -106,16 +114,16 @@ export async function startOpenAiStub({ key = 'sk-stub-key', models = ['stub-cha
 }
 
 /** Chunks as OpenAI sends them: role first, content deltas, tool-call deltas (id and name once, arguments in pieces), finish, [DONE]. */
-function streamChat(res: http.ServerResponse, model: string, withTool: boolean): void {
+function streamChat(res: http.ServerResponse, model: string, tool: { name: string; arguments: string } | null): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const chunk = (delta: object, finish: string | null = null) =>
     res.write(`data: ${JSON.stringify({ id: 'chatcmpl-stub', object: 'chat.completion.chunk', created: 1700000000, model, choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`);
   chunk({ role: 'assistant', content: '' });
   for (const piece of STUB_TEXT) chunk({ content: piece });
-  if (withTool) {
-    const args = JSON.stringify(STUB_TOOL.arguments);
-    const cuts = [0, 10, 25, args.length];
-    chunk({ tool_calls: [{ index: 0, id: 'call_stub_1', type: 'function', function: { name: STUB_TOOL.name, arguments: '' } }] });
+  if (tool) {
+    const args = tool.arguments;
+    const cuts = [0, Math.min(10, args.length), Math.min(25, args.length), args.length];
+    chunk({ tool_calls: [{ index: 0, id: 'call_stub_1', type: 'function', function: { name: tool.name, arguments: '' } }] });
     for (let i = 0; i + 1 < cuts.length; i++) chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(cuts[i], cuts[i + 1]) } }] });
     chunk({}, 'tool_calls');
   } else chunk({}, 'stop');

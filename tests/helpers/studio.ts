@@ -96,6 +96,11 @@ export async function logIn(page: Page, base: string, user: TestUser): Promise<P
   return page;
 }
 
+/** A fresh page of `user`, logged in through the form, on the project's studio, live. */
+export async function studioPage(browser: Browser, server: { url: string }, projectId: string, user: TestUser, name: string, options: BrowserContextOptions = {}): Promise<Page> {
+  return openProject(await logIn(await newPage(browser, name, options), server.url, user), server.url, projectId);
+}
+
 /** Opens a project's studio and waits until it is live. */
 export async function openProject(page: Page, base: string, projectId: string): Promise<Page> {
   await page.goto(`${base}/projects/${projectId}`, { waitUntil: 'networkidle' });

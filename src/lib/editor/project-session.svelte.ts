@@ -7,7 +7,7 @@ import type { MemberView } from '$lib/project';
 import type { CommandContext } from './commands/command';
 import { deleteLocalCopy, localCopyName } from './local-copy';
 import type { Comment } from './model/comment';
-import { userOrigin } from './model/origin';
+import { undoOriginsOf, userOrigin } from './model/origin';
 import { presenceUserSchema, type PresenceUser } from './model/presence';
 import { ProjectDoc } from './model/project-doc';
 import type { Role } from './model/role';
@@ -62,7 +62,7 @@ export class ProjectSession {
     this.role = user.role;
     this.undoManager = new Y.UndoManager(
       [this.project.notes, this.project.comments.ymap, ...this.project.timeline.undoScope, ...this.project.playlists.undoScope, ...this.project.schedule.undoScope, ...this.project.brief.undoScope],
-      { trackedOrigins: new Set([userOrigin(user.id)]) }
+      { trackedOrigins: undoOriginsOf(user.id) }
     );
     const undoChanged = () => {
       this.canUndo = this.undoManager.canUndo();

@@ -50,6 +50,7 @@ import { PodcastService } from './podcast/podcast.service';
 import { RecordingFiles } from './podcast/recording-files';
 import { ProvidersRepository } from './ai/providers.repository';
 import { ProvidersService } from './ai/providers.service';
+import { AssistantService } from './assistant/assistant.service';
 import { SecretBox } from './ai/secret-box';
 import { VideoGenerationService } from './ai/video-generation.service';
 import { CreditRepository } from './credit/credit.repository';
@@ -94,6 +95,8 @@ export interface App {
   videoGeneration: VideoGenerationService;
   /** The credit ledger that pays for priced jobs. */
   credits: CreditService;
+  /** The assistant panel's language-model turns (tool calls run in the asker's client). */
+  assistant: AssistantService;
   /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
   takeover: TakeoverService;
   /** Distinct listeners with an active player, per channel. */
@@ -163,6 +166,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
     jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, videoGeneration, credits,
+    assistant: new AssistantService(projects, providers),
     listeners,
     briefs,
     playLog: new PlayLogService(liveRepository, channels, projects),

@@ -1,4 +1,5 @@
 import * as Y from 'yjs';
+import { AssistantConversation } from './assistant-conversation';
 import { commentKind, type Comment } from './comment';
 import { readMeta, SCHEMA_VERSION, type ProjectMeta } from './meta';
 import type { EditOrigin } from './origin';
@@ -21,6 +22,7 @@ export class ProjectDoc {
   #playlists: Playlists | undefined;
   #schedule: Schedule | undefined;
   #brief: Brief | undefined;
+  #assistant: AssistantConversation | undefined;
 
   constructor(readonly doc: Y.Doc = new Y.Doc()) {
     this.meta = doc.getMap('meta');
@@ -44,6 +46,11 @@ export class ProjectDoc {
   /** The listing's staging brief: the listing, its photos in order with their tags and staging instructions. */
   get brief(): Brief {
     return (this.#brief ??= new Brief(this.doc));
+  }
+
+  /** The assistant conversation everyone in the project sees (not in anyone's undo scope). */
+  get assistant(): AssistantConversation {
+    return (this.#assistant ??= new AssistantConversation(this.doc));
   }
 
   readMeta(): ProjectMeta {
