@@ -78,6 +78,8 @@ describe('video generation in the browser (video API stub)', () => {
     const create = stub.requests.find((r) => r.method === 'POST' && r.path === '/v1/videos');
     expect(create?.form).toMatchObject({ prompt: 'Sunrise over the harbour, slow pan', seconds: '2', size: '768x512', model: stub.model });
 
+    // The new asset arrived in the library's grid live (no reload).
+    await page.getByRole('button', { name: 'Open Generated: Sunrise over the harbour, slow pan' }).waitFor({ state: 'attached', timeout: WAIT });
     await dialog.getByRole('button', { name: 'Open the video' }).click();
     const drawer = page.locator('.drawer');
     await drawer.waitFor({ timeout: WAIT });
