@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { ASSISTANT_TOOLS, parseToolCall, runToolCall, toolDefinitions, type AssistantAsset, type AssistantContext } from '$lib/editor/assistant/assistant-tools';
 import { runCommand, type CommandContext } from '$lib/editor/commands/command';
+import { addPhotosCommand } from '$lib/editor/commands/brief/add-photos';
+import { setRoomCommand } from '$lib/editor/commands/brief/set-room';
 import { createPlaylistCommand } from '$lib/editor/commands/playlist/create-playlist';
 import { createBlockCommand } from '$lib/editor/commands/schedule/create-block';
 import { undo } from '$lib/editor/commands/undo';
@@ -42,6 +44,7 @@ function station() {
   ana.user.undoManager!.clear();
   return { project, ana };
 }
+const ADD_PHOTOS = { assetIds: ['img1', 'img2', 'img3'], assets: { img1: { kind: 'image' }, img2: { kind: 'image' }, img3: { kind: 'image' } } } as const;
 const spans = (project: ProjectDoc) => project.timeline.snapshot().clips.map((c) => [c.start, c.out - c.in]).sort((a, b) => a[0] - b[0]);
 const itemsOf = (project: ProjectDoc) => project.playlists.snapshot().items.map((i) => i.assetId).sort();
 
@@ -119,6 +122,32 @@ describe('assistant tools over the editor commands', () => {
     expect(call(vic.assistant, 'add_to_playlist', { playlist: 'Morning Mix', query: 'lofi' })).toEqual({ ok: false, summary: 'Viewers cannot change the station.' });
     expect(itemsOf(project)).toEqual([]);
     expect(ana).toBeDefined();
+  });
+
+  it('writes a staging note on brief photos chosen by room, number or all, one undo for all of them', () => {
+    const project = new ProjectDoc();
+    const ana = person(project, 'ana');
+    const undoManager = new Y.UndoManager([...project.brief.undoScope], { trackedOrigins: undoOriginsOf('ana'), captureTimeout: 0 });
+    const user: CommandContext = { ...ana.user, undoManager };
+    const assistant: AssistantContext = { ...ana.assistant, command: { ...user, origin: assistantOrigin('ana') } };
+    expect(call(assistant, 'brief_note', { photos: 'all', note: 'x' })).toMatchObject({ ok: false, summary: expect.stringContaining('no photos') });
+    runCommand(addPhotosCommand, user, ADD_PHOTOS);
+    const [p1, , p3] = project.brief.snapshot().photos;
+    runCommand(setRoomCommand, user, { photoIds: [p1.id, p3.id], room: 'kitchen' });
+    undoManager.clear();
+
+    expect(call(assistant, 'brief_note', { photos: 'kitchens', note: 'Remove the fridge magnets.' })).toEqual({ ok: true, summary: 'Added the note to 2 photos.' });
+    const notes = () => project.brief.snapshot().photos.map((p) => p.staging.notes);
+    expect(notes()).toEqual(['Remove the fridge magnets.', '', 'Remove the fridge magnets.']);
+    expect(call(assistant, 'brief_note', { photos: '2', note: 'Day to dusk.' })).toMatchObject({ ok: true });
+    expect(call(assistant, 'brief_note', { photos: '1', note: 'And a plant.' })).toMatchObject({ ok: true });
+    expect(notes()).toEqual(['Remove the fridge magnets.\nAnd a plant.', 'Day to dusk.', 'Remove the fridge magnets.']);
+    expect(call(assistant, 'brief_note', { photos: 'pool', note: 'x' })).toMatchObject({ ok: false, summary: expect.stringContaining('say all, a number from 1 to 3') });
+
+    expect(runCommand(undo, user, undefined)).toBe(true);
+    expect(runCommand(undo, user, undefined)).toBe(true);
+    expect(runCommand(undo, user, undefined)).toBe(true);
+    expect(notes()).toEqual(['', '', '']);
   });
 
   it('offers every tool to a language model as a JSON Schema', () => {

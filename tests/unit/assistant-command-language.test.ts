@@ -26,7 +26,10 @@ describe('assistant command language', () => {
     ['render', 'render', { resolution: '1080p' }],
     ['run cleanup on Interview', 'run_tool', { tool: 'cleanup', asset: 'Interview' }],
     ['run clean up on "Street noise take 2"', 'run_tool', { tool: 'cleanup', asset: 'Street noise take 2' }],
-    ['start the captions tool on Episode 4', 'run_tool', { tool: 'captions', asset: 'Episode 4' }]
+    ['start the captions tool on Episode 4', 'run_tool', { tool: 'captions', asset: 'Episode 4' }],
+    ['note kitchen: remove the fridge magnets', 'brief_note', { photos: 'kitchen', note: 'remove the fridge magnets' }],
+    ['add a note to photo 3: warmer light, add a plant', 'brief_note', { photos: '3', note: 'warmer light, add a plant' }],
+    ['Staging note for all: declutter every surface', 'brief_note', { photos: 'all', note: 'declutter every surface' }]
   ])('reads %j as %s', (sentence, tool, args) => {
     const parsed = parseCommand(sentence);
     expect(parsed).toEqual({ kind: 'call', tool, args });

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { runCommand, type Command, type CommandContext } from '../commands/command';
 import type { RefusingCommand } from '../commands/operation-command';
+import { setStagingCommand } from '../commands/brief/set-staging';
 import { addPlaylistItemsCommand } from '../commands/playlist/add-playlist-items';
 import { removePlaylistItemsCommand } from '../commands/playlist/remove-playlist-items';
 import { moveBlockCommand } from '../commands/schedule/move-block';
 import { insertTitleCommand } from '../commands/timeline/insert-title';
 import { splitClipsCommand } from '../commands/timeline/split-clips';
 import { trimClipCommand } from '../commands/timeline/trim-clip';
+import { resolveTag } from '../model/brief/photo';
+import { ROOM_TYPES } from '../model/brief/snapshot';
 import type { StationAssets } from '../model/playlist/snapshot';
 import { TOOLS, type ToolName } from '../../tool';
 
@@ -146,6 +149,33 @@ export const ASSISTANT_TOOLS = [
     run(ctx, { text, at, duration }) {
       const outcome = run(ctx, insertTitleCommand, { text, start: at, duration });
       return outcome.ok ? done(`Added the title "${text}" at ${clock(at)}.`) : outcome;
+    }
+  }),
+  tool({
+    name: 'brief_note',
+    description: `Add a staging note to brief photos: "all", a photo's number in the brief (1 is the first), or a room (${ROOM_TYPES.join(', ')}). The note is appended to each photo's staging notes.`,
+    args: z.object({ photos: name('photos'), note: z.string().trim().min(1, 'note is required').max(1000, 'A note has at most 1000 characters.') }).strict(),
+    run(ctx, { photos, note }) {
+      const all = ctx.command.project.brief.snapshot().photos;
+      if (all.length === 0) return fail('The brief has no photos yet: add photos from the library first.');
+      const which = photos.trim().toLowerCase();
+      const room = which.replace(/s$/, '').replace(/\s+/g, '-');
+      const picked = /^\d+$/.test(which)
+        ? all.slice(Number(which) - 1, Number(which))
+        : which === 'all'
+          ? all
+          : all.filter((p) => resolveTag(p.room)?.value === room);
+      if (picked.length === 0) return fail(`No brief photo is "${photos}": say all, a number from 1 to ${all.length}, or a room (${ROOM_TYPES.join(', ')}).`);
+      // One transaction for every photo: one undo takes the note back everywhere.
+      const refusal = ctx.command.project.transact(ctx.command.origin, () => {
+        for (const p of picked) {
+          const r = run(ctx, setStagingCommand, { photoIds: [p.id], patch: { notes: p.staging.notes ? `${p.staging.notes}\n${note}` : note } });
+          if (!r.ok) return r.summary;
+        }
+        return null;
+      });
+      ctx.command.undoManager?.stopCapturing();
+      return refusal ? fail(refusal) : done(`Added the note to ${picked.length} photo${picked.length === 1 ? '' : 's'}.`);
     }
   }),
   tool({

@@ -14,6 +14,7 @@ export const COMMAND_EXAMPLES = [
   'add title "Hello" at 00:03',
   'render 1080p',
   'run cleanup on Interview',
+  'note kitchen: remove the fridge magnets',
   'help'
 ] as const;
 
@@ -39,6 +40,9 @@ export function parseCommand(input: string): ParsedCommand {
     if (at === null || duration === null) return badTime(text);
     return call('add_title', { text: m[1], at, ...(duration === undefined ? {} : { duration }) });
   }
+
+  m = text.match(/^(?:add )?(?:a )?(?:brief |staging )?note (?:on |for |to )?(?:the )?(?:photos? )?(?:#|number )?(.+?): ?(.+)$/i);
+  if (m) return call('brief_note', { photos: m[1].trim(), note: m[2].trim() });
 
   m = text.match(/^(?:add|queue|put) (?:(\d+|[a-z]+) )?(.*?) ?(?:tracks?|songs?|items?|files?|clips?)? (?:to|into|in|on) (?:the )?(?:playlist )?(.+?)(?: playlist)?$/i);
   if (m) {
