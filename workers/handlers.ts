@@ -3,6 +3,8 @@ import path from 'node:path';
 import { CHANNEL_LIVE } from '../src/lib/live';
 import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
+import { musicGenerateJob } from './music/music-job';
+import { MUSIC_GENERATE } from '../src/lib/generator';
 import { timelineRenderJob } from './render/render-job';
 import { echoJob, sleepJob } from './system/system-jobs';
 import { toolCaptionsJob } from './tool/captions';
@@ -44,10 +46,11 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers['tool.color'] = toolColorJob;
     handlers['tool.upscale'] = toolUpscaleJob;
     handlers['tool.captions'] = toolCaptionsJob;
+    handlers[MUSIC_GENERATE] = musicGenerateJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {
-    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.* or channel.live jobs (apt-get install ffmpeg)');
+    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.*, music.generate or channel.live jobs (apt-get install ffmpeg)');
   }
   return handlers;
 }

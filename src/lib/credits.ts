@@ -21,7 +21,9 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   // Smart Upscaling: 2-8 by target resolution; one price per job type, so the low end (a 4× job pays the same minutes)
   'tool.upscale': 2,
   // Caption Generation: 2
-  'tool.captions': 2
+  'tool.captions': 2,
+  // Music Creation: 5 (the procedural generator and a MusicGen server alike; the operator can lower it)
+  'music.generate': 5
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);

@@ -131,6 +131,8 @@ export interface GeneratorStatusJson {
   engine: MusicEngine;
   /** The channel's generated playlist (in the project document), null until the generator first runs. */
   playlistId: string | null;
+  /** The playlist is in the default rotation or a show: without that, nothing generated goes on air. */
+  inRotation: boolean;
   hoursBuffered: number;
   state: BufferState;
   /** × real time over the last chunks made, null before any. */

@@ -267,9 +267,34 @@ const inRange = (semis: number, lo: number) => lo + ((((semis - lo) % 12) + 12) 
  * the end lets the last chord ring out with a fade, so consecutive chunks join like tracks of one record.
  */
 export function renderProcedural(params: MusicParams, seconds: number, seed: number, sampleRate = MUSIC_SAMPLE_RATE): RenderedMusic {
+  const steps = renderSteps(params, seconds, seed, sampleRate);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * The same render in slices: yields its progress (0..1) every few notes and every second of mastering, so a worker
+ * that also runs a live channel keeps its event loop free between slices. The samples equal renderProcedural's.
+ */
+export async function renderProceduralAsync(params: MusicParams, seconds: number, seed: number, onProgress?: (fraction: number) => void, sampleRate = MUSIC_SAMPLE_RATE): Promise<RenderedMusic> {
+  const steps = renderSteps(params, seconds, seed, sampleRate);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    onProgress?.(r.value);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function* renderSteps(params: MusicParams, seconds: number, seed: number, sampleRate: number): Generator<number, RenderedMusic> {
   if (!(seconds > 0) || seconds > 3600) throw new RangeError('A chunk is between 0 and 3600 seconds long.');
   const rnd = rngOf(seed);
   const mix = new Mix(sampleRate, Math.round(seconds * sampleRate));
+  // The arrangement queues each note; they are synthesised afterwards in the same order (so slicing changes nothing).
+  const notes: Array<() => void> = [];
+  const play = (note: () => void) => notes.push(note);
   const has = (i: MusicInstrument) => params.instruments.includes(i);
   const steps = MUSIC_MODES[params.mode];
   const beat = 60 / params.bpm;
@@ -311,25 +336,25 @@ export function renderProcedural(params: MusicParams, seconds: number, seed: num
         chord.forEach((m, k) => {
           const when = t0 + at + k * 0.012 + human();
           const vel = (0.11 + rnd() * 0.03) * (at === 0 ? 1 : 0.8);
-          if (instr === 'rhodes') rhodes(mix, when, hold, m, vel, -0.3 + k * 0.2, params.brightness);
-          else if (instr === 'piano') piano(mix, when, hold, m, vel * 0.9, 0.3 - k * 0.2);
-          else pluck(mix, when, Math.min(hold, 1.6), m, vel * 1.6, -0.5 + k * 0.3, 0, rnd);
+          if (instr === 'rhodes') play(() => rhodes(mix, when, hold, m, vel, -0.3 + k * 0.2, params.brightness));
+          else if (instr === 'piano') play(() => piano(mix, when, hold, m, vel * 0.9, 0.3 - k * 0.2));
+          else play(() => pluck(mix, when, Math.min(hold, 1.6), m, vel * 1.6, -0.5 + k * 0.3, 0, rnd));
         });
       }
     }
-    if (has('pad')) chord.slice(0, 3).forEach((m, k) => pad(mix, t0, holdEnd - 0.2, m, 0.05, k - 1));
+    if (has('pad')) chord.slice(0, 3).forEach((m, k) => play(() => pad(mix, t0, holdEnd - 0.2, m, 0.05, k - 1)));
     if (has('bass')) {
-      bass(mix, t0 + human(), Math.min(holdEnd, beat * 1.6), root, 0.32);
-      if (!last) bass(mix, t0 + eighth(0, 5) + human(), beat * 1.2, rnd() < 0.5 ? root : root + 7, 0.26);
+      play(() => bass(mix, t0 + human(), Math.min(holdEnd, beat * 1.6), root, 0.32));
+      if (!last) play(() => bass(mix, t0 + eighth(0, 5) + human(), beat * 1.2, rnd() < 0.5 ? root : root + 7, 0.26));
     }
     if (!last && !dropDrums && has('drums')) {
       for (const e of kickPattern) {
         const at = t0 + eighth(0, e) + human() * 0.5;
-        kick(mix, at, e === 0 ? 0.8 : 0.65);
+        play(() => kick(mix, at, e === 0 ? 0.8 : 0.65));
         kicks.push(at);
       }
-      for (const e of [2, 6]) snare(mix, t0 + eighth(0, e) + 0.012 + human() * 0.5, 0.35, rnd);
-      for (let e = 0; e < 8; e++) if (rnd() > 0.08) hat(mix, t0 + eighth(0, e) + human() * 0.5, e % 2 ? 0.1 : 0.16, e === 7 && rnd() < 0.2, rnd);
+      for (const e of [2, 6]) play(() => snare(mix, t0 + eighth(0, e) + 0.012 + human() * 0.5, 0.35, rnd));
+      for (let e = 0; e < 8; e++) if (rnd() > 0.08) play(() => hat(mix, t0 + eighth(0, e) + human() * 0.5, e % 2 ? 0.1 : 0.16, e === 7 && rnd() < 0.2, rnd));
     }
     if (!last && !dropDrums && has('tabla')) {
       // A theka-like cycle over the bar's eighths: ge on the strong beats, na and tin between.
@@ -337,7 +362,7 @@ export function renderProcedural(params: MusicParams, seconds: number, seed: num
       cycle.forEach((stroke, e) => {
         if (!stroke || (e > 0 && rnd() < 0.1)) return;
         const at = t0 + eighth(0, e) + human() * 0.5;
-        tabla(mix, at, stroke === 'ge' ? 0.5 : 0.22, stroke, key, rnd);
+        play(() => tabla(mix, at, stroke === 'ge' ? 0.5 : 0.22, stroke, key, rnd));
         if (stroke === 'ge' && !has('drums')) kicks.push(at);
       });
     }
@@ -350,17 +375,21 @@ export function renderProcedural(params: MusicParams, seconds: number, seed: num
         const m = inRange(degreeSemis(steps, d) + key, 67 - 60) + 60 + (d >= 7 ? 12 : 0);
         const len = beat * (0.5 + Math.floor(rnd() * 3) * 0.5);
         const when = t0 + eighth(0, e) + human();
-        if (lead === 'flute') flute(mix, when, len, m, 0.07, 0.2, rnd);
-        else pluck(mix, when, len + 0.4, m, 0.22, 0.25, lead === 'sitar' ? 1 : 0, rnd);
+        if (lead === 'flute') play(() => flute(mix, when, len, m, 0.07, 0.2, rnd));
+        else play(() => pluck(mix, when, len + 0.4, m, 0.22, 0.25, lead === 'sitar' ? 1 : 0, rnd));
       }
     }
   }
-  master(mix, params, seconds, rnd);
+  for (let i = 0; i < notes.length; i++) {
+    notes[i]();
+    if (i % 24 === 23) yield (0.85 * i) / notes.length;
+  }
+  yield* master(mix, params, seconds, rnd);
   return { sampleRate, left: mix.left, right: mix.right, beatSeconds: beat, kicks };
 }
 
 /** Warmth (one-pole low-pass by brightness), vinyl hiss and crackle, peak level, and the edges faded. */
-function master(mix: Mix, params: MusicParams, seconds: number, rnd: () => number): void {
+function* master(mix: Mix, params: MusicParams, seconds: number, rnd: () => number): Generator<number, void> {
   const { left, right, sr } = mix;
   const cutoff = 2500 + params.brightness * 7500;
   const a = 1 - Math.exp((-2 * Math.PI * cutoff) / sr);
@@ -383,6 +412,7 @@ function master(mix: Mix, params: MusicParams, seconds: number, rnd: () => numbe
     left[n] = ll + v;
     right[n] = lr + v;
     peak = Math.max(peak, Math.abs(left[n]), Math.abs(right[n]));
+    if (n % (5 * sr) === 5 * sr - 1) yield 0.85 + (0.15 * n) / left.length;
   }
   const gain = 0.9 / peak;
   const fadeIn = Math.round(0.02 * sr);

@@ -42,6 +42,8 @@ import { WebhookService } from './webhook/webhook.service';
 import { attachTakeoverWebhooks, attachWebhookEvents } from './webhook/webhook-events';
 import { IngestServer } from './takeover/ingest-server';
 import { TakeoverService } from './takeover/takeover.service';
+import { GeneratorRepository } from './generator/generator.repository';
+import { GeneratorService } from './generator/generator.service';
 import { RequestRepository } from './request/request.repository';
 import { RequestService } from './request/request.service';
 import { PodcastRepository } from './podcast/podcast.repository';
@@ -89,6 +91,8 @@ export interface App {
   providers: ProvidersService;
   /** The credit ledger that pays for priced jobs. */
   credits: CreditService;
+  /** Channels filling their air from a music generator: buffer, pacing, rotation, cleanup. */
+  generator: GeneratorService;
   /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
   takeover: TakeoverService;
   /** Distinct listeners with an active player, per channel. */
@@ -151,11 +155,16 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
+  const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
+  // What aired moves the buffer: look at the channel's generator as each item starts.
+  live.onEvent((e) => {
+    if (e.type === 'now-playing') void generator.tick(e.channelId);
+  });
   const listeners = new MemoryListenerCounter();
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, credits,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, credits, generator,
     listeners,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,

@@ -20,6 +20,9 @@ export interface InstanceLlm {
   apiKey: string | null;
 }
 
+/** Where a project's generated music comes from. */
+export type MusicProvider = { engine: 'procedural' } | { engine: 'http'; baseUrl: string; model: string | null; apiKey: string | null };
+
 /** Voice previews per user: each one runs a synthesiser process. */
 const PREVIEWS_PER_MINUTE = 10;
 
@@ -58,6 +61,10 @@ export class ProvidersService {
       tts_base_url: null,
       tts_model: null,
       tts_api_key: null,
+      music_engine: 'procedural',
+      music_base_url: null,
+      music_model: null,
+      music_api_key: null,
       updated_by: null,
       updated_at: 0
     };
@@ -145,6 +152,13 @@ export class ProvidersService {
       model: row.tts_model ?? undefined,
       apiKey: (row.tts_api_key && this.box.open(row.tts_api_key)) || undefined
     };
+  }
+
+  /** The music engine a project's generators use, key decrypted: the procedural generator unless an HTTP server is set. */
+  async musicFor(projectId: string): Promise<MusicProvider> {
+    const row = await this.repo.find(projectId);
+    if (row?.music_engine !== 'http' || !row.music_base_url) return { engine: 'procedural' };
+    return { engine: 'http', baseUrl: row.music_base_url, model: row.music_model, apiKey: (row.music_api_key && this.box.open(row.music_api_key)) || null };
   }
 
   // The instance's key goes only to the instance's own service, never to a base URL a project chose.
