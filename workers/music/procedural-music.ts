@@ -18,7 +18,7 @@ export async function encodeFlac(music: RenderedMusic, file: string, opts: { sig
   await runFfmpeg(
     ffmpeg(input)
       .inputOptions(['-hide_banner', '-f', 's16le', '-ar', String(music.sampleRate), '-ac', '2'])
-      .outputOptions(['-c:a', 'flac', '-compression_level', '5'])
+      .outputOptions(['-c:a', 'flac', '-compression_level', '5', '-threads', '1'])
       .output(file),
     { signal: opts.signal, duration: music.left.length / music.sampleRate, onProgress: opts.onProgress }
   );
