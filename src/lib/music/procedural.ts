@@ -93,10 +93,20 @@ function rhodes(mix: Mix, start: number, hold: number, midi: number, vel: number
   const dt = 1 / mix.sr;
   const index0 = 0.6 + 1.8 * bright;
   const decay = 0.9 + midi / 100;
+  // Exponential decays as per-sample factors: Math.exp per sample would cost more than the oscillators.
+  const kDecay = Math.exp(-decay * dt);
+  const kMod = Math.exp(-4 * dt);
+  const kTine = Math.exp(-12 * dt);
+  let decayEnv = 1;
+  let modEnv = index0;
+  let tineEnv = 0.12;
   for (let n = from, t = 0; n < to; n++, t += dt) {
-    const env = Math.min(1, t * 300) * Math.exp(-t * decay) * (t > hold ? Math.max(0, 1 - (t - hold) / release) : 1);
-    const mod = index0 * Math.exp(-t * 4) * sin1(f * t);
-    const v = vel * env * (sin1(f * t + mod) + 0.12 * Math.exp(-t * 12) * sin1(f * 14 * t));
+    const env = Math.min(1, t * 300) * decayEnv * (t > hold ? Math.max(0, 1 - (t - hold) / release) : 1);
+    const mod = modEnv * sin1(f * t);
+    const v = vel * env * (sin1(f * t + mod) + tineEnv * sin1(f * 14 * t));
+    decayEnv *= kDecay;
+    modEnv *= kMod;
+    tineEnv *= kTine;
     mix.left[n] += v * gl;
     mix.right[n] += v * gr;
   }
@@ -109,9 +119,21 @@ function piano(mix: Mix, start: number, hold: number, midi: number, vel: number,
   const [from, to] = mix.span(start, Math.min(hold + release, 3.5));
   const [gl, gr] = panGains(pan);
   const dt = 1 / mix.sr;
+  const k1 = Math.exp(-1.1 * dt);
+  const k2 = Math.exp(-2.2 * dt);
+  const k3 = Math.exp(-4 * dt);
+  const k5 = Math.exp(-7 * dt);
+  let e1 = 1;
+  let e2 = 0.45;
+  let e3 = 0.2;
+  let e5 = 0.08;
   for (let n = from, t = 0; n < to; n++, t += dt) {
     const env = Math.min(1, t * 500) * (t > hold ? Math.max(0, 1 - (t - hold) / release) : 1);
-    const v = vel * env * (Math.exp(-t * 1.1) * sin1(f * t) + 0.45 * Math.exp(-t * 2.2) * sin1(2 * f * t) + 0.2 * Math.exp(-t * 4) * sin1(3 * f * t) + 0.08 * Math.exp(-t * 7) * sin1(5 * f * t));
+    const v = vel * env * (e1 * sin1(f * t) + e2 * sin1(2 * f * t) + e3 * sin1(3 * f * t) + e5 * sin1(5 * f * t));
+    e1 *= k1;
+    e2 *= k2;
+    e3 *= k3;
+    e5 *= k5;
     mix.left[n] += v * gl;
     mix.right[n] += v * gr;
   }
@@ -142,9 +164,12 @@ function bass(mix: Mix, start: number, hold: number, midi: number, vel: number):
   const release = 0.08;
   const [from, to] = mix.span(start, hold + release);
   const dt = 1 / mix.sr;
+  const k = Math.exp(-0.8 * dt);
+  let decay = 1;
   for (let n = from, t = 0; n < to; n++, t += dt) {
-    const env = Math.min(1, t * 150) * Math.exp(-t * 0.8) * (t > hold ? Math.max(0, 1 - (t - hold) / release) : 1);
+    const env = Math.min(1, t * 150) * decay * (t > hold ? Math.max(0, 1 - (t - hold) / release) : 1);
     const v = vel * env * (sin1(f * t) + 0.25 * sin1(2 * f * t));
+    decay *= k;
     mix.left[n] += v;
     mix.right[n] += v;
   }
@@ -199,9 +224,18 @@ function kick(mix: Mix, start: number, vel: number): void {
   const [from, to] = mix.span(start, 0.45);
   const dt = 1 / mix.sr;
   let phase = 0;
+  const kSweep = Math.exp(-28 * dt);
+  const kBody = Math.exp(-7 * dt);
+  const kClick = Math.exp(-300 * dt);
+  let sweep = 85;
+  let body = 1;
+  let click = 0.3;
   for (let n = from, t = 0; n < to; n++, t += dt) {
-    phase += (45 + 85 * Math.exp(-t * 28)) * dt;
-    const v = vel * (Math.exp(-t * 7) * sin1(phase) + 0.3 * Math.exp(-t * 300) * sin1(1800 * t));
+    phase += (45 + sweep) * dt;
+    const v = vel * (body * sin1(phase) + click * sin1(1800 * t));
+    sweep *= kSweep;
+    body *= kBody;
+    click *= kClick;
     mix.left[n] += v;
     mix.right[n] += v;
   }
@@ -212,10 +246,16 @@ function snare(mix: Mix, start: number, vel: number, rnd: () => number): void {
   const [from, to] = mix.span(start, 0.3);
   const dt = 1 / mix.sr;
   let low = 0;
+  const kNoise = Math.exp(-18 * dt);
+  const kTone = Math.exp(-30 * dt);
+  let noiseEnv = 0.9;
+  let toneEnv = 0.6;
   for (let n = from, t = 0; n < to; n++, t += dt) {
     const noise = rnd() * 2 - 1;
     low += 0.35 * (noise - low);
-    const v = vel * (Math.exp(-t * 18) * (noise - low) * 0.9 + 0.6 * Math.exp(-t * 30) * sin1(190 * t));
+    const v = vel * (noiseEnv * (noise - low) + toneEnv * sin1(190 * t));
+    noiseEnv *= kNoise;
+    toneEnv *= kTone;
     mix.left[n] += v * 0.9;
     mix.right[n] += v;
   }
@@ -227,9 +267,12 @@ function hat(mix: Mix, start: number, vel: number, open: boolean, rnd: () => num
   const [from, to] = mix.span(start, open ? 0.35 : 0.08);
   const dt = 1 / mix.sr;
   let prev = 0;
-  for (let n = from, t = 0; n < to; n++, t += dt) {
+  const k = Math.exp(-decay * dt);
+  let env = 0.5;
+  for (let n = from; n < to; n++) {
     const noise = rnd() * 2 - 1;
-    const v = vel * Math.exp(-t * decay) * (noise - prev) * 0.5;
+    const v = vel * env * (noise - prev);
+    env *= k;
     prev = noise;
     mix.left[n] += v;
     mix.right[n] += v * 0.8;
@@ -314,7 +357,13 @@ function* renderSteps(params: MusicParams, seconds: number, seed: number, sample
   let comp = 0;
   let kickPattern: number[] = [0, 5];
   let dropDrums = false;
-  const intro = rnd() < 0.5 ? 2 : 0;
+  // Two bars without drums and lead open a chunk now and then (never a short one, which would be all intro).
+  const intro = bars > 6 && rnd() < 0.5 ? 2 : 0;
+  // Nothing to play the chords (a sitar or flute lead over tabla): a tanpura-like drone on the tonic and fifth instead.
+  if (chordInstr.length === 0 && !has('pad')) {
+    play(() => pad(mix, 0, seconds - 1.5, key + 48, 0.07, -0.5));
+    play(() => pad(mix, 0.4, seconds - 1.9, key + 55, 0.05, 0.5));
+  }
   for (let b = 0; b < bars; b++) {
     if (b % 8 === 0) {
       progression = progressions[Math.floor(rnd() * progressions.length)];
