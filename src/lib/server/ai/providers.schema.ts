@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isHttpUrlWithoutCredentials } from '../http/http-url';
 import { BUILTIN_VOICES, PITCH_RANGE, PREVIEW_MAX_CHARS, RATE_RANGE, TTS_ENGINES } from '$lib/ai';
+import { MUSIC_ENGINES } from '$lib/generator';
 
 const baseUrl = z
   .string({ error: 'baseUrl is a string' })
@@ -45,13 +46,24 @@ const ttsSchema = z
     }
   });
 
+const musicSchema = z
+  .strictObject({
+    engine: z.enum(MUSIC_ENGINES, { error: `engine is one of ${MUSIC_ENGINES.join(', ')}` }),
+    baseUrl: baseUrl.nullable().default(null),
+    model: model.nullable().default(null),
+    apiKey: apiKey.optional()
+  })
+  .superRefine((m, ctx) => {
+    if (m.engine === 'http' && !m.baseUrl) ctx.addIssue({ code: 'custom', message: 'The http engine needs the MusicGen server’s baseUrl.' });
+  });
+
 export const updateProvidersSchema = z
-  .strictObject({ llm: llmSchema, tts: ttsSchema })
+  .strictObject({ llm: llmSchema, tts: ttsSchema, music: musicSchema })
   .partial()
-  .refine((v) => v.llm !== undefined || v.tts !== undefined, 'Send llm, tts or both.');
+  .refine((v) => v.llm !== undefined || v.tts !== undefined || v.music !== undefined, 'Send llm, tts, music or any of them.');
 export type UpdateProvidersInput = z.infer<typeof updateProvidersSchema>;
 
-export const providerTestSchema = z.strictObject({ kind: z.enum(['llm', 'tts'], { error: "kind is 'llm' or 'tts'" }) });
+export const providerTestSchema = z.strictObject({ kind: z.enum(['llm', 'tts', 'music'], { error: "kind is 'llm', 'tts' or 'music'" }) });
 
 export const ttsPreviewSchema = z.strictObject({
   text: z

@@ -2,7 +2,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { DEFAULT_TTS, type ProviderTestResult, type ProvidersView, type VoiceSettings } from '$lib/ai';
+import { DEFAULT_MUSIC, DEFAULT_TTS, type ProviderTestResult, type ProvidersView, type VoiceSettings } from '$lib/ai';
+import { parseMusicPrompt } from '$lib/music/music-params';
+import { renderProcedural } from '$lib/music/procedural';
+import { generateOverHttp } from '../../../../workers/music/music-http';
+import { readProbe } from '../../../../workers/media/probe';
 import { canEdit } from '$lib/editor/model/role';
 import { voice, VoiceError } from '../../../../workers/ai/voice';
 import type { ProjectProvidersRow, UserRow } from '../db/schema';
@@ -80,6 +84,13 @@ export class ProvidersService {
       if (builtin) row.tts_api_key = null;
       else if (t.apiKey !== undefined) row.tts_api_key = t.apiKey === null ? null : this.box.seal(t.apiKey);
     }
+    if (input.music) {
+      const m = input.music;
+      const http = m.engine === 'http';
+      Object.assign(row, { music_engine: m.engine, music_base_url: http ? m.baseUrl : null, music_model: http ? m.model : null });
+      if (!http) row.music_api_key = null;
+      else if (m.apiKey !== undefined) row.music_api_key = m.apiKey === null ? null : this.box.seal(m.apiKey);
+    }
     row.updated_by = user.id;
     row.updated_at = this.now();
     await this.repo.save(row);
@@ -87,8 +98,9 @@ export class ProvidersService {
   }
 
   /** Tries the saved settings: lists models and asks for one token, or voices a short line. */
-  async test(user: UserRow, projectId: string, kind: 'llm' | 'tts'): Promise<ProviderTestResult> {
+  async test(user: UserRow, projectId: string, kind: 'llm' | 'tts' | 'music'): Promise<ProviderTestResult> {
     await this.requireEditor(user, projectId);
+    if (kind === 'music') return this.testMusic(projectId);
     if (kind === 'llm') {
       const config = await this.llmFor(projectId);
       if (!config) return { ok: false, message: 'No language model is configured: set a base URL and a model.' };
@@ -102,6 +114,29 @@ export class ProvidersService {
     } catch (e) {
       if (e instanceof VoiceError) return { ok: false, message: e.message };
       throw e;
+    }
+  }
+
+  /** Renders a few seconds with the procedural generator, or asks the MusicGen server for a short clip. */
+  private async testMusic(projectId: string): Promise<ProviderTestResult> {
+    const provider = await this.musicFor(projectId);
+    const started = performance.now();
+    if (provider.engine === 'procedural') {
+      const seconds = 10;
+      renderProcedural(parseMusicPrompt('lofi chill, rhodes, vinyl'), seconds, 1);
+      const wall = (performance.now() - started) / 1000;
+      return { ok: true, message: `The procedural generator rendered ${seconds} s of music in ${wall.toFixed(2)} s (${(seconds / wall).toFixed(0)}× real time) in the web process.` };
+    }
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'airstudio-music-test-'));
+    try {
+      const out = path.join(dir, 'test.flac');
+      await generateOverHttp(provider, { prompt: 'lofi chill, rhodes', seconds: 2, seed: 1 }, dir, out, AbortSignal.timeout(120_000));
+      const duration = Number((await readProbe(out)).format.duration);
+      return { ok: true, message: `${provider.baseUrl} made ${duration.toFixed(1)} s of audio in ${((performance.now() - started) / 1000).toFixed(1)} s.` };
+    } catch (e) {
+      return { ok: false, message: `The music server did not make audio: ${(e as Error).message}` };
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -204,6 +239,7 @@ export class ProvidersService {
       tts: row
         ? { engine: row.tts_engine, voice: row.tts_voice, rate: row.tts_rate, pitch: row.tts_pitch, baseUrl: row.tts_base_url, model: row.tts_model, hasKey: this.readable(row.tts_api_key) }
         : DEFAULT_TTS,
+      music: row ? { engine: row.music_engine, baseUrl: row.music_base_url, model: row.music_model, hasKey: this.readable(row.music_api_key) } : DEFAULT_MUSIC,
       updatedAt: row ? new Date(row.updated_at).toISOString() : null
     };
   }
