@@ -90,8 +90,10 @@ describe.each(KINDS)('music provider on %s', (kind) => {
     expect(g!.lastError).toBeNull();
     const request = stub.requests.slice(before).find((r) => r.path === '/generate')!;
     expect(request).toMatchObject({ authorization: `Bearer ${stub.key}`, body: { prompt: 'indian lofi, sitar, tabla', duration: 10, model: 'musicgen-small' } });
-    const assets = (await api(server, 'GET', `/api/projects/${team.projectId}/assets?category=Generated`, { token: team.owner.token })).body.assets as AssetJson[];
-    const made = assets.find((a) => a.description.includes('MusicGen'))!;
+    const listed = (await api(server, 'GET', `/api/projects/${team.projectId}/assets`, { token: team.owner.token })).body;
+    const assets = listed.assets as AssetJson[];
+    const made = assets.find((a) => a.title === 'MusicGen FM – generated 1')!;
+    expect(made.description).toBe('Made by a MusicGen / AudioCraft server from the prompt “indian lofi, sitar, tabla”.');
     expect(made).toMatchObject({ status: 'approved', processing: { state: 'ready' } });
     expect(made.duration).toBeCloseTo(10, 0);
     expect(made.variants.map((v) => v.name)).toContain('broadcast');

@@ -16,7 +16,6 @@ import {
   generatorConfigSchema,
   generatorPatchSchema,
   KEEP_AIRED_CHUNKS,
-  MUSIC_ENGINE_LABELS,
   MUSIC_GENERATE,
   nextChunk,
   type BufferState,
@@ -67,6 +66,9 @@ const musicWorkerResult = z.object({
   generationSeconds: z.number().positive().max(86400),
   engine: z.enum(['procedural', 'http'])
 });
+
+/** How a generated asset's description names what made it. */
+const MADE_BY: Record<MusicEngine, string> = { procedural: 'the procedural generator', http: 'a MusicGen / AudioCraft server' };
 
 /** After a chunk fails, the channel waits this long before trying again (a server down must not be hammered). */
 const FAILURE_PAUSE_MS = (Number(process.env.GENERATOR_FAILURE_PAUSE_SECONDS) || 60) * 1000;
@@ -287,7 +289,7 @@ export class GeneratorService {
       mime: result.file.mime,
       extension: 'flac',
       title: `${channel.name} – generated ${chunk.seq}`,
-      description: `Made by the ${MUSIC_ENGINE_LABELS[result.engine].toLowerCase()} from the prompt “${chunk.prompt}”.`,
+      description: `Made by ${MADE_BY[result.engine]} from the prompt “${chunk.prompt}”.`,
       engine: result.engine,
       duration
     });
