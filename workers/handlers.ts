@@ -5,6 +5,8 @@ import { VIDEO_GENERATION_JOB } from '../src/lib/video-generation';
 import { videoGenerationJob } from './ai/video-generation';
 import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
+import { musicGenerateJob } from './music/music-job';
+import { MUSIC_GENERATE } from '../src/lib/generator';
 import { timelineRenderJob } from './render/render-job';
 import { echoJob, sleepJob } from './system/system-jobs';
 import { toolCaptionsJob } from './tool/captions';
@@ -48,10 +50,11 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers['tool.captions'] = toolCaptionsJob;
     // The server generates; ffmpeg fits a source image and ffprobe checks what comes back.
     handlers[VIDEO_GENERATION_JOB] = videoGenerationJob;
+    handlers[MUSIC_GENERATE] = musicGenerateJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {
-    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.*, ai.video or channel.live jobs (apt-get install ffmpeg)');
+    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.*, ai.video, music.generate or channel.live jobs (apt-get install ffmpeg)');
   }
   return handlers;
 }

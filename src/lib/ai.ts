@@ -48,6 +48,16 @@ export interface TtsSettingsView {
   hasKey: boolean;
 }
 
+/** Where generated music comes from: the built-in procedural generator, or a MusicGen / AudioCraft server over HTTP. */
+export interface MusicSettingsView {
+  engine: 'procedural' | 'http';
+  baseUrl: string | null;
+  model: string | null;
+  hasKey: boolean;
+}
+
+export const DEFAULT_MUSIC: MusicSettingsView = { engine: 'procedural', baseUrl: null, model: null, hasKey: false };
+
 /** A project's provider settings as the API shows them: keys are never returned, only whether one is set. */
 export interface ProvidersView {
   llm: LlmSettingsView & {
@@ -58,6 +68,7 @@ export interface ProvidersView {
   tts: TtsSettingsView;
   asr: AsrSettingsView;
   video: VideoSettingsView;
+  music: MusicSettingsView;
   updatedAt: string | null;
 }
 

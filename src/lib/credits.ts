@@ -23,7 +23,9 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   // Caption Generation: 2
   'tool.captions': 2,
   // Text2Video Generation: 10-20, Image2Video: 8-15; one job type for both, at text-to-video's low end, per second asked for
-  'ai.video': 10
+  'ai.video': 10,
+  // Music Creation: 5 (the procedural generator and a MusicGen server alike; the operator can lower it)
+  'music.generate': 5
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);

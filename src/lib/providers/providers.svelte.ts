@@ -1,7 +1,7 @@
 import { apiJson, errorFromBody, messageOf } from '$lib/api-client';
 import { BUILTIN_VOICES, type AsrEngine, type ProviderTestResult, type ProvidersView, type TtsEngine } from '$lib/ai';
 
-type Kind = 'llm' | 'tts' | 'asr' | 'video';
+type Kind = 'llm' | 'tts' | 'asr' | 'video' | 'music';
 
 /** The provider settings page: the saved view, the form's draft, and each provider's last test and the voice preview. */
 export class ProvidersState {
@@ -10,6 +10,7 @@ export class ProvidersState {
   tts = $state({ engine: 'festival' as TtsEngine, voice: '', rate: 1, pitch: 0, baseUrl: '', model: '', apiKey: '', clearKey: false });
   asr = $state({ engine: 'builtin' as AsrEngine, baseUrl: '', model: '', apiKey: '', clearKey: false });
   video = $state({ baseUrl: '', model: '', apiKey: '', clearKey: false });
+  music = $state({ engine: 'procedural' as 'procedural' | 'http', baseUrl: '', model: '', apiKey: '', clearKey: false });
   saving = $state<Kind | null>(null);
   testing = $state<Kind | null>(null);
   results = $state<Partial<Record<Kind, ProviderTestResult>>>({});
@@ -39,6 +40,11 @@ export class ProvidersState {
     }
     if (kind === 'asr') return this.asrDirty();
     if (kind === 'video') return this.videoDirty();
+    if (kind === 'music') {
+      const m = this.music;
+      const s = this.saved.music;
+      return m.engine !== s.engine || m.baseUrl.trim() !== (s.baseUrl ?? '') || m.model.trim() !== (s.model ?? '') || m.apiKey !== '' || m.clearKey;
+    }
     const s = this.saved.tts;
     const t = this.tts;
     return t.engine !== s.engine || t.voice !== s.voice || t.rate !== s.rate || t.pitch !== s.pitch || t.baseUrl.trim() !== (s.baseUrl ?? '') || t.model.trim() !== (s.model ?? '') || t.apiKey !== '' || t.clearKey;
@@ -55,7 +61,7 @@ export class ProvidersState {
     this.errors[kind] = undefined;
     this.results[kind] = undefined;
     try {
-      const body = kind === 'llm' ? { llm: this.llmPatch() } : kind === 'tts' ? { tts: this.ttsPatch() } : kind === 'asr' ? { asr: this.asrPatch() } : { video: this.videoPatch() };
+      const body = kind === 'llm' ? { llm: this.llmPatch() } : kind === 'tts' ? { tts: this.ttsPatch() } : kind === 'asr' ? { asr: this.asrPatch() } : kind === 'music' ? { music: this.musicPatch() } : { video: this.videoPatch() };
       this.reset(await apiJson<ProvidersView>(`/api/projects/${this.projectId}/providers`, { method: 'PUT', body }));
     } catch (e) {
       this.errors[kind] = messageOf(e);
@@ -102,6 +108,13 @@ export class ProvidersState {
     return { baseUrl: this.llm.baseUrl.trim() || null, model: this.llm.model.trim() || null, ...(key !== undefined ? { apiKey: key } : {}) };
   }
 
+  private musicPatch() {
+    const m = this.music;
+    const http = m.engine === 'http';
+    const key = m.clearKey ? null : m.apiKey.trim() || undefined;
+    return { engine: m.engine, baseUrl: http ? m.baseUrl.trim() || null : null, model: http ? m.model.trim() || null : null, ...(http && key !== undefined ? { apiKey: key } : {}) };
+  }
+
   private ttsPatch() {
     const t = this.tts;
     const service = t.engine === 'openai';
@@ -145,6 +158,8 @@ export class ProvidersState {
   private reset(view: ProvidersView): void {
     this.saved = view;
     this.llm = { baseUrl: view.llm.project.baseUrl ?? '', model: view.llm.project.model ?? '', apiKey: '', clearKey: false };
+    const m = view.music;
+    this.music = { engine: m.engine, baseUrl: m.baseUrl ?? '', model: m.model ?? '', apiKey: '', clearKey: false };
     const t = view.tts;
     this.tts = { engine: t.engine, voice: t.voice, rate: t.rate, pitch: t.pitch, baseUrl: t.baseUrl ?? '', model: t.model ?? '', apiKey: '', clearKey: false };
     this.asr = { engine: view.asr.engine, baseUrl: view.asr.baseUrl ?? '', model: view.asr.model ?? '', apiKey: '', clearKey: false };

@@ -42,6 +42,8 @@ import { WebhookService } from './webhook/webhook.service';
 import { attachTakeoverWebhooks, attachWebhookEvents } from './webhook/webhook-events';
 import { IngestServer } from './takeover/ingest-server';
 import { TakeoverService } from './takeover/takeover.service';
+import { GeneratorRepository } from './generator/generator.repository';
+import { GeneratorService } from './generator/generator.service';
 import { RequestRepository } from './request/request.repository';
 import { RequestService } from './request/request.service';
 import { BriefService } from './brief/brief.service';
@@ -97,6 +99,8 @@ export interface App {
   credits: CreditService;
   /** The assistant panel's language-model turns (tool calls run in the asker's client). */
   assistant: AssistantService;
+  /** Channels filling their air from a music generator: buffer, pacing, rotation, cleanup. */
+  generator: GeneratorService;
   /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
   takeover: TakeoverService;
   /** Distinct listeners with an active player, per channel. */
@@ -161,11 +165,16 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
   const briefs = new BriefService(projects, docs, assets);
+  const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
+  // What aired moves the buffer: look at the channel's generator as each item starts.
+  live.onEvent((e) => {
+    if (e.type === 'now-playing') void generator.tick(e.channelId);
+  });
   const listeners = new MemoryListenerCounter();
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, videoGeneration, credits,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, videoGeneration, credits, generator,
     assistant: new AssistantService(projects, providers),
     listeners,
     briefs,

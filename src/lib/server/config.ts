@@ -42,6 +42,7 @@ const envSchema = z.object({
   WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(10_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   REQUEST_RATE_SECONDS: z.coerce.number().int().positive().default(300),
+  GENERATOR_TICK_SECONDS: z.coerce.number().positive().default(30),
   INGEST_RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
   INGEST_RTMP_HOST: z.string().default('0.0.0.0'),
   LLM_BASE_URL: z.string().url().optional().or(z.literal('')),
@@ -83,6 +84,8 @@ export interface Config {
   webhooks: { allowPrivate: boolean; maxAttempts: number; backoffBaseMs: number; timeoutMs: number };
   /** Song requests: one per this many seconds per address and per guest. */
   requests: { rateSeconds: number };
+  /** Channel generators look at their buffers this often (and whenever a chunk is made or an item airs). */
+  generator: { tickMs: number };
   /** Live takeover's RTMP ingest (nginx-rtmp, run by this process); port 0 turns takeover off. */
   ingest: { port: number; host: string };
   /** The instance's language model (OpenAI-compatible) for projects that set none. */
@@ -130,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     chat: { rate: { points: e.CHAT_RATE_MESSAGES, durationSeconds: e.CHAT_RATE_SECONDS, blockSeconds: e.CHAT_BLOCK_SECONDS } },
     webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1', maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
     requests: { rateSeconds: e.REQUEST_RATE_SECONDS },
+    generator: { tickMs: e.GENERATOR_TICK_SECONDS * 1000 },
     ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST },
     llm: { baseUrl: e.LLM_BASE_URL ? e.LLM_BASE_URL.replace(/\/+$/, '') : null, model: e.LLM_MODEL || null, apiKey: e.LLM_API_KEY || null },
     credits: { enabled: e.CREDITS === 'on', startingCredits: e.CREDITS_START }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isHttpUrlWithoutCredentials } from '../http/http-url';
 import { ASR_ENGINES, BUILTIN_VOICES, PITCH_RANGE, PREVIEW_MAX_CHARS, RATE_RANGE, TTS_ENGINES, VIDEO_KINDS } from '$lib/ai';
+import { MUSIC_ENGINES } from '$lib/generator';
 
 const baseUrl = z
   .string({ error: 'baseUrl is a string' })
@@ -63,10 +64,21 @@ const videoSchema = z
   })
   .refine((v) => (v.baseUrl === null) === (v.model === null), 'A video server needs both baseUrl and model (or both null to turn it off).');
 
-const SECTIONS = ['llm', 'tts', 'asr', 'video'] as const;
+const musicSchema = z
+  .strictObject({
+    engine: z.enum(MUSIC_ENGINES, { error: `engine is one of ${MUSIC_ENGINES.join(', ')}` }),
+    baseUrl: baseUrl.nullable().default(null),
+    model: model.nullable().default(null),
+    apiKey: apiKey.optional()
+  })
+  .superRefine((m, ctx) => {
+    if (m.engine === 'http' && !m.baseUrl) ctx.addIssue({ code: 'custom', message: 'The http engine needs the MusicGen server’s baseUrl.' });
+  });
+
+const SECTIONS = ['llm', 'tts', 'asr', 'video', 'music'] as const;
 
 export const updateProvidersSchema = z
-  .strictObject({ llm: llmSchema, tts: ttsSchema, asr: asrSchema, video: videoSchema })
+  .strictObject({ llm: llmSchema, tts: ttsSchema, asr: asrSchema, video: videoSchema, music: musicSchema })
   .partial()
   .refine((v) => SECTIONS.some((k) => v[k] !== undefined), `Send at least one of ${SECTIONS.join(', ')}.`);
 export type UpdateProvidersInput = z.infer<typeof updateProvidersSchema>;

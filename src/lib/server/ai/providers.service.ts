@@ -2,7 +2,11 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { DEFAULT_ASR_MODEL, DEFAULT_TTS, type AsrEngine, type AsrSettingsView, type ProviderTestResult, type ProvidersView, type VideoKind, type VideoSettingsView, type VoiceSettings } from '$lib/ai';
+import { DEFAULT_ASR_MODEL, DEFAULT_MUSIC, DEFAULT_TTS, type AsrEngine, type AsrSettingsView, type ProviderTestResult, type ProvidersView, type VideoKind, type VideoSettingsView, type VoiceSettings } from '$lib/ai';
+import { parseMusicPrompt } from '$lib/music/music-params';
+import { renderProcedural } from '$lib/music/procedural';
+import { generateOverHttp } from '../../../../workers/music/music-http';
+import { readProbe } from '../../../../workers/media/probe';
 import { canEdit } from '$lib/editor/model/role';
 import { voice, VoiceError } from '../../../../workers/ai/voice';
 import type { ProjectProvidersRow, UserRow } from '../db/schema';
@@ -20,6 +24,9 @@ export interface InstanceLlm {
   model: string | null;
   apiKey: string | null;
 }
+
+/** Where a project's generated music comes from. */
+export type MusicProvider = { engine: 'procedural' } | { engine: 'http'; baseUrl: string; model: string | null; apiKey: string | null };
 
 /** Voice previews per user: each one runs a synthesiser process. */
 const PREVIEWS_PER_MINUTE = 10;
@@ -67,6 +74,10 @@ export class ProvidersService {
       asr_base_url: null,
       asr_model: null,
       asr_api_key: null,
+      music_engine: 'procedural',
+      music_base_url: null,
+      music_model: null,
+      music_api_key: null,
       updated_by: null,
       updated_at: 0
     };
@@ -84,6 +95,13 @@ export class ProvidersService {
     }
     if (input.asr) this.applyAsr(row, input.asr);
     if (input.video) this.applyVideo(row, input.video);
+    if (input.music) {
+      const m = input.music;
+      const http = m.engine === 'http';
+      Object.assign(row, { music_engine: m.engine, music_base_url: http ? m.baseUrl : null, music_model: http ? m.model : null });
+      if (!http) row.music_api_key = null;
+      else if (m.apiKey !== undefined) row.music_api_key = m.apiKey === null ? null : this.box.seal(m.apiKey);
+    }
     row.updated_by = user.id;
     row.updated_at = this.now();
     await this.repo.save(row);
@@ -91,8 +109,9 @@ export class ProvidersService {
   }
 
   /** Tries the saved settings: lists models and asks for one token, or voices a short line. */
-  async test(user: UserRow, projectId: string, kind: 'llm' | 'tts' | 'asr' | 'video'): Promise<ProviderTestResult> {
+  async test(user: UserRow, projectId: string, kind: 'llm' | 'tts' | 'asr' | 'video' | 'music'): Promise<ProviderTestResult> {
     await this.requireEditor(user, projectId);
+    if (kind === 'music') return this.testMusic(projectId);
     if (kind === 'asr') return this.testAsr(projectId);
     if (kind === 'video') return this.testVideo(projectId);
     if (kind === 'llm') {
@@ -108,6 +127,29 @@ export class ProvidersService {
     } catch (e) {
       if (e instanceof VoiceError) return { ok: false, message: e.message };
       throw e;
+    }
+  }
+
+  /** Renders a few seconds with the procedural generator, or asks the MusicGen server for a short clip. */
+  private async testMusic(projectId: string): Promise<ProviderTestResult> {
+    const provider = await this.musicFor(projectId);
+    const started = performance.now();
+    if (provider.engine === 'procedural') {
+      const seconds = 10;
+      renderProcedural(parseMusicPrompt('lofi chill, rhodes, vinyl'), seconds, 1);
+      const wall = (performance.now() - started) / 1000;
+      return { ok: true, message: `The procedural generator rendered ${seconds} s of music in ${wall.toFixed(2)} s (${(seconds / wall).toFixed(0)}× real time) in the web process.` };
+    }
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'airstudio-music-test-'));
+    try {
+      const out = path.join(dir, 'test.flac');
+      await generateOverHttp(provider, { prompt: 'lofi chill, rhodes', seconds: 2, seed: 1 }, dir, out, AbortSignal.timeout(120_000));
+      const duration = Number((await readProbe(out)).format.duration);
+      return { ok: true, message: `${provider.baseUrl} made ${duration.toFixed(1)} s of audio in ${((performance.now() - started) / 1000).toFixed(1)} s.` };
+    } catch (e) {
+      return { ok: false, message: `The music server did not make audio: ${(e as Error).message}` };
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -174,6 +216,13 @@ export class ProvidersService {
       model: row.tts_model ?? undefined,
       apiKey: (row.tts_api_key && this.box.open(row.tts_api_key)) || undefined
     };
+  }
+
+  /** The music engine a project's generators use, key decrypted: the procedural generator unless an HTTP server is set. */
+  async musicFor(projectId: string): Promise<MusicProvider> {
+    const row = await this.repo.find(projectId);
+    if (row?.music_engine !== 'http' || !row.music_base_url) return { engine: 'procedural' };
+    return { engine: 'http', baseUrl: row.music_base_url, model: row.music_model, apiKey: (row.music_api_key && this.box.open(row.music_api_key)) || null };
   }
 
   // The instance's key goes only to the instance's own service, never to a base URL a project chose.
@@ -262,6 +311,7 @@ export class ProvidersService {
         : DEFAULT_TTS,
       asr: this.asrView(row),
       video: this.videoView(row),
+      music: row ? { engine: row.music_engine, baseUrl: row.music_base_url, model: row.music_model, hasKey: this.readable(row.music_api_key) } : DEFAULT_MUSIC,
       updatedAt: row ? new Date(row.updated_at).toISOString() : null
     };
   }

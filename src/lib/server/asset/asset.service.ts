@@ -294,6 +294,32 @@ export class AssetService {
    * A media tool's new file joins the library beside its source (which is never changed), processed like an upload.
    * It waits for approval when its source does. The same output made again answers the first asset.
    */
+  /**
+   * A generated music chunk joins the library approved (an editor switched the channel's generator on) and is
+   * processed like an upload, which makes its broadcast copy.
+   */
+  async addGenerated(g: { projectId: string; sha256: string; bytes: number; mime: string; extension: string; title: string; description: string; engine: string; duration: number }): Promise<AssetJson> {
+    const { row, created } = await this.insertMade({
+      projectId: g.projectId,
+      createdBy: null,
+      sha256: g.sha256,
+      bytes: g.bytes,
+      kind: 'audio',
+      mime: g.mime,
+      status: 'approved',
+      title: g.title.slice(0, 200),
+      fileName: `${g.title.slice(0, 150)}.${g.extension}`,
+      description: g.description.slice(0, 2000),
+      category: 'Generated',
+      tags: ['generated', g.engine],
+      duration: g.duration,
+      width: null,
+      height: null,
+      render: null
+    });
+    return created ? this.process(row, null) : this.toJson(row);
+  }
+
   /** Stores a tool's files with the asset it ran on (captions.vtt, captions.srt), replacing earlier ones of the same name. */
   async putToolVariants(assetId: string, files: { name: string; sha256: string; bytes: number; mime: string }[]): Promise<AssetJson> {
     for (const f of files) if (!(await this.storage.has(f.sha256))) throw new Error(`${f.name} was not uploaded`);
@@ -514,10 +540,21 @@ export class AssetService {
     const { row, role } = await this.requireAsset(user, id);
     const ownPending = row.uploaded_by === user.id && row.status === 'pending';
     if (!canEdit(role) && !ownPending) throw forbidden('Viewers can only delete their own pending uploads.');
+    await this.remove(row, () => (row.processing_job_id ? this.jobs.cancel(user, row.processing_job_id) : undefined));
+  }
+
+  /** A generated chunk that aired long ago goes (the generator keeps the last few): no person asks, so no access check. */
+  async deleteGenerated(id: string): Promise<void> {
+    const row = await this.assets.findById(id);
+    if (row) await this.remove(row, () => undefined);
+  }
+
+  private async remove(row: AssetRow, cancelProcessing: () => Promise<unknown> | undefined): Promise<void> {
+    const id = row.id;
     const variants = await this.assets.variants([id]);
     await this.assets.delete(id);
     if (row.processing_job_id && (row.processing === 'queued' || row.processing === 'running')) {
-      await this.jobs.cancel(user, row.processing_job_id).catch(() => undefined);
+      await Promise.resolve(cancelProcessing()).catch(() => undefined);
     }
     // Content-addressed: the bytes go only when nothing else (here or in another project) uses them.
     const shas = [...new Set([row.sha256, ...variants.map((v) => v.sha256)])];

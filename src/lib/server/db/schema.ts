@@ -322,8 +322,42 @@ export interface ProjectProvidersTable {
   asr_base_url: string | null;
   asr_model: string | null;
   asr_api_key: string | null;
+  music_engine: Generated<'procedural' | 'http'>;
+  music_base_url: string | null;
+  music_model: string | null;
+  music_api_key: string | null;
   updated_by: string | null;
   updated_at: number;
+}
+
+/** A channel's generator: prompts (JSON array) rotating every rotate_seconds of content, chunk length, buffer thresholds (JSON). */
+export interface ChannelGeneratorTable {
+  channel_id: string;
+  enabled: number;
+  prompts: string;
+  rotate_seconds: number;
+  chunk_seconds: number;
+  thresholds: string;
+  parallel: number;
+  playlist_id: string | null;
+  last_error: string | null;
+  updated_at: number;
+}
+
+/** One generated file of a channel's generator, in the order it airs (seq). */
+export interface GeneratorChunkTable {
+  id: string;
+  channel_id: string;
+  seq: number;
+  prompt_index: number;
+  prompt: string;
+  job_id: string | null;
+  asset_id: string | null;
+  item_id: string | null;
+  duration: number;
+  state: 'generating' | 'ready' | 'aired' | 'failed';
+  generation_seconds: number | null;
+  created_at: number;
 }
 
 /** A user's credits: what the projects they own spend on priced jobs. `balance` is the sum of their entries. */
@@ -387,6 +421,8 @@ export interface Database {
   credit_accounts: CreditAccountTable;
   credit_entries: CreditEntryTable;
   credit_prices: CreditPriceTable;
+  channel_generators: ChannelGeneratorTable;
+  generator_chunks: GeneratorChunkTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -409,4 +445,6 @@ export type PodcastRow = Selectable<PodcastTable>;
 export type PodcastEpisodeRow = Selectable<PodcastEpisodeTable>;
 export type ProjectProvidersRow = Selectable<ProjectProvidersTable>;
 export type CreditEntryRow = Selectable<CreditEntryTable>;
+export type ChannelGeneratorRow = Selectable<ChannelGeneratorTable>;
+export type GeneratorChunkRow = Selectable<GeneratorChunkTable>;
 export type NewCreditEntry = Insertable<CreditEntryTable>;

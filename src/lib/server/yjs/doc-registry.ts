@@ -1,4 +1,6 @@
 import * as Y from 'yjs';
+import type { EditOrigin } from '$lib/editor/model/origin';
+import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { Logger } from '../log';
 import type { DocLogRepository, StoredDoc } from './doc-log.repository';
 import { SharedDoc, type DocPersistenceOptions } from './shared-doc';
@@ -55,6 +57,15 @@ export class DocRegistry {
       for (const u of stored.updates) Y.applyUpdate(copy, u);
     });
     return copy;
+  }
+
+  /**
+   * A server-side edit of the project's live document (loaded if nobody has it open), in one transaction attributed
+   * to `origin`: connected editors receive it like a teammate's edit, and it is stored like one.
+   */
+  async edit<R>(projectId: string, origin: EditOrigin, fn: (doc: ProjectDoc) => R): Promise<R> {
+    const shared = await this.acquire(projectId);
+    return new ProjectDoc(shared.doc).transact(origin, fn);
   }
 
   /** Persists, compacts and frees a document nobody has open. */

@@ -106,7 +106,7 @@ export function setPlaylistRules(s: PlaylistsSnapshot, args: { playlistId: strin
  */
 export function addPlaylistItems(
   s: PlaylistsSnapshot,
-  args: { playlistId: string; assetIds: readonly string[]; index?: number; assets: StationAssets },
+  args: { playlistId: string; assetIds: readonly string[]; index?: number; assets: StationAssets; prompt?: string | null },
   opts: PlaylistOperationOptions = {}
 ): PlaylistOperationResult {
   const playlist = s.playlists.find((p) => p.id === args.playlistId);
@@ -123,8 +123,8 @@ export function addPlaylistItems(
   const present = new Set(items.map((i) => i.assetId));
   const adding = [...new Set(args.assetIds)].filter((id) => !present.has(id));
   if (adding.length === 0) return refuse(args.assetIds.length === 1 ? 'That file is already in the playlist.' : 'Those files are already in the playlist.');
-  const { keys, rekey } = orderKeysOf(items, clampIndex(args.index, items.length), adding.length, 'item');
-  const records = adding.map((assetId, i) => newPlaylistItem({ id: idOf(opts)(), playlistId: playlist.id, assetId, order: keys[i] }));
+  const { keys, rekey } = orderKeysAt(items, clampIndex(args.index, items.length), adding.length, 'item');
+  const records = adding.map((assetId, i) => newPlaylistItem({ id: idOf(opts)(), playlistId: playlist.id, assetId, order: keys[i], prompt: args.prompt }));
   return commit(s, [...rekey, ...records.map((record): PlaylistChange => ({ op: 'insert', kind: 'item', record }))], records.map((r) => r.id));
 }
 

@@ -33,6 +33,8 @@ export interface PlaylistItemSnapshot {
   /** A library asset; it may since have been deleted or unapproved, and is then skipped on air. */
   assetId: string;
   order: string;
+  /** What a generator was asked for this item (generated playlists): it outranks the playlist's prompt on air. */
+  prompt?: string | null;
 }
 
 export interface PlaylistsSnapshot {

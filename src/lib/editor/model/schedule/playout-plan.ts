@@ -21,7 +21,7 @@
  *   the break before the show begins (or at the start itself when no break is due). Seconds too few for a track
  *   before that cut (under 5) are a pause instead of a blip.
  * - Break: `breakSeconds` of silence when the show changes (another block, or block ↔ rotation) or the generator
- *   prompt of the songs changes (the block's prompt, else the playlist's). Jingles and requests keep the prompt.
+ *   prompt of the songs changes (a generated item's own prompt, else the block's, else the playlist's). Jingles and requests keep the prompt.
  * - Crossfade: the next item starts `crossfadeSeconds` before the previous ends (both fade over it) when both are
  *   audio and at least twice the crossfade long; never across a break, a hard start, into an item a hard start will
  *   cut (a replan from the history, which cannot tell a cut item, must agree), or into or out of an emergency.
@@ -358,7 +358,8 @@ class Planner {
       playlistId: p.id,
       lengthMs: e.lengthMs,
       cueIn: e.cueIn,
-      prompt: fromPlaylist ? (slot.blockPrompt ?? p.prompt) : keep,
+      // A generated item's own prompt says what it is; then the block's, then the playlist's.
+      prompt: fromPlaylist ? (e.item.prompt ?? slot.blockPrompt ?? p.prompt) : keep,
       fromPlaylist,
       reason
     });

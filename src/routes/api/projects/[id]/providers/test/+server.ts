@@ -4,7 +4,7 @@ import { providerTestSchema } from '$lib/server/ai/providers.schema';
 import { apiRoute, readJson, requireUser } from '$lib/server/http/api-route';
 import type { RequestHandler } from './$types';
 
-/** {kind: 'llm' | 'tts'}: tries the saved settings; `{ok, message}` says what worked or what is wrong. */
+/** {kind: 'llm' | 'tts' | 'music'}: tries the saved settings; `{ok, message}` says what worked or what is wrong. */
 export const POST: RequestHandler = apiRoute(async ({ params, locals, request }) => {
   const user = requireUser(locals);
   const { kind } = await readJson(request, providerTestSchema);
