@@ -123,7 +123,7 @@ export function addPlaylistItems(
   const present = new Set(items.map((i) => i.assetId));
   const adding = [...new Set(args.assetIds)].filter((id) => !present.has(id));
   if (adding.length === 0) return refuse(args.assetIds.length === 1 ? 'That file is already in the playlist.' : 'Those files are already in the playlist.');
-  const { keys, rekey } = orderKeysAt(items, clampIndex(args.index, items.length), adding.length, 'item');
+  const { keys, rekey } = orderKeysOf(items, clampIndex(args.index, items.length), adding.length, 'item');
   const records = adding.map((assetId, i) => newPlaylistItem({ id: idOf(opts)(), playlistId: playlist.id, assetId, order: keys[i], prompt: args.prompt }));
   return commit(s, [...rekey, ...records.map((record): PlaylistChange => ({ op: 'insert', kind: 'item', record }))], records.map((r) => r.id));
 }
