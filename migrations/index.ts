@@ -9,6 +9,7 @@ import * as m0007 from './0007_podcasts';
 import * as m0008 from './0008_request_notes_listener_peak';
 import * as m0009 from './0009_credits';
 import * as m0010 from './0010_providers';
+import * as m0011 from './0011_dj';
 
 /** Numbered migrations, applied in key order on SQLite and PostgreSQL alike. */
 export const migrations: Record<string, Migration> = {
@@ -21,5 +22,6 @@ export const migrations: Record<string, Migration> = {
   '0007_podcasts': m0007,
   '0008_request_notes_listener_peak': m0008,
   '0009_credits': m0009,
-  '0010_providers': m0010
+  '0010_providers': m0010,
+  '0011_dj': m0011
 };

@@ -1,6 +1,8 @@
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { CHANNEL_LIVE } from '../src/lib/live';
+import { DJ_INTRO } from '../src/lib/dj';
+import { djIntroJob } from './dj/dj-intro';
 import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
 import { timelineRenderJob } from './render/render-job';
@@ -44,6 +46,8 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers['tool.color'] = toolColorJob;
     handlers['tool.upscale'] = toolUpscaleJob;
     handlers['tool.captions'] = toolCaptionsJob;
+    // Writes and voices (espeak-ng, flite, festival or a speech service; ffmpeg resamples).
+    handlers[DJ_INTRO] = djIntroJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {

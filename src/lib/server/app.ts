@@ -52,6 +52,8 @@ import { ProvidersService } from './ai/providers.service';
 import { SecretBox } from './ai/secret-box';
 import { CreditRepository } from './credit/credit.repository';
 import { CreditService } from './credit/credit.service';
+import { DjRepository } from './dj/dj.repository';
+import { DjService } from './dj/dj.service';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -89,6 +91,8 @@ export interface App {
   providers: ProvidersService;
   /** The credit ledger that pays for priced jobs. */
   credits: CreditService;
+  /** The AutoDJ's voice: personas per channel and the intros they write and voice ahead of air. */
+  dj: DjService;
   /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
   takeover: TakeoverService;
   /** Distinct listeners with an active player, per channel. */
@@ -151,11 +155,15 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
+  const dj = new DjService(new DjRepository(db.kysely), channels, jobs, providers, assetRepository, users, signer, logger);
+  dj.plan = live;
+  live.dj = dj;
+  dj.start();
   const listeners = new MemoryListenerCounter();
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, credits,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, credits, dj,
     listeners,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,
