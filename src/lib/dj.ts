@@ -32,10 +32,10 @@ export const DJ_EVERY_N_MAX = 50;
 export const DJ_DUCK_RANGE = { min: -30, max: 0 } as const;
 export const DJ_DEFAULT_DUCK_DB = -12;
 
-/** The persona's voice: its own, or (engine null) the project's voice from Providers. */
+/** The persona's own voice (a built-in engine); null in a persona means the project's voice from Providers. */
 export interface DjVoice {
-  engine: TtsEngine | null;
-  voice: string | null;
+  engine: Exclude<TtsEngine, 'openai'>;
+  voice: string;
   rate: number;
   pitch: number;
 }
@@ -45,7 +45,7 @@ export interface DjPersonaView {
   enabled: boolean;
   name: string;
   style: string;
-  voice: DjVoice;
+  voice: DjVoice | null;
   policy: DjPolicy;
   everyN: number;
   stationIdHourly: boolean;

@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import { BUILTIN_VOICES, PITCH_RANGE, RATE_RANGE } from '$lib/ai';
+import { builtinVoiceSchema } from '../ai/providers.schema';
 import { DJ_DUCK_RANGE, DJ_EVERY_N_MAX, DJ_NAME_MAX, DJ_POLICIES, DJ_STYLE_MAX, DJ_TEXT_MAX } from '$lib/dj';
-
-const builtinEngines = Object.keys(BUILTIN_VOICES) as [keyof typeof BUILTIN_VOICES, ...(keyof typeof BUILTIN_VOICES)[]];
 
 /** PUT /api/channels/:id/dj: the whole persona (every field has a default, so a partial body fills the rest). */
 export const djPersonaSchema = z
@@ -10,19 +8,8 @@ export const djPersonaSchema = z
     enabled: z.boolean().default(false),
     name: z.string().trim().min(1, 'Give the DJ a name.').max(DJ_NAME_MAX).default('Your DJ'),
     style: z.string().max(DJ_STYLE_MAX).default(''),
-    voice: z
-      .object({
-        /** null: the project's voice (Providers). */
-        engine: z.enum(builtinEngines).nullable(),
-        voice: z.string().max(64).nullable().default(null),
-        rate: z.number().min(RATE_RANGE.min).max(RATE_RANGE.max).default(1),
-        pitch: z.number().min(PITCH_RANGE.min).max(PITCH_RANGE.max).default(0)
-      })
-      .strict()
-      .refine((v) => v.engine === null || (v.voice !== null && BUILTIN_VOICES[v.engine].includes(v.voice)), {
-        message: 'Pick a voice the engine has (see GET /api/projects/:id/providers for the list), or engine null for the project voice.'
-      })
-      .default({ engine: null, voice: null, rate: 1, pitch: 0 }),
+    /** null: the project's voice (Providers). */
+    voice: builtinVoiceSchema.nullable().default(null),
     policy: z.enum(DJ_POLICIES, { error: `policy is one of ${DJ_POLICIES.join(', ')}` }).default('every'),
     everyN: z.number().int().min(1).max(DJ_EVERY_N_MAX).default(3),
     stationIdHourly: z.boolean().default(true),
