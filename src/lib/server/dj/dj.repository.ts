@@ -88,6 +88,20 @@ export class DjRepository {
     await this.db.updateTable('dj_intros').set(changes).where('id', '=', id).execute();
   }
 
+  /** Whether something of the plan is on air at `at` per the play log: until then the plan's times are not anchored. */
+  async airingAt(channelId: string, at: number): Promise<boolean> {
+    const r = await this.db.selectFrom('play_log').select('id').where('channel_id', '=', channelId).where('started_at', '<=', at).where('ended_at', '>', at).limit(1).executeTakeFirst();
+    return Boolean(r);
+  }
+
+  /** Drops the not-yet-aired intros in [from, to] whose plan item is no longer planned (the plan was edited). */
+  async dropUnplanned(channelId: string, from: number, to: number, planned: string[]): Promise<number> {
+    let q = this.db.deleteFrom('dj_intros').where('channel_id', '=', channelId).where('planned_start', '>=', from).where('planned_start', '<=', to);
+    if (planned.length) q = q.where('item_key', 'not in', planned);
+    const r = await q.executeTakeFirst();
+    return Number(r.numDeletedRows ?? 0);
+  }
+
   /** Tracks aired on the channel after `since` (for every-N: how many since the last intro). */
   async tracksAiredSince(channelId: string, since: number, before: number): Promise<number> {
     const r = await this.db

@@ -198,7 +198,11 @@ export class DjService {
       const persona = await this.repo.persona(channel.id);
       if (!persona?.enabled) return 0;
       const t = this.now();
+      // Before the first item is in the play log, each plan is anchored at the time it is asked for: times would not hold.
+      if (!(await this.repo.airingAt(channel.id, t))) return 0;
       const { items, timezone } = await this.plan.upcoming(channel, t, LOOKAHEAD_ITEMS);
+      const last = items.at(-1);
+      if (last) await this.repo.dropUnplanned(channel.id, t + MIN_LEAD_MS, last.start, items.filter((i) => i.assetId).map(introItemKey));
       const due = await this.dueItems(channel, persona, items.filter((i) => i.start < t + LOOKAHEAD_MS), t, timezone);
       let queued = 0;
       for (const d of due) {
