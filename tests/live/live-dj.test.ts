@@ -3,6 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DjIntroView, DjPersonaView } from '$lib/dj';
 import { api, createTeam, type Team } from '../helpers/api';
+import { launchBrowser, WAIT } from '../helpers/browser';
+import { logIn, newPage } from '../helpers/studio';
 import { ffmpeg, tempDir } from '../helpers/media';
 import { airAsRotation, uploadTones } from '../helpers/live-channel';
 import { startServer, type RunningServer } from '../helpers/server';
@@ -187,6 +189,29 @@ describe('the AutoDJ on air', () => {
     }, 'the edited line voiced', 60_000);
     expect(revoiced).toMatchObject({ text: 'This one goes out to everyone on the night shift.', source: later.source, editedBy: team.editor.id });
     expect(revoiced!.duration).toBeGreaterThan(1.5);
+
+    // The studio: the channel page's DJ card lists the upcoming intros, labelled as templates, each line editable.
+    const browser = await launchBrowser();
+    try {
+      const page = await logIn(await newPage(browser, 'editor'), server.url, team.editor);
+      await page.goto(`${server.url}/projects/${team.projectId}/channels/${channel.id}`, { waitUntil: 'networkidle' });
+      const card = page.locator('[data-dj-card]');
+      await card.locator('[data-dj-template-notice]').waitFor({ timeout: WAIT });
+      expect(await card.locator('[data-dj-template-notice]').innerText()).toContain('Lines come from templates');
+      const row = card.locator(`[data-intro="${later.id}"]`);
+      await row.waitFor({ timeout: WAIT });
+      expect(await row.locator('[data-intro-source]').innerText()).toBe('template');
+      const box = row.locator('[data-intro-text]');
+      expect(await box.inputValue()).toBe('This one goes out to everyone on the night shift.');
+      await box.fill('Last one before the news, stay with us.');
+      await row.locator('[data-intro-save]').click();
+      await page.waitForFunction((id) => document.querySelector(`[data-intro="${id}"]`)?.getAttribute('data-intro-status') !== 'ready', later.id, { timeout: WAIT }).catch(() => undefined);
+      await card.locator(`[data-intro="${later.id}"][data-intro-status="ready"]`).waitFor({ timeout: 60_000 });
+      const after = await api(server, 'GET', `/api/channels/${channel.id}/intros`, { token: team.viewer.token });
+      expect((after.body.intros as DjIntroView[]).find((i) => i.id === later.id)).toMatchObject({ text: 'Last one before the news, stay with us.', status: 'ready' });
+    } finally {
+      await browser.close();
+    }
 
     await api(server, 'POST', `/api/channels/${channel.id}/live`, { token: team.editor.token, body: { action: 'stop' } });
   }, 300_000);
