@@ -112,3 +112,54 @@ export const introItemKey = (i: { assetId: string | null; start: number }) => `$
 
 /** The message the studio shows when lines come from templates. */
 export const TEMPLATE_NOTICE = 'Lines come from templates; configure a language model in Providers for written intros.';
+
+/** An item starting sooner than this gets no intro: it could not be voiced and fetched in time. */
+export const DJ_MIN_LEAD_MS = 2000;
+/** Items shorter than this (a jingle-length track) get no intro. */
+const MIN_ITEM_MS = 4000;
+const INTRO_KINDS = new Set(['track', 'fallback']);
+
+export interface DjDuePolicy {
+  policy: DjPolicy;
+  everyN: number;
+  stationIdHourly: boolean;
+}
+
+/** A planned item as the policy reads it. */
+export type DjPlanItem = { kind: string; assetId: string | null; start: number; end: number; blockId: string | null; show: string; title: string; artist: string };
+
+export interface DjDue<T extends DjPlanItem> {
+  item: T;
+  kind: DjIntroKind;
+  previous: { title: string; artist: string } | null;
+  next: { title: string; artist: string } | null;
+}
+
+/**
+ * Which planned items (in order, from the one on air) are due a line and have none: the first track of each hour in
+ * the station's zone gets a station ID; otherwise every track, every N tracks (counting from the last intro:
+ * `tracksSinceIntro` aired since it, null when there was none), or the first track of each show. Pure: the server
+ * reads the plan, the existing intros and the play log, and queues what this returns.
+ */
+export function dueIntros<T extends DjPlanItem>(items: T[], p: DjDuePolicy, o: { now: number; timezone: string; existing: ReadonlySet<string>; tracksSinceIntro: number | null }): DjDue<T>[] {
+  const hourOf = (ms: number) => new Intl.DateTimeFormat('en-CA', { timeZone: o.timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' }).format(ms);
+  const songs = items.filter((i) => INTRO_KINDS.has(i.kind) && i.assetId);
+  let since = o.tracksSinceIntro ?? p.everyN - 1;
+  const due: DjDue<T>[] = [];
+  songs.forEach((item, n) => {
+    const prev = songs[n - 1] ?? null;
+    const had = o.existing.has(introItemKey(item));
+    // On air already (its start is in the play log, counted in tracksSinceIntro) or too close to voice in time.
+    const sounding = item.start < o.now + DJ_MIN_LEAD_MS;
+    let kind: DjIntroKind | null = null;
+    if (p.stationIdHourly && prev && hourOf(prev.start) !== hourOf(item.start)) kind = 'station-id';
+    else if (p.policy === 'every') kind = 'intro';
+    else if (p.policy === 'every-n') kind = had || since >= p.everyN - 1 ? 'intro' : null;
+    else if (prev && (prev.blockId !== item.blockId || prev.show !== item.show)) kind = 'intro';
+    if (!sounding) since = kind || had ? 0 : since + 1;
+    if (!kind || had || sounding || item.end - item.start < MIN_ITEM_MS) return;
+    const next = songs[n + 1] ?? null;
+    due.push({ item, kind, previous: prev && { title: prev.title, artist: prev.artist }, next: next && { title: next.title, artist: next.artist } });
+  });
+  return due;
+}

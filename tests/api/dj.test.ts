@@ -44,6 +44,16 @@ describe.each(KINDS)('AutoDJ API on %s', (kind) => {
     expect(reset.body).toMatchObject({ enabled: false, name: 'Echo', voice: null, policy: 'every', everyN: 3 });
   });
 
+  it("previews the persona's own voice through the project's voice preview", async () => {
+    const preview = `/api/projects/${team.projectId}/tts/preview`;
+    const r = await fetch(`${server.url}${preview}`, { method: 'POST', headers: { authorization: `Bearer ${team.editor.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Hi, I am Nova.', voice: { engine: 'espeak-ng', voice: 'en' } }) });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toBe('audio/wav');
+    expect(Number(r.headers.get('x-duration-seconds'))).toBeGreaterThan(0.3);
+    expectApiError(await api(server, 'POST', preview, { token: team.editor.token, body: { text: 'Hi.', voice: { engine: 'espeak-ng', voice: 'klingon' } } }), 400, 'invalid_input');
+    expectApiError(await api(server, 'POST', preview, { token: team.editor.token, body: { text: 'Hi.', voice: { engine: 'openai', voice: 'alloy' } } }), 400, 'invalid_input');
+  });
+
   it('lists intros for a range (none yet) and refuses bad input with a 4xx that says what is wrong', async () => {
     const none = await api(server, 'GET', `/api/channels/${channelId}/intros`, { token: team.viewer.token });
     expect(none.status).toBe(200);

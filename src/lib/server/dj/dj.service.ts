@@ -3,7 +3,7 @@ import { newId } from '$lib/editor/model/ids';
 import type { VoiceSettings } from '$lib/ai';
 import type { JobJson } from '$lib/job';
 import type { LiveItem } from '$lib/live';
-import { DJ_DEFAULT_DUCK_DB, DJ_INTRO, introItemKey, timeOfDayAt, type TimeOfDay, type DjIntroView, type DjLine, type DjPersonaView, type LiveIntro } from '$lib/dj';
+import { DJ_DEFAULT_DUCK_DB, DJ_INTRO, DJ_MIN_LEAD_MS, dueIntros, introItemKey, timeOfDayAt, type TimeOfDay, type DjIntroView, type DjLine, type DjPersonaView, type LiveIntro } from '$lib/dj';
 import type { ProvidersService } from '../ai/providers.service';
 import type { AssetRepository } from '../asset/asset.repository';
 import type { UrlSigner } from '../asset/signed-url';
@@ -19,12 +19,9 @@ import { djIntroResultSchema, type DjPersonaInput } from './dj.schema';
 /** How far ahead the scheduler writes intros: long enough for a slow voice, short enough that edits to the plan apply. */
 const LOOKAHEAD_MS = 20 * 60_000;
 const LOOKAHEAD_ITEMS = 12;
-/** An item starting sooner than this is left without an intro: it could not be voiced and fetched in time. */
-const MIN_LEAD_MS = 2000;
 /** The voice must end this long before its item does. */
 const TAIL_MS = 1000;
 const SCHEDULE_EVERY_MS = 30_000;
-const INTRO_KINDS = new Set(['track', 'fallback']);
 
 /** The plan as the DJ reads it (the live service; absent, nothing is scheduled). */
 export interface DjPlanSource {
@@ -202,7 +199,7 @@ export class DjService {
       if (!(await this.repo.airingAt(channel.id, t))) return 0;
       const { items, timezone } = await this.plan.upcoming(channel, t, LOOKAHEAD_ITEMS);
       const last = items.at(-1);
-      if (last) await this.repo.dropUnplanned(channel.id, t + MIN_LEAD_MS, last.start, items.filter((i) => i.assetId).map(introItemKey));
+      if (last) await this.repo.dropUnplanned(channel.id, t + DJ_MIN_LEAD_MS, last.start, items.filter((i) => i.assetId).map(introItemKey));
       const due = await this.dueItems(channel, persona, items.filter((i) => i.start < t + LOOKAHEAD_MS), t, timezone);
       let queued = 0;
       for (const d of due) {
@@ -238,32 +235,15 @@ export class DjService {
     }
   }
 
-  /** The items the policy gives a line: intros (every, every N, show starts) and station IDs at the top of the hour. */
+  /** The items the policy gives a line and that have none (see dueIntros). */
   private async dueItems(channel: ChannelRow, persona: ChannelDjRow, items: LiveItem[], t: number, timezone: string) {
     const existing = new Set((await this.repo.introsFor(channel.id, items.filter((i) => i.assetId).map(introItemKey))).map((r) => r.item_key));
-    let sinceIntro = 0;
+    let tracksSinceIntro: number | null = null;
     if (persona.policy === 'every-n') {
       const last = await this.repo.lastIntroBefore(channel.id, t);
-      // No intro yet: the first track gets one.
-      sinceIntro = last ? await this.repo.tracksAiredSince(channel.id, last.planned_start, t) : persona.every_n - 1;
+      tracksSinceIntro = last ? await this.repo.tracksAiredSince(channel.id, last.planned_start, t) : null;
     }
-    const songs = items.filter((i) => INTRO_KINDS.has(i.kind) && i.assetId);
-    const due: { item: LiveItem; kind: 'intro' | 'station-id'; previous: { title: string; artist: string } | null; next: { title: string; artist: string } | null }[] = [];
-    songs.forEach((item, n) => {
-      const prev = songs[n - 1] ?? null;
-      const had = existing.has(introItemKey(item));
-      const sounding = item.start < t + MIN_LEAD_MS;
-      let kind: 'intro' | 'station-id' | null = null;
-      if (persona.station_id_hourly && prev && hourOf(prev.start, timezone) !== hourOf(item.start, timezone)) kind = 'station-id';
-      else if (persona.policy === 'every') kind = 'intro';
-      else if (persona.policy === 'every-n') kind = had || sinceIntro >= persona.every_n - 1 ? 'intro' : null;
-      else if (prev && (prev.blockId !== item.blockId || prev.show !== item.show)) kind = 'intro';
-      if (persona.policy === 'every-n' && !sounding) sinceIntro = kind ? 0 : sinceIntro + 1;
-      if (!kind || had || sounding || item.end - item.start < 4000) return;
-      const next = songs[n + 1] ?? null;
-      due.push({ item, kind, previous: prev && { title: prev.title, artist: prev.artist }, next: next && { title: next.title, artist: next.artist } });
-    });
-    return due;
+    return dueIntros(items, { policy: persona.policy, everyN: persona.every_n, stationIdHourly: persona.station_id_hourly === 1 }, { now: t, timezone, existing, tracksSinceIntro });
   }
 
   private async contextFor(channel: ChannelRow, row: DjIntroRow, persona?: ChannelDjRow | null, timezone = 'UTC') {
@@ -365,11 +345,6 @@ export class DjService {
       updatedAt: row ? new Date(row.updated_at).toISOString() : null
     };
   }
-}
-
-/** The hour (0–23) and day of `ms` in `zone`, as a comparable string. */
-function hourOf(ms: number, zone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', hourCycle: 'h23' }).format(ms);
 }
 
 function timeOfDay(ms: number, zone: string): TimeOfDay {
