@@ -3,6 +3,7 @@ import { TEMPLATE_NOTICE } from '$lib/dj';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/db';
 import { startServer, type RunningServer } from '../helpers/server';
+import { startOpenAiStub } from '../helpers/openai-stub';
 
 // The AutoDJ's persona and intros API through the real server, on SQLite and PostgreSQL.
 const KINDS = process.env.TEST_DATABASE_URL ? DIALECTS : (['sqlite'] as const);
@@ -52,6 +53,19 @@ describe.each(KINDS)('AutoDJ API on %s', (kind) => {
     expect(Number(r.headers.get('x-duration-seconds'))).toBeGreaterThan(0.3);
     expectApiError(await api(server, 'POST', preview, { token: team.editor.token, body: { text: 'Hi.', voice: { engine: 'espeak-ng', voice: 'klingon' } } }), 400, 'invalid_input');
     expectApiError(await api(server, 'POST', preview, { token: team.editor.token, body: { text: 'Hi.', voice: { engine: 'openai', voice: 'alloy' } } }), 400, 'invalid_input');
+  });
+
+  it('says when the project has a language model (then lines are written by it, not templates) (OpenAI-compatible stub)', async () => {
+    const stub = await startOpenAiStub();
+    try {
+      const set = await api(server, 'PUT', `/api/projects/${team.projectId}/providers`, { token: team.owner.token, body: { llm: { baseUrl: stub.baseUrl, model: 'stub-chat-1', apiKey: stub.key } } });
+      expect(set.status).toBe(200);
+      expect((await api(server, 'GET', dj(), { token: team.viewer.token })).body.llm).toBe(true);
+      await api(server, 'PUT', `/api/projects/${team.projectId}/providers`, { token: team.owner.token, body: { llm: { baseUrl: null, model: null, apiKey: null } } });
+      expect((await api(server, 'GET', dj(), { token: team.viewer.token })).body.llm).toBe(false);
+    } finally {
+      await stub.close();
+    }
   });
 
   it('lists intros for a range (none yet) and refuses bad input with a 4xx that says what is wrong', async () => {
