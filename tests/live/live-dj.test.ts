@@ -27,6 +27,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Long enough that the longest template line (about 15 s) and a stretch of the tone alone fit in one item. */
+const TONE_SECONDS = 30;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Segment {
@@ -76,7 +78,7 @@ async function levelOver(segments: Segment[], from: number, to: number, filter: 
 describe('the AutoDJ on air', () => {
   it('DJ intros end to end with espeak-ng: written (template path), voiced, placed in the plan, and heard over the item with it ducked', async () => {
     const tones = [330, 440, 550];
-    const assets = await uploadTones(server, team, dir, tones, 20);
+    const assets = await uploadTones(server, team, dir, tones, TONE_SECONDS);
     const toneOf = new Map(assets.map((a, i) => [a.id, tones[i]]));
     const created = await api(server, 'POST', `/api/projects/${team.projectId}/channels`, { token: team.editor.token, body: { name: 'Nova FM', crossfadeSeconds: 1, visibility: 'public' } });
     expect(created.status).toBe(201);
@@ -108,7 +110,7 @@ describe('the AutoDJ on air', () => {
     const due = intro!;
     expect(due).toMatchObject({ kind: 'intro', source: 'template', editedBy: null });
     expect(due.text).toContain(assets.find((a) => a.id === due.assetId)!.title);
-    // A sentence or three by espeak-ng, and short enough to sit over a 20 s item.
+    // A sentence or three by espeak-ng, short enough to sit over its item.
     expect(due.duration).toBeGreaterThan(1.5);
     expect(due.duration).toBeLessThan(17);
     const audio = await fetch(new URL(due.audioUrl!, server.url));
@@ -123,7 +125,9 @@ describe('the AutoDJ on air', () => {
     const voiceFrom = due.plannedStart + 300;
     const voiceTo = voiceFrom + due.duration! * 1000;
     const cleanFrom = voiceTo + 600 + 500;
-    const cleanTo = cleanFrom + 4000;
+    // The tone alone: after the voice and its release, and before the crossfade into the next item (and its intro).
+    const cleanTo = Math.min(cleanFrom + 4000, due.plannedStart + TONE_SECONDS * 1000 - 2500);
+    expect(cleanTo - cleanFrom).toBeGreaterThan(1500);
     const captured = new Map<string, Segment>();
     const playlistUrl = `${server.url}/live/${channel.slug}/index.m3u8`;
     let nowPlayingLine: unknown = null;

@@ -22,6 +22,7 @@ const LOOKAHEAD_ITEMS = 12;
 /** The voice must end this long before its item does. */
 const TAIL_MS = 1000;
 const SCHEDULE_EVERY_MS = 30_000;
+const FETCH_SCHEDULE_MS = 5000;
 
 /** The plan as the DJ reads it (the live service; absent, nothing is scheduled). */
 export interface DjPlanSource {
@@ -43,6 +44,8 @@ export class DjService {
   private timer: NodeJS.Timeout | null = null;
   /** Channels being scheduled now: a second call while one runs is skipped. */
   private readonly scheduling = new Set<string>();
+  /** When each channel was last scheduled from a plan fetch: the plan is computed again only every few seconds. */
+  private readonly lastFetchSchedule = new Map<string, number>();
 
   constructor(
     private readonly repo: DjRepository,
@@ -158,7 +161,10 @@ export class DjService {
   async decorate(channel: ChannelRow, items: LiveItem[]): Promise<LiveItem[]> {
     const persona = await this.repo.persona(channel.id);
     if (!persona?.enabled) return items;
-    void this.schedule(channel).catch((e) => this.logger.error({ err: e, channelId: channel.id }, 'DJ scheduling failed'));
+    if (this.now() - (this.lastFetchSchedule.get(channel.id) ?? 0) >= FETCH_SCHEDULE_MS) {
+      this.lastFetchSchedule.set(channel.id, this.now());
+      void this.schedule(channel).catch((e) => this.logger.error({ err: e, channelId: channel.id }, 'DJ scheduling failed'));
+    }
     const rows = new Map((await this.repo.introsFor(channel.id, items.filter((i) => i.assetId).map(introItemKey))).map((r) => [r.item_key, r]));
     return items.map((i) => {
       const r = i.assetId ? rows.get(introItemKey(i)) : undefined;
