@@ -101,7 +101,7 @@ describe('the AutoDJ on air', () => {
       async () => {
         await sleep(500);
         const r = await api(server, 'GET', `/api/channels/${channel.id}/intros`, { token: team.viewer.token });
-        intro = (r.body.intros as DjIntroView[]).find((i) => i.status === 'ready' && i.plannedStart > Date.now() + 12_000);
+        intro = (r.body.intros as DjIntroView[]).find((i) => i.status === 'ready' && i.plannedStart > Date.now() + 20_000);
         return Boolean(intro);
       },
       'a voiced intro ahead of air',
@@ -213,6 +213,17 @@ describe('the AutoDJ on air', () => {
       await card.locator(`[data-intro="${later.id}"][data-intro-status="ready"]`).waitFor({ timeout: 60_000 });
       const after = await api(server, 'GET', `/api/channels/${channel.id}/intros`, { token: team.viewer.token });
       expect((after.body.intros as DjIntroView[]).find((i) => i.id === later.id)).toMatchObject({ text: 'Last one before the news, stay with us.', status: 'ready' });
+
+      // The stream page: a listener on a phone sees the DJ's line with the item it introduces (as the audio reaches it).
+      const guest = await newPage(browser, 'guest', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+      await guest.goto(`${server.url}/s/${channel.slug}`, { waitUntil: 'networkidle' });
+      await guest.getByRole('button', { name: 'Play' }).tap();
+      await guest.locator('[data-dj-line]').waitFor({ timeout: 90_000 });
+      const line = await guest.locator('[data-dj-line]').innerText();
+      expect(line).toMatch(/^Nova: “.+”$/);
+      const shownTitle = await guest.locator('[data-now-title]').innerText();
+      const aired = (after.body.intros as DjIntroView[]).filter((i) => i.title === shownTitle).map((i) => i.text);
+      expect(aired.some((t) => line.includes(t))).toBe(true);
     } finally {
       await browser.close();
     }
