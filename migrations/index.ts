@@ -9,6 +9,7 @@ import * as m0007 from './0007_podcasts';
 import * as m0008 from './0008_request_notes_listener_peak';
 import * as m0009 from './0009_credits';
 import * as m0010 from './0010_providers';
+import * as m0011 from './0011_dj';
 import * as m0012 from './0012_generator';
 import * as m0013 from './0013_video_generation';
 
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '0008_request_notes_listener_peak': m0008,
   '0009_credits': m0009,
   '0010_providers': m0010,
+  '0011_dj': m0011,
   '0012_generator': m0012,
   '0013_video_generation': m0013
 };

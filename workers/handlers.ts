@@ -3,6 +3,8 @@ import path from 'node:path';
 import { CHANNEL_LIVE } from '../src/lib/live';
 import { VIDEO_GENERATION_JOB } from '../src/lib/video-generation';
 import { videoGenerationJob } from './ai/video-generation';
+import { DJ_INTRO } from '../src/lib/dj';
+import { djIntroJob } from './dj/dj-intro';
 import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
 import { musicGenerateJob } from './music/music-job';
@@ -51,10 +53,12 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     // The server generates; ffmpeg fits a source image and ffprobe checks what comes back.
     handlers[VIDEO_GENERATION_JOB] = videoGenerationJob;
     handlers[MUSIC_GENERATE] = musicGenerateJob;
+    // Writes and voices (espeak-ng, flite, festival or a speech service; ffmpeg resamples).
+    handlers[DJ_INTRO] = djIntroJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {
-    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.*, ai.video, music.generate or channel.live jobs (apt-get install ffmpeg)');
+    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.*, ai.video, music.generate, dj.intro or channel.live jobs (apt-get install ffmpeg)');
   }
   return handlers;
 }

@@ -3,6 +3,7 @@
  * playout plan as one mixed PCM stream; the HLS output is uploaded to the web process, which serves it at /live/:slug/.
  */
 import type { PlannedItem } from './editor/model/schedule/playout-plan';
+import type { DjLine, LiveIntro } from './dj';
 
 /** The job type, which is also the capability workers announce for it (job types are capabilities here). */
 export const CHANNEL_LIVE = 'channel.live';
@@ -32,6 +33,8 @@ export interface LiveItem extends PlannedItem {
   url: string | null;
   /** Signed URL of a video asset's 720p `proxy` variant, its picture on a video channel; null otherwise. */
   videoUrl: string | null;
+  /** The DJ's voiced intro, mixed over the item's start with the item ducked (absent: none ready). */
+  intro?: LiveIntro;
 }
 
 export type LiveState = 'off-air' | 'starting' | 'on-air' | 'error';
@@ -90,6 +93,8 @@ export interface NowPlayingItem {
   startedAt: number;
   /** Seconds it is planned to sound. */
   duration: number;
+  /** The DJ's line voiced over its start (null: none). */
+  dj?: DjLine | null;
 }
 
 /** One aired item in the team's play log (GET /api/channels/:id/plays). */

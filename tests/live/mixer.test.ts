@@ -136,3 +136,30 @@ describe('live takeover crossfade', () => {
     expect(Math.max(...back)).toBeLessThan(0.5 * fadeOutGain(0.9) + 1e-6);
   });
 });
+
+describe('ducking under the DJ voice', () => {
+  it('glides down to the duck level, holds it while the voice speaks, and comes back up', async () => {
+    const { duckGain, introWindow, INTRO_DELAY_SECONDS, DUCK_RELEASE_SECONDS } = await import('../../workers/live/mixer');
+    const low = Math.pow(10, -12 / 20);
+    const at = (s: number) => duckGain(Math.round(s * LIVE_SAMPLE_RATE), 3, -12);
+    expect(at(0)).toBeCloseTo(1, 5);
+    expect(at(INTRO_DELAY_SECONDS / 2)).toBeGreaterThan(low);
+    expect(at(INTRO_DELAY_SECONDS / 2)).toBeLessThan(1);
+    expect(at(INTRO_DELAY_SECONDS + 1)).toBeCloseTo(low, 5);
+    expect(at(INTRO_DELAY_SECONDS + 3 + DUCK_RELEASE_SECONDS / 2)).toBeCloseTo((1 + low) / 2, 2);
+    expect(at(INTRO_DELAY_SECONDS + 3 + DUCK_RELEASE_SECONDS + 0.01)).toBeCloseTo(1, 5);
+    // No step anywhere: neighbouring frames differ by a hair.
+    let worst = 0;
+    for (let f = 1; f < 5 * LIVE_SAMPLE_RATE; f++) worst = Math.max(worst, Math.abs(duckGain(f, 3, -12) - duckGain(f - 1, 3, -12)));
+    expect(worst).toBeLessThan(0.001);
+    expect(introWindow(item(0, 10_000), 3)).toMatchObject({ start: T0 + INTRO_DELAY_SECONDS * 1000, end: T0 + INTRO_DELAY_SECONDS * 1000 + 3000 });
+  });
+
+  it('mixInto scales the item by the duck curve frame by frame', async () => {
+    const { duckGain } = await import('../../workers/live/mixer');
+    const out = new Float32Array(4800 * 2);
+    const a = item(0, 10_000);
+    mixInto(out, 0, dc(4800, 0.5), 4800, a, 48_000, (f) => duckGain(f, 3, -12));
+    expect(out[0]).toBeCloseTo(0.5 * Math.pow(10, -12 / 20), 5);
+  });
+});

@@ -47,16 +47,42 @@ export function itemGain(item: MixItem, itemFrame: number): number {
   return g;
 }
 
-/** Adds `source` (interleaved stereo, `count` frames) into `out` at frame `at`, scaled by the item's gain curve. */
-export function mixInto(out: Float32Array, at: number, source: Float32Array, count: number, item: MixItem, itemFrame: number): void {
+/** Adds `source` (interleaved stereo, `count` frames) into `out` at frame `at`, scaled by the item's gain curve (and `duck`, if given). */
+export function mixInto(out: Float32Array, at: number, source: Float32Array, count: number, item: MixItem, itemFrame: number, duck?: (itemFrame: number) => number): void {
   for (let i = 0; i < count; i++) {
-    const g = itemGain(item, itemFrame + i);
+    const g = itemGain(item, itemFrame + i) * (duck ? duck(itemFrame + i) : 1);
     if (g === 0) continue;
     const o = (at + i) * LIVE_CHANNELS;
     const s = i * LIVE_CHANNELS;
     out[o] += source[s] * g;
     out[o + 1] += source[s + 1] * g;
   }
+}
+
+/** The DJ's voice starts this long into its item, while the item ducks under it. */
+export const INTRO_DELAY_SECONDS = 0.3;
+/** After the voice, the item comes back up over this long. */
+export const DUCK_RELEASE_SECONDS = 0.6;
+
+/** The DJ's voice as a mix item over the start of `item`: from INTRO_DELAY_SECONDS in, `seconds` long, with short fades against clicks. */
+export function introWindow(item: Pick<MixItem, 'start'>, seconds: number): MixItem {
+  const start = item.start + INTRO_DELAY_SECONDS * 1000;
+  return { kind: 'track', start, end: start + Math.round(seconds * 1000), fadeIn: 0.01, fadeOut: 0.05 };
+}
+
+/**
+ * The item's gain under the DJ's voice at `itemFrame`: down to `duckDb` over the voice's lead-in, held while it speaks
+ * (`voiceSeconds`), back up over DUCK_RELEASE_SECONDS, all on raised-cosine ramps so the level glides.
+ */
+export function duckGain(itemFrame: number, voiceSeconds: number, duckDb: number): number {
+  const low = Math.pow(10, duckDb / 20);
+  const t = itemFrame / LIVE_SAMPLE_RATE;
+  const smooth = (x: number) => 0.5 - 0.5 * Math.cos(Math.PI * Math.min(1, Math.max(0, x)));
+  const speechEnd = INTRO_DELAY_SECONDS + voiceSeconds;
+  if (t < 0) return 1;
+  if (t < INTRO_DELAY_SECONDS) return 1 + (low - 1) * smooth(t / INTRO_DELAY_SECONDS);
+  if (t < speechEnd) return low;
+  return low + (1 - low) * smooth((t - speechEnd) / DUCK_RELEASE_SECONDS);
 }
 
 /** The emergency station ID: a steady 440 Hz tone at -20 dBFS (phase from the item's frame, so blocks join without clicks). */

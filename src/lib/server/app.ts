@@ -57,6 +57,8 @@ import { SecretBox } from './ai/secret-box';
 import { VideoGenerationService } from './ai/video-generation.service';
 import { CreditRepository } from './credit/credit.repository';
 import { CreditService } from './credit/credit.service';
+import { DjRepository } from './dj/dj.repository';
+import { DjService } from './dj/dj.service';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -101,6 +103,8 @@ export interface App {
   assistant: AssistantService;
   /** Channels filling their air from a music generator: buffer, pacing, rotation, cleanup. */
   generator: GeneratorService;
+  /** The AutoDJ's voice: personas per channel and the intros they write and voice ahead of air. */
+  dj: DjService;
   /** Live takeover: RTMP ingest and Web DJ sources taking a channel's air. */
   takeover: TakeoverService;
   /** Distinct listeners with an active player, per channel. */
@@ -170,11 +174,15 @@ export async function createApp(config: Config, logger = createLogger(config.log
   live.onEvent((e) => {
     if (e.type === 'now-playing') void generator.tick(e.channelId);
   });
+  const dj = new DjService(new DjRepository(db.kysely), channels, jobs, providers, assetRepository, users, signer, logger);
+  dj.plan = live;
+  live.dj = dj;
+  dj.start();
   const listeners = new MemoryListenerCounter();
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, videoGeneration, credits, generator,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, videoGeneration, credits, generator, dj,
     assistant: new AssistantService(projects, providers),
     listeners,
     briefs,

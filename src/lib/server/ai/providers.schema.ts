@@ -85,10 +85,23 @@ export type UpdateProvidersInput = z.infer<typeof updateProvidersSchema>;
 
 export const providerTestSchema = z.strictObject({ kind: z.enum(SECTIONS, { error: `kind is one of ${SECTIONS.join(', ')}` }) });
 
+const builtinEngines = Object.keys(BUILTIN_VOICES) as [keyof typeof BUILTIN_VOICES, ...(keyof typeof BUILTIN_VOICES)[]];
+
+/** A built-in voice to hear instead of the project's (the DJ persona's own voice). */
+export const builtinVoiceSchema = z
+  .strictObject({
+    engine: z.enum(builtinEngines),
+    voice: z.string().max(64),
+    rate: z.number().min(RATE_RANGE.min).max(RATE_RANGE.max).default(1),
+    pitch: z.number().min(PITCH_RANGE.min).max(PITCH_RANGE.max).default(0)
+  })
+  .refine((v) => BUILTIN_VOICES[v.engine].includes(v.voice), { message: 'Pick a voice the engine has (see BUILTIN_VOICES).' });
+
 export const ttsPreviewSchema = z.strictObject({
   text: z
     .string({ error: 'text is a string' })
     .trim()
     .min(1, 'text is empty.')
-    .max(PREVIEW_MAX_CHARS, `A preview speaks at most ${PREVIEW_MAX_CHARS} characters.`)
+    .max(PREVIEW_MAX_CHARS, `A preview speaks at most ${PREVIEW_MAX_CHARS} characters.`),
+  voice: builtinVoiceSchema.optional()
 });

@@ -153,8 +153,8 @@ export class ProvidersService {
     }
   }
 
-  /** Speaks a short text with the project's voice: the WAV bytes and their duration. */
-  async preview(user: UserRow, projectId: string, text: string): Promise<{ audio: Buffer; durationSeconds: number }> {
+  /** Speaks a short text with the project's voice (or `voice`, a built-in one such as a DJ persona's): the WAV bytes and their duration. */
+  async preview(user: UserRow, projectId: string, text: string, voice?: VoiceSettings): Promise<{ audio: Buffer; durationSeconds: number }> {
     await this.requireEditor(user, projectId);
     try {
       await this.previewLimiter.consume(user.id);
@@ -162,7 +162,7 @@ export class ProvidersService {
       if (e instanceof RateLimiterRes) throw tooManyRequests(e.msBeforeNext / 1000, `At most ${PREVIEWS_PER_MINUTE} voice previews a minute: wait a moment.`);
       throw e;
     }
-    const settings = await this.voiceFor(projectId);
+    const settings = voice ?? (await this.voiceFor(projectId));
     try {
       return await this.withVoicing(text, settings, async (v) => ({ audio: await fs.readFile(v.file), durationSeconds: v.durationSeconds }));
     } catch (e) {

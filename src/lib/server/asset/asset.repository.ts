@@ -123,7 +123,9 @@ export class AssetRepository {
     if (!shas.length) return new Set();
     const a = await this.db.selectFrom('assets').select('sha256').where('sha256', 'in', shas).execute();
     const v = await this.db.selectFrom('asset_variants').select('sha256').where('sha256', 'in', shas).execute();
-    return new Set([...a, ...v].map((r) => r.sha256));
+    // The DJ's voiced intros live in the same store.
+    const dj = await this.db.selectFrom('dj_intros').select('voice_sha256 as sha256').where('voice_sha256', 'in', shas).execute();
+    return new Set([...a, ...v, ...dj].map((r) => r.sha256 as string));
   }
 
 }

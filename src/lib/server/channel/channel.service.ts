@@ -172,7 +172,8 @@ export class ChannelService {
     return this.channels.findById(channelId);
   }
 
-  private async readable(user: UserRow, channelId: string) {
+  /** The channel and the caller's role in its project; 404 alike for unknown ids and non-members. */
+  async readable(user: UserRow, channelId: string) {
     const channel = isId(channelId) ? await this.channels.findById(channelId) : undefined;
     if (!channel) throw notFound('No such channel.');
     const role = await this.projects.roleOf(user.id, channel.project_id);

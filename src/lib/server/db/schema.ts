@@ -360,6 +360,45 @@ export interface GeneratorChunkTable {
   created_at: number;
 }
 
+/** A channel's AutoDJ persona (null tts_engine: the project's voice). */
+export interface ChannelDjTable {
+  channel_id: string;
+  enabled: number;
+  name: string;
+  style: string;
+  tts_engine: 'festival' | 'flite' | 'espeak-ng' | 'openai' | null;
+  tts_voice: string | null;
+  tts_rate: number;
+  tts_pitch: number;
+  policy: 'every' | 'every-n' | 'show-start';
+  every_n: number;
+  station_id_hourly: number;
+  duck_db: number;
+  updated_by: string | null;
+  updated_at: number;
+}
+
+/** One DJ line for one plan item, written and voiced ahead of air time. */
+export interface DjIntroTable {
+  id: string;
+  channel_id: string;
+  kind: 'intro' | 'station-id';
+  item_key: string;
+  asset_id: string | null;
+  title: string;
+  planned_start: number;
+  text: string;
+  source: 'llm' | 'template';
+  status: 'queued' | 'voicing' | 'ready' | 'failed';
+  voice_sha256: string | null;
+  duration: number | null;
+  error: string | null;
+  job_id: string | null;
+  edited_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 /** A user's credits: what the projects they own spend on priced jobs. `balance` is the sum of their entries. */
 export interface CreditAccountTable {
   user_id: string;
@@ -423,6 +462,8 @@ export interface Database {
   credit_prices: CreditPriceTable;
   channel_generators: ChannelGeneratorTable;
   generator_chunks: GeneratorChunkTable;
+  channel_dj: ChannelDjTable;
+  dj_intros: DjIntroTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -436,6 +477,8 @@ export type JobRow = Selectable<JobTable>;
 export type AssetRow = Selectable<AssetTable>;
 export type AssetVariantRow = Selectable<AssetVariantTable>;
 export type ChannelRow = Selectable<ChannelTable>;
+export type ChannelDjRow = Selectable<ChannelDjTable>;
+export type DjIntroRow = Selectable<DjIntroTable>;
 export type ChatMessageRow = Selectable<ChatMessageTable>;
 export type ChatBanRow = Selectable<ChatBanTable>;
 export type WebhookRow = Selectable<WebhookTable>;

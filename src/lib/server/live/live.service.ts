@@ -51,6 +51,12 @@ export interface LiveRequestSource {
   played(channel: ChannelRow, requestId: string, at: number): Promise<void>;
 }
 
+/** The AutoDJ as the plan sees it (the DJ service; absent, items air without intros). */
+export interface LiveDjSource {
+  decorate(channel: ChannelRow, items: LiveItem[]): Promise<LiveItem[]>;
+  lineFor(channelId: string, item: { assetId: string | null; start: number }): Promise<NowPlayingItem['dj']>;
+}
+
 /** A worker's claim on a live job, checked on every worker call: token, instance and lease. */
 export interface WorkerCredentials {
   authorization: string | undefined;
@@ -73,6 +79,8 @@ export class LiveService {
   private readonly listeners = new Set<(e: LiveEvent) => void>();
   /** Set by the composition root (the request service is built after this one). */
   requests: LiveRequestSource | null = null;
+  /** Set by the composition root: the DJ's intros over the plan's items. */
+  dj: LiveDjSource | null = null;
   /** Set by live takeover: the live source on a channel's air, which now playing shows instead of the play log. */
   liveNow: ((channelId: string) => NowPlayingItem | null) | null = null;
   /** Set by the composition root: who is listening, for the play log and now playing. */
@@ -174,7 +182,10 @@ export class LiveService {
     const t = this.now();
     const [latest] = (await this.repo.plays(channel.id, t - HISTORY_MS, t, 1)).filter((p) => (p.ended_at ?? 0) > t);
     view.now = this.liveNow?.(channel.id) ?? null;
-    if (latest && !view.now) view.now = nowItem({ kind: kindOf(latest.plan_item), assetId: latest.asset_id, start: Number(latest.started_at), end: Number(latest.ended_at), title: latest.title, artist: latest.artist });
+    if (latest && !view.now) {
+      view.now = nowItem({ kind: kindOf(latest.plan_item), assetId: latest.asset_id, start: Number(latest.started_at), end: Number(latest.ended_at), title: latest.title, artist: latest.artist });
+      view.now.dj = (await this.dj?.lineFor(channel.id, { assetId: latest.asset_id, start: Number(latest.started_at) })) ?? null;
+    }
     const { items } = await this.plan(channel, t, 5);
     view.next = items.filter((i) => i.kind !== 'break' && i.start > (view.now?.startedAt ?? t)).slice(0, 3).map(nowItem);
     return view;
@@ -219,10 +230,15 @@ export class LiveService {
   async planForJob(job: JobRow, from: number, count: number): Promise<{ channelId: string; crossfadeSeconds: number; serverTime: number; items: LiveItem[] }> {
     const channel = await this.channelOfJob(job);
     const { items } = await this.plan(channel, from, count);
-    return { channelId: channel.id, crossfadeSeconds: channel.crossfade_seconds, serverTime: this.now(), items };
+    return { channelId: channel.id, crossfadeSeconds: channel.crossfade_seconds, serverTime: this.now(), items: this.dj ? await this.dj.decorate(channel, items) : items };
   }
 
-  private async plan(channel: ChannelRow, at: number, count: number): Promise<{ items: LiveItem[] }> {
+  /** The next `count` planned items from `from` and the station's time zone (the DJ writes ahead from these). */
+  upcoming(channel: ChannelRow, from: number, count: number): Promise<{ items: LiveItem[]; timezone: string }> {
+    return this.plan(channel, from, count);
+  }
+
+  private async plan(channel: ChannelRow, at: number, count: number): Promise<{ items: LiveItem[]; timezone: string }> {
     const doc = await this.docs.copyOf(channel.project_id);
     const pd = new ProjectDoc(doc);
     const playlists = pd.playlists.snapshot();
@@ -252,6 +268,7 @@ export class LiveService {
       options: { requestRepeatGapSeconds: channel.min_repeat_minutes * 60 }
     });
     return {
+      timezone: schedule.settings.timezone,
       items: items.map((i) => ({
         ...i,
         title: i.kind === 'emergency' ? 'Station ID' : i.kind === 'break' ? '' : (assets[i.assetId ?? '']?.title ?? ''),
@@ -298,7 +315,7 @@ export class LiveService {
     const view: NowPlayingView = {
       channel: { name: channel.name, slug: channel.slug },
       live: true,
-      now: nowItem({ ...item, title, artist }),
+      now: { ...nowItem({ ...item, title, artist }), dj: (await this.dj?.lineFor(channel.id, item)) ?? null },
       next: items.filter((i) => i.kind !== 'break' && i.start > item.start).slice(0, 3).map(nowItem),
       listeners: this.listenersOf(channel.id)
     };

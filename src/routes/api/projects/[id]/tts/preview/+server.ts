@@ -3,11 +3,11 @@ import { ttsPreviewSchema } from '$lib/server/ai/providers.schema';
 import { apiRoute, readJson, requireUser } from '$lib/server/http/api-route';
 import type { RequestHandler } from './$types';
 
-/** {text}: the project's voice speaking a short text, as audio/wav (owners and editors; a few a minute). */
+/** {text, voice?}: the project's voice (or the given built-in one) speaking a short text, as audio/wav (owners and editors; a few a minute). */
 export const POST: RequestHandler = apiRoute(async ({ params, locals, request }) => {
   const user = requireUser(locals);
-  const { text } = await readJson(request, ttsPreviewSchema);
-  const { audio, durationSeconds } = await (await getApp()).providers.preview(user, params.id, text);
+  const { text, voice } = await readJson(request, ttsPreviewSchema);
+  const { audio, durationSeconds } = await (await getApp()).providers.preview(user, params.id, text, voice);
   return new Response(new Uint8Array(audio), {
     headers: { 'content-type': 'audio/wav', 'content-length': String(audio.length), 'x-duration-seconds': durationSeconds.toFixed(3), 'cache-control': 'no-store' }
   });

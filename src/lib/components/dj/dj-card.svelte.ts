@@ -1,0 +1,139 @@
+import { apiJson, errorFromBody, messageOf } from '$lib/api-client';
+import { BUILTIN_VOICES } from '$lib/ai';
+import type { DjIntroView, DjPersonaView, DjPolicy } from '$lib/dj';
+
+export interface DjDraft {
+  enabled: boolean;
+  name: string;
+  style: string;
+  /** "" for the project's voice, else "<engine>:<voice>". */
+  voice: string;
+  rate: number;
+  pitch: number;
+  policy: DjPolicy;
+  everyN: number;
+  stationIdHourly: boolean;
+  duckDb: number;
+}
+
+/** Every built-in voice as a select option: "<engine>:<voice>". */
+export const VOICE_OPTIONS = Object.entries(BUILTIN_VOICES).flatMap(([engine, voices]) => voices.map((v) => ({ value: `${engine}:${v}`, label: `${engine} · ${v}` })));
+
+/** How often the upcoming intros are read again while the card is open (their status moves as they are voiced). */
+const REFRESH_MS = 5000;
+
+/** The channel page's DJ card: the persona, a voice preview, and the upcoming intros with their lines editable. */
+export class DjCard {
+  persona = $state<DjPersonaView | null>(null);
+  intros = $state<DjIntroView[]>([]);
+  /** Lines being edited, by intro id. */
+  edits = $state<Record<string, string>>({});
+  loaded = $state(false);
+  saving = $state(false);
+  previewing = $state(false);
+  previewUrl = $state<string | null>(null);
+  error = $state<string | null>(null);
+  notice = $state<string | null>(null);
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(
+    readonly projectId: string,
+    readonly channelId: string
+  ) {}
+
+  async load(): Promise<void> {
+    try {
+      this.persona = await apiJson<DjPersonaView>(`/api/channels/${this.channelId}/dj`);
+      await this.loadIntros();
+    } catch (e) {
+      this.error = messageOf(e);
+    } finally {
+      this.loaded = true;
+    }
+    this.timer ??= setInterval(() => void this.loadIntros().catch(() => undefined), REFRESH_MS);
+  }
+
+  async loadIntros(): Promise<void> {
+    const now = Date.now();
+    const r = await apiJson<{ intros: DjIntroView[] }>(`/api/channels/${this.channelId}/intros?from=${now - 10 * 60_000}&to=${now + 2 * 3600_000}`);
+    this.intros = r.intros;
+  }
+
+  draft(): DjDraft {
+    const p = this.persona;
+    return {
+      enabled: p?.enabled ?? false,
+      name: p?.name ?? 'Your DJ',
+      style: p?.style ?? '',
+      voice: p?.voice ? `${p.voice.engine}:${p.voice.voice}` : '',
+      rate: p?.voice?.rate ?? 1,
+      pitch: p?.voice?.pitch ?? 0,
+      policy: p?.policy ?? 'every',
+      everyN: p?.everyN ?? 3,
+      stationIdHourly: p?.stationIdHourly ?? true,
+      duckDb: p?.duckDb ?? -12
+    };
+  }
+
+  private voiceOf(d: DjDraft) {
+    if (!d.voice) return null;
+    const [engine, voice] = d.voice.split(':');
+    return { engine, voice, rate: Number(d.rate), pitch: Number(d.pitch) };
+  }
+
+  async save(d: DjDraft): Promise<boolean> {
+    this.saving = true;
+    this.error = this.notice = null;
+    try {
+      const { voice: _v, rate: _r, pitch: _p, ...rest } = d;
+      this.persona = await apiJson<DjPersonaView>(`/api/channels/${this.channelId}/dj`, {
+        method: 'PUT',
+        body: { ...rest, everyN: Number(d.everyN), duckDb: Number(d.duckDb), voice: this.voiceOf(d) }
+      });
+      this.notice = d.enabled ? 'Saved. Intros are written about 20 minutes ahead while the channel is on air.' : 'Saved. The DJ is off.';
+      await this.loadIntros();
+      return true;
+    } catch (e) {
+      this.error = messageOf(e);
+      return false;
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  /** The chosen voice saying a sample line (the project's voice preview, with the persona's voice when it has one). */
+  async preview(d: DjDraft): Promise<void> {
+    this.previewing = true;
+    this.error = null;
+    try {
+      const voice = this.voiceOf(d);
+      const text = `Hi, I'm ${d.name.trim() || 'your DJ'}, and this is what I sound like on air.`;
+      const res = await fetch(`/api/projects/${this.projectId}/tts/preview`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text, ...(voice ? { voice } : {}) }) });
+      if (!res.ok) throw errorFromBody(res.status, await res.text());
+      if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
+      this.previewUrl = URL.createObjectURL(await res.blob());
+    } catch (e) {
+      this.error = messageOf(e);
+    } finally {
+      this.previewing = false;
+    }
+  }
+
+  /** Saves a rewritten line; the server voices it again and the list shows its status. */
+  async saveLine(intro: DjIntroView): Promise<void> {
+    const text = (this.edits[intro.id] ?? intro.text).trim();
+    this.error = null;
+    try {
+      const updated = await apiJson<DjIntroView>(`/api/channels/${this.channelId}/intros/${intro.id}`, { method: 'PATCH', body: { text } });
+      this.intros = this.intros.map((i) => (i.id === updated.id ? updated : i));
+      delete this.edits[intro.id];
+    } catch (e) {
+      this.error = messageOf(e);
+    }
+  }
+
+  destroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
+  }
+}
