@@ -47,7 +47,7 @@ describe.each(KINDS)('music provider on %s', (kind) => {
     expectApiError(await put({ music: { engine: 'http', baseUrl: 'http://user:pw@musicgen.lan' } }), 400, 'invalid_input');
     expectApiError(await put({ music: { engine: 'procedural', extra: 1 } }), 400, 'invalid_input');
     expectApiError(await put({ music: { engine: 'procedural' } }, team.viewer.token), 403);
-    expectApiError(await api(server, 'POST', `${providers()}/test`, { token: team.editor.token, body: { kind: 'video' } }), 400, 'invalid_input');
+    expectApiError(await api(server, 'POST', `${providers()}/test`, { token: team.editor.token, body: { kind: 'image' } }), 400, 'invalid_input');
     expect((await api(server, 'GET', providers(), { token: team.owner.token })).body.music.engine).toBe('procedural');
   });
 
