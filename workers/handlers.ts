@@ -11,6 +11,7 @@ import { toolColorJob } from './tool/color';
 import { toolDenoiseJob } from './tool/denoise';
 import { toolScenesJob } from './tool/scenes';
 import { toolSilenceJob } from './tool/silence';
+import { toolSpeechJob } from './tool/speech';
 import { toolStabilizeJob } from './tool/stabilize';
 import { toolUpscaleJob } from './tool/upscale';
 import type { JobHandler } from './worker-client';
@@ -44,6 +45,7 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers['tool.color'] = toolColorJob;
     handlers['tool.upscale'] = toolUpscaleJob;
     handlers['tool.captions'] = toolCaptionsJob;
+    handlers['tool.speech'] = toolSpeechJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {
