@@ -71,7 +71,7 @@ describe('asset tools in the library', () => {
     const cleanup = drawer.locator('[data-tool="cleanup"]');
     await cleanup.getByRole('button', { name: 'Run' }).click();
     await cleanup.locator('[data-result="cleanup"]').waitFor({ timeout: PROCESSING });
-    expect(await cleanup.locator('[data-report]').innerText()).toMatch(/no hum notched · noise floor −\d+(\.\d)? dB · −\d+(\.\d)? → −16 LUFS/);
+    expect(await cleanup.locator('[data-report]').innerText()).toMatch(/^RNNoise \(neural noise suppression\) · no hum notched · noise floor −\d+(\.\d)? dB · −\d+(\.\d)? → −16 LUFS/);
     await cleanup.getByRole('button', { name: /^Open “voice \(cleaned up\)”/ }).click();
     await owner.getByRole('dialog', { name: 'voice (cleaned up)' }).waitFor({ timeout: WAIT });
 
@@ -102,7 +102,8 @@ describe('asset tools in the library', () => {
     await drawer.waitFor({ timeout: WAIT });
 
     const upscale = drawer.locator('[data-tool="upscale"]');
-    expect(await upscale.innerText()).toContain('Upscale (Lanczos + sharpening)');
+    // A video is upscaled by scaling, and the tool says so: ESRGAN is for stills.
+    expect(await upscale.locator('[data-method]').innerText()).toContain('Method: Lanczos scaling + sharpening');
     expect(await upscale.getByRole('button', { name: '2×' }).isDisabled()).toBe(false);
     const four = upscale.getByRole('button', { name: '4×' });
     expect(await four.isDisabled()).toBe(true);
