@@ -61,8 +61,8 @@ async function rmsDb(file: string, start: number, end: number): Promise<number> 
   return Number([...stderr.matchAll(/RMS level dB: (-?[\d.]+|-inf)/g)].at(-1)![1]);
 }
 
-/** Speech level against the level of the pauses (dB), keeping clear of each edge: gain changes do not move it. */
-async function speechToNoise(file: string, speech: TimeRange[]): Promise<number> {
+/** Speech level and its level against the pauses (dB), keeping clear of each edge: gain changes do not move the difference. */
+async function speechToNoise(file: string, speech: TimeRange[]): Promise<{ voice: number; snr: number }> {
   const voice = (await Promise.all(speech.map((r) => rmsDb(file, r.start + 0.2, r.end - 0.2)))).reduce((a, b) => a + b) / speech.length;
   const pauses = [
     { start: 0.1, end: speech[0]!.start - 0.3 },
@@ -70,7 +70,7 @@ async function speechToNoise(file: string, speech: TimeRange[]): Promise<number>
     { start: speech[1]!.end + 0.5, end: 11.8 }
   ];
   const quiet = (await Promise.all(pauses.map((r) => rmsDb(file, r.start, r.end)))).reduce((a, b) => a + b) / pauses.length;
-  return voice - quiet;
+  return { voice, snr: voice - quiet };
 }
 
 describe.each(KINDS)('neural media tools on %s', (kind) => {
@@ -96,11 +96,13 @@ describe.each(KINDS)('neural media tools on %s', (kind) => {
     expect(withoutJob.result.report).toMatchObject({ tool: 'cleanup', rnnoise: null });
     const withFile = await download(await processed(server, team.owner, withJob.result.assetId!), 'with.flac');
     const withoutFile = await download(await processed(server, team.owner, withoutJob.result.assetId!), 'without.flac');
-    const [withSnr, withoutSnr] = [await speechToNoise(withFile, speech), await speechToNoise(withoutFile, speech)];
-    // afftdn alone already helps; RNNoise before it must add clearly more.
-    expect(withoutSnr).toBeGreaterThan(before);
-    expect(withSnr).toBeGreaterThan(withoutSnr + 6);
-    // The speech is kept: the cleaned file lasts as long, and its speech is not much quieter than its loudest part.
+    const [withRn, withoutRn] = [await speechToNoise(withFile, speech), await speechToNoise(withoutFile, speech)];
+    // Measured here: 15.5 dB before, 9.7 without RNNoise (loud white noise defeats afftdn, and loudnorm lifts the
+    // pauses), 46 with it. Asked for: clearly better than both.
+    expect(withRn.snr, `before ${before.snr}, without ${withoutRn.snr}`).toBeGreaterThan(before.snr + 10);
+    expect(withRn.snr).toBeGreaterThan(withoutRn.snr + 10);
+    // The speech is kept: as loud as without RNNoise (both go to -16 LUFS), and as long.
+    expect(Math.abs(withRn.voice - withoutRn.voice)).toBeLessThan(3);
     expect(Math.abs(Number((await ffprobe(withFile)).format.duration) - 12)).toBeLessThan(0.1);
   }, MODEL_TEST_MS);
 
