@@ -14,8 +14,8 @@ import { processed, runTool as runToolAs, uploadProcessed } from '../helpers/stu
 
 const KINDS = process.env.TEST_DATABASE_URL ? DIALECTS : (['sqlite'] as const);
 const run = promisify(execFile);
-/** Two tool jobs with a model each, on a 2-core box shared with other work: more than the default 30 s. */
-const MODEL_TEST_MS = 240_000;
+/** Uploads, their processing and tool jobs with a model, on a 2-core box shared with other work: more than the default 30 s. */
+const SLOW_TEST_MS = 240_000;
 
 // The tools with small neural models, through the whole system: RNNoise in cleanup, Silero VAD as speech detection,
 // ESRGAN upscaling stills. Speech is espeak-ng's, placed at known times; the right answers are measured with ffmpeg.
@@ -104,7 +104,7 @@ describe.each(KINDS)('neural media tools on %s', (kind) => {
     // The speech is kept: as loud as without RNNoise (both go to -16 LUFS), and as long.
     expect(Math.abs(withRn.voice - withoutRn.voice)).toBeLessThan(3);
     expect(Math.abs(Number((await ffprobe(withFile)).format.duration) - 12)).toBeLessThan(0.1);
-  }, MODEL_TEST_MS);
+  }, SLOW_TEST_MS);
 
   it('speech detection finds espeak-ng speech within half a second of where it is, and nothing in noise alone', async () => {
     const { file, speech } = await writeSpeech('voice', 'anoisesrc=color=pink:sample_rate=48000:amplitude=0.003:duration=12');
@@ -122,7 +122,7 @@ describe.each(KINDS)('neural media tools on %s', (kind) => {
     expect((await runTool(await uploaded(noiseOnly), 'speech')).result.findings.speech).toEqual([]);
     const credits = (await api<ProjectCreditsJson>(server, 'GET', `/api/projects/${team.projectId}/credits`, { token: team.owner.token })).body;
     expect(credits.entries.find((e) => e.jobId === job.id)).toMatchObject({ kind: 'charge', jobType: 'tool.speech', amount: -Math.ceil((asset.duration! / 60) * 3) });
-  }, MODEL_TEST_MS);
+  }, SLOW_TEST_MS);
 
   it('upscale runs ESRGAN on a still: the package’s reference result, twice the size, a new image asset; bad input is a 4xx', async () => {
     const assets = 'node_modules/@upscalerjs/esrgan-slim/assets';
@@ -150,7 +150,7 @@ describe.each(KINDS)('neural media tools on %s', (kind) => {
     const big = path.join(dir, 'big.png');
     await ffmpeg('-y', '-f', 'lavfi', '-i', 'color=c=gray:s=2000x1200', '-frames:v', '1', big);
     expectApiError(await post((await uploaded(big)).id, 'upscale', { factor: 2 }), 422, 'output_too_large');
-  }, MODEL_TEST_MS);
+  }, SLOW_TEST_MS);
 
   it('refuses bad speech-detection and cleanup options with a clear 400', async () => {
     const { file } = await writeSpeech('opts', null);
@@ -163,5 +163,5 @@ describe.each(KINDS)('neural media tools on %s', (kind) => {
     expect(await refused('speech', { minProbability: 2 })).toMatch(/minProbability must be 0\.95 or less/);
     expect(await refused('speech', { minPause: 'long' })).toMatch(/minPause must be a number/);
     expect(await refused('cleanup', { rnnoise: 'yes' })).toMatch(/rnnoise must be true or false/);
-  });
+  }, SLOW_TEST_MS);
 });
