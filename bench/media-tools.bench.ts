@@ -4,7 +4,7 @@
 // breaths), with three hard cuts to plain colour. Cleanup is timed with and without RNNoise; ESRGAN is timed on one
 // 1080p still (its 2× output is 4K), in seconds per still and megapixels a second. BENCH_MEDIA_TOOLS_SECONDS shortens
 // the clip for a smoke run.
-// bench-backstop-seconds: 1200
+// bench-backstop-seconds: 1800
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,7 +24,7 @@ import type { ToolOutput, ToolRun } from '../workers/tool/tool-job';
 import { deadline, machine, printTargets, round, writeResult, type TargetRow } from './lib/common';
 
 const SECONDS = Number(process.env.BENCH_MEDIA_TOOLS_SECONDS ?? 60);
-deadline('media-tools', 1_180_000);
+deadline('media-tools', 1_780_000);
 const started = Date.now();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airstudio-bench-media-tools-'));
 const ff = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);

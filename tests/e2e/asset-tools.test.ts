@@ -55,6 +55,7 @@ async function uploadProcessed(page: Page, projectId: string, file: string, mime
 }
 
 describe('asset tools in the library', () => {
+  // Two uploads, cleanup (with RNNoise) and scene detection: past the default 30 s when the box is shared.
   it('shows which tools apply with the reason, runs scene detection to its cut list, and opens the asset cleanup made', async () => {
     const owner = await signUp(browser, server, 'tilda', 'Tilda Tools', { reportErrors: true });
     const projectId = await createProject(owner, server, 'Tools show');
@@ -91,7 +92,7 @@ describe('asset tools in the library', () => {
     expect(cuts[1]).toMatch(/^0:0[34]\.\d\d/);
     expect(await scenes.innerText()).toContain('2 cuts');
     await owner.screenshot({ path: path.join(os.tmpdir(), 'airstudio-asset-tools.png') });
-  });
+  }, 90_000);
 
   it('offers upscale only up to 4K, and runs colour auto-correction to its report and new asset', async () => {
     const owner = await signUp(browser, server, 'vera', 'Vera Video', { reportErrors: true });
