@@ -1,8 +1,10 @@
 // Benchmark: speed (× real time) of each media tool on a 60 s 1080p30 clip, as the tool.* jobs run them (the tool
 // functions themselves, in this process; download and upload are not counted). The clip is H.264/AAC: testsrc2 seen
 // through a jittering crop (a shaky camera) and a tone in pink noise that pauses every few seconds (a voice with
-// breaths), with three hard cuts to plain colour. BENCH_MEDIA_TOOLS_SECONDS shortens the clip for a smoke run.
-// bench-backstop-seconds: 900
+// breaths), with three hard cuts to plain colour. Cleanup is timed with and without RNNoise; ESRGAN is timed on one
+// 1080p still (its 2× output is 4K), in seconds per still and megapixels a second. BENCH_MEDIA_TOOLS_SECONDS shortens
+// the clip for a smoke run.
+// bench-backstop-seconds: 1800
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,12 +18,13 @@ import { denoiseVideo } from '../workers/tool/denoise';
 import { detectScenes } from '../workers/tool/scenes';
 import { removeSilence } from '../workers/tool/silence';
 import { stabilizeVideo } from '../workers/tool/stabilize';
-import { upscaleVideo } from '../workers/tool/upscale';
+import { detectSpeech } from '../workers/tool/speech';
+import { upscale } from '../workers/tool/upscale';
 import type { ToolOutput, ToolRun } from '../workers/tool/tool-job';
 import { deadline, machine, printTargets, round, writeResult, type TargetRow } from './lib/common';
 
 const SECONDS = Number(process.env.BENCH_MEDIA_TOOLS_SECONDS ?? 60);
-deadline('media-tools', 880_000);
+deadline('media-tools', 1_780_000);
 const started = Date.now();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'airstudio-bench-media-tools-'));
 const ff = (...args: string[]) => execFileSync('ffmpeg', ['-v', 'error', '-y', ...args]);
@@ -50,8 +53,9 @@ const runners: Record<ToolName, (run: ToolRun<ToolName>) => Promise<ToolOutput>>
   stabilize: (r) => stabilizeVideo(r as ToolRun<'stabilize'>),
   denoise: (r) => denoiseVideo(r as ToolRun<'denoise'>),
   color: (r) => correctColor(r as ToolRun<'color'>),
-  upscale: (r) => upscaleVideo(r as ToolRun<'upscale'>),
-  captions: (r) => makeCaptions(r as ToolRun<'captions'>)
+  upscale: (r) => upscale(r as ToolRun<'upscale'>),
+  captions: (r) => makeCaptions(r as ToolRun<'captions'>),
+  speech: (r) => detectSpeech(r as ToolRun<'speech'>)
 };
 /**
  * Silence removal is timed as the slower request: finding the silence and making the asset without it. Denoise is
@@ -63,7 +67,9 @@ const SHORT = Math.min(SECONDS, 3);
 const shortClip = path.join(dir, 'short.mp4');
 ff('-i', clip, '-t', String(SHORT), '-c', 'copy', shortClip);
 const RUNS: { tool: ToolName; label: string; options: Record<string, unknown>; seconds: number }[] = [
-  ...TOOLS.filter((t) => t !== 'denoise' && t !== 'upscale').map((tool) => ({ tool, label: tool, options: tool === 'silence' ? { remove: true } : {}, seconds: SECONDS })),
+  ...TOOLS.filter((t) => t !== 'denoise' && t !== 'upscale' && t !== 'cleanup').map((tool) => ({ tool, label: tool, options: tool === 'silence' ? { remove: true } : {}, seconds: SECONDS })),
+  { tool: 'cleanup', label: 'cleanup with RNNoise', options: { rnnoise: true }, seconds: SECONDS },
+  { tool: 'cleanup', label: 'cleanup without RNNoise', options: { rnnoise: false }, seconds: SECONDS },
   { tool: 'denoise', label: 'denoise fast', options: { method: 'fast' }, seconds: SECONDS },
   { tool: 'denoise', label: 'denoise quality', options: { method: 'quality' }, seconds: SHORT },
   { tool: 'upscale', label: 'upscale 2x', options: { factor: 2 }, seconds: SHORT }
@@ -77,7 +83,7 @@ for (const { tool, label, options, seconds } of RUNS) {
   const t0 = performance.now();
   const out = await runners[tool]({
     file: seconds === SECONDS ? clip : shortClip,
-    source: { assetId: 'bench', hasAudio: true, hasVideo: true, duration: seconds, videoCodec: 'h264', audioChannels: 1 },
+    source: { assetId: 'bench', kind: 'video', hasAudio: true, hasVideo: true, duration: seconds, videoCodec: 'h264', audioChannels: 1 },
     options: TOOL_OPTIONS[tool].parse(options),
     workDir,
     signal: new AbortController().signal,
@@ -87,9 +93,39 @@ for (const { tool, label, options, seconds } of RUNS) {
   const ms = performance.now() - t0;
   const speed = seconds / (ms / 1000);
   targets.push({ metric: `${label}: ${seconds} s 1080p30 H.264/AAC`, target: '(none set)', measured: `${round(speed, 2)}× real time (${round(ms / 1000, 1)} s)`, met: null });
-  details[label] = { wallMs: round(ms), realTimeFactor: round(speed, 3), made: out.made?.meta ?? null, findings: { scenes: out.findings.scenes?.length, cuts: out.findings.cuts?.length, cues: out.findings.cues?.length } };
+  details[label] = {
+    wallMs: round(ms),
+    realTimeFactor: round(speed, 3),
+    made: out.made?.meta ?? null,
+    findings: { scenes: out.findings.scenes?.length, cuts: out.findings.cuts?.length, cues: out.findings.cues?.length, speech: out.findings.speech?.length }
+  };
   fs.rmSync(workDir, { recursive: true, force: true });
 }
+
+// ESRGAN on a still: one 1080p frame of the clip, 2× to 3840×2160, as tool.upscale runs it on an image asset.
+const still = path.join(dir, 'still.png');
+ff('-ss', String(Math.min(1, SECONDS / 2)), '-i', clip, '-frames:v', '1', still);
+const stillDir = path.join(dir, 'still');
+fs.mkdirSync(stillDir);
+const e0 = performance.now();
+const upscaled = await upscale({
+  file: still,
+  source: { assetId: 'bench', kind: 'image', hasAudio: false, hasVideo: false, duration: null, videoCodec: null, audioChannels: null },
+  options: TOOL_OPTIONS.upscale.parse({ factor: 2 }),
+  workDir: stillDir,
+  signal: new AbortController().signal,
+  urls: {},
+  progress: () => {}
+});
+const esrganMs = performance.now() - e0;
+const megapixels = (1920 * 1080) / 1e6;
+targets.push({
+  metric: 'upscale 2x, ESRGAN (slim) on a 1080p still',
+  target: '(none set)',
+  measured: `${round(esrganMs / 1000, 1)} s a still (${round(megapixels / (esrganMs / 1000), 3)} input megapixels/s; a 30 fps video would run at ${round(1 / 30 / (esrganMs / 1000), 5)}× real time)`,
+  met: null
+});
+details['upscale 2x esrgan still'] = { wallMs: round(esrganMs), made: upscaled.made?.meta ?? null };
 fs.rmSync(dir, { recursive: true, force: true });
 
 printTargets(targets);
@@ -100,7 +136,7 @@ const file = writeResult({
   startedAt: new Date(started).toISOString(),
   durationMs: Date.now() - started,
   machine: machine(),
-  setup: 'one H.264/AAC 1080p30 clip (jittering testsrc2 crop, 3 cuts to colour, a pausing tone in pink noise); each tool function with its default options (silence with remove: true; denoise fast and quality; upscale 2× to 4K) in this process, 2 cores',
+  setup: 'one H.264/AAC 1080p30 clip (jittering testsrc2 crop, 3 cuts to colour, a pausing tone in pink noise); each tool function with its default options (silence with remove: true; cleanup with and without RNNoise; denoise fast and quality; upscale 2× to 4K by Lanczos + sharpening; speech by Silero VAD) in this process, and ESRGAN 2× on one 1080p still from the clip, 2 cores',
   targets,
   details
 });

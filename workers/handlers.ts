@@ -17,6 +17,7 @@ import { toolColorJob } from './tool/color';
 import { toolDenoiseJob } from './tool/denoise';
 import { toolScenesJob } from './tool/scenes';
 import { toolSilenceJob } from './tool/silence';
+import { toolSpeechJob } from './tool/speech';
 import { toolStabilizeJob } from './tool/stabilize';
 import { toolUpscaleJob } from './tool/upscale';
 import type { JobHandler } from './worker-client';
@@ -50,6 +51,7 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers['tool.color'] = toolColorJob;
     handlers['tool.upscale'] = toolUpscaleJob;
     handlers['tool.captions'] = toolCaptionsJob;
+    handlers['tool.speech'] = toolSpeechJob;
     // The server generates; ffmpeg fits a source image and ffprobe checks what comes back.
     handlers[VIDEO_GENERATION_JOB] = videoGenerationJob;
     handlers[MUSIC_GENERATE] = musicGenerateJob;

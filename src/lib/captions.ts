@@ -54,6 +54,35 @@ export function cuesFromUtterances(utterances: Utterance[]): CaptionCue[] {
 
 const round = (s: number) => Math.round(s * 1000) / 1000;
 
+/** How far (seconds) an utterance's edge moves to meet the edge of the speech detection heard. */
+export const SPEECH_SNAP_SECONDS = 0.5;
+
+/**
+ * Utterances with each start moved to the nearest start of detected speech, and each end to the nearest end, when one
+ * lies within SPEECH_SNAP_SECONDS; never past the utterance before or after, and never inside out. Answers how many edges moved.
+ */
+export function alignToSpeech(utterances: Utterance[], speech: readonly { start: number; end: number }[]): { utterances: Utterance[]; moved: number } {
+  let moved = 0;
+  const nearest = (t: number, edges: number[]) => edges.reduce<number | null>((best, e) => (Math.abs(e - t) <= SPEECH_SNAP_SECONDS && (best === null || Math.abs(e - t) < Math.abs(best - t)) ? e : best), null);
+  const starts = speech.map((r) => r.start);
+  const ends = speech.map((r) => r.end);
+  const out = utterances.map((u) => ({ ...u }));
+  out.forEach((u, i) => {
+    const floor = i > 0 ? out[i - 1]!.end : 0;
+    const ceiling = utterances[i + 1]?.start ?? Infinity;
+    const start = nearest(u.start, starts);
+    const end = nearest(u.end, ends);
+    const s = start !== null && start >= floor ? start : u.start;
+    const e = end !== null && end <= ceiling ? end : u.end;
+    if (e <= s) return;
+    if (s !== u.start) moved++;
+    if (e !== u.end) moved++;
+    u.start = round(s);
+    u.end = round(e);
+  });
+  return { utterances: out, moved };
+}
+
 /** Breaks a cue's text into two lines at the space nearest its middle when it is longer than one line. */
 function twoLines(text: string): string {
   if (text.length <= LINE_CHARS) return text;

@@ -2,7 +2,7 @@
 
 /**
  * Credits per minute of content for each priced job type, from the studio's credit table (seed 002): each tool at the
- * low end of its row, since these are signal-processing filters, not models. A timeline render is not in that table;
+ * low end of its row, since most are signal-processing filters (RNNoise, Silero VAD and ESRGAN are small models). A timeline render is not in that table;
  * it costs the table's floor. Job types not listed (upload processing, channel.live, diagnostics) are free.
  */
 export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
@@ -18,13 +18,16 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   'tool.denoise': 3,
   // Color Enhancement: 1-3
   'tool.color': 1,
-  // Smart Upscaling: 2-8 by target resolution; one price per job type, so the low end (a 4× job pays the same minutes)
+  // Smart Upscaling: 2-8 by target resolution; one price per job type, so the low end (a 4× job pays the same minutes;
+  // a still, ESRGAN, is charged as one minute)
   'tool.upscale': 2,
   // Caption Generation: 2
   'tool.captions': 2,
+  // Smart Video Analysis: 3 (Silero VAD finds speech, as scene detection finds shots)
+  'tool.speech': 3,
   // Text2Video Generation: 10-20, Image2Video: 8-15; one job type for both, at text-to-video's low end, per second asked for
   'ai.video': 10,
-  // Music Creation: 5 (the procedural generator and a MusicGen server alike; the operator can lower it)
+  // Music Creation: 5, for a MusicGen server's music (the procedural generator's chunks are queued free)
   'music.generate': 5
 };
 

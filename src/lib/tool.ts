@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AssetKind, ProcessingState } from './asset';
 import { CAPTION_ENGINES, type CaptionCue } from './captions';
 
-export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize', 'denoise', 'color', 'upscale', 'captions'] as const;
+export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize', 'denoise', 'color', 'upscale', 'captions', 'speech'] as const;
 export type ToolName = (typeof TOOLS)[number];
 
 /** Job types are `tool.<name>` (credits are counted per job type, so these names are fixed). */
@@ -12,19 +12,25 @@ export const TOOL_JOB_TYPES = TOOLS.map(toolJobType);
 export const toolOfJobType = (type: string): ToolName | null => TOOLS.find((t) => toolJobType(t) === type) ?? null;
 
 export const TOOL_LABELS: Record<ToolName, { name: string; does: string; job: string }> = {
-  cleanup: { name: 'Audio cleanup', does: 'Noise and hum reduction, voice levelling, loudness to −16 LUFS: a new asset.', job: 'Cleaning up audio' },
+  cleanup: { name: 'Audio cleanup', does: 'RNNoise (neural noise suppression), hum and noise reduction, voice levelling, loudness to −16 LUFS: a new asset.', job: 'Cleaning up audio' },
   silence: { name: 'Silence removal', does: 'Finds silent stretches as proposed cuts; on request a new asset without them.', job: 'Finding silence' },
   scenes: { name: 'Scene detection', does: 'Finds the cuts between shots, with how sure each is.', job: 'Detecting scenes' },
   stabilize: { name: 'Stabilization', does: 'Smooths out camera shake (two passes): a new video asset.', job: 'Stabilizing video' },
   denoise: { name: 'Video denoise', does: 'Removes grain and sensor noise (hqdn3d fast, or nlmeans quality, much slower): a new video asset.', job: 'Denoising video' },
   color: { name: 'Colour auto-correction', does: 'Stretches black and white points and balances grey from measured levels: a new video asset.', job: 'Correcting colour' },
-  upscale: { name: 'Upscale (Lanczos + sharpening)', does: 'Two or four times the size by Lanczos scaling and an unsharp mask (no model, no new detail): a new video asset.', job: 'Upscaling video' },
-  captions: { name: 'Captions', does: 'Speech to WebVTT and SRT captions, kept with this asset to download.', job: 'Transcribing speech' }
+  upscale: { name: 'Upscale', does: 'Two or four times the size: a still by ESRGAN (neural, slim model), a video by Lanczos scaling + sharpening: a new asset.', job: 'Upscaling' },
+  captions: { name: 'Captions', does: 'Speech to WebVTT and SRT captions, kept with this asset to download.', job: 'Transcribing speech' },
+  speech: { name: 'Speech detection', does: 'Where someone speaks, by Silero VAD (a small neural model): segments to mark on the timeline and to time captions.', job: 'Detecting speech' }
 };
 
 /** The largest picture upscale makes: 4K UHD. */
 export const UPSCALE_MAX = { width: 3840, height: 2160 } as const;
 export const UPSCALE_FACTORS = [2, 4] as const;
+
+/** How upscale enlarges each kind of asset; ESRGAN runs on stills only (on this CPU it takes seconds per 1080p-frame tile set, far from video speed: see bench/media-tools.bench.ts). */
+export const UPSCALE_METHODS = { esrgan: 'ESRGAN (neural, slim model)', lanczos: 'Lanczos scaling + sharpening' } as const;
+export type UpscaleMethod = keyof typeof UPSCALE_METHODS;
+export const upscaleMethod = (kind: AssetKind): UpscaleMethod => (kind === 'image' ? 'esrgan' : 'lanczos');
 
 const db = (min: number, max: number, name: string) => z.number({ error: `${name} must be a number` }).min(min, `${name} must be ${min} or more`).max(max, `${name} must be ${max} or less`);
 
@@ -37,7 +43,9 @@ export const TOOL_OPTIONS = {
       /** Mains hum to notch out (with its harmonics); auto measures 50 and 60 Hz first. */
       hum: z.enum(['auto', '50', '60', 'off'], { error: 'hum must be auto, 50, 60 or off' }).default('auto'),
       /** speechnorm: quiet and loud passages of a voice brought closer together. */
-      level: z.boolean({ error: 'level must be true or false' }).default(true)
+      level: z.boolean({ error: 'level must be true or false' }).default(true),
+      /** RNNoise (neural noise suppression) on 48 kHz frames before the filters: speech kept, steady and unsteady noise taken out. */
+      rnnoise: z.boolean({ error: 'rnnoise must be true or false' }).default(true)
     })
     .strict(),
   silence: z
@@ -100,7 +108,17 @@ export const TOOL_OPTIONS = {
         .string({ error: 'model must be a string' })
         .max(100, 'model has at most 100 characters')
         .regex(/^[\w.:/-]+$/, 'model is a name such as whisper-1 (letters, digits, . : / - _)')
-        .optional()
+        .optional(),
+      /** Snap each cue's start and end to the speech Silero VAD hears nearby (within half a second). */
+      alignToSpeech: z.boolean({ error: 'alignToSpeech must be true or false' }).default(true)
+    })
+    .strict(),
+  speech: z
+    .object({
+      /** Silero's speech probability (0–1) above which a frame is speech; lower finds quieter speech and more false alarms. */
+      minProbability: z.number({ error: 'minProbability must be a number' }).min(0.1, 'minProbability must be 0.1 or more').max(0.95, 'minProbability must be 0.95 or less').default(0.5),
+      /** Pauses shorter than this (seconds) stay inside one segment. */
+      minPause: db(0.1, 3, 'minPause').default(0.5)
     })
     .strict()
 } satisfies Record<ToolName, z.ZodType>;
@@ -121,6 +139,8 @@ export interface ToolFindings {
   scenes?: { time: number; score: number }[];
   /** captions: the cues written to the asset's captions.vtt and captions.srt. */
   cues?: CaptionCue[];
+  /** speech: where Silero VAD heard speech. */
+  speech?: TimeRange[];
 }
 
 /** A tool job's result once the server has taken it: the new asset (if the tool made one) and the findings. */
@@ -148,13 +168,14 @@ const PICTURE_TOOLS: ReadonlySet<ToolName> = new Set(['scenes', 'stabilize', 'de
 export function toolRefusal(tool: ToolName, a: ToolSubject): ToolRefusal | null {
   const wrong = (message: string): ToolRefusal => ({ status: 422, code: 'tool_not_applicable', message });
   const picture = PICTURE_TOOLS.has(tool);
-  if (a.kind === 'image') return wrong(`${TOOL_LABELS[tool].name} works on ${picture ? 'video' : 'audio and video'}, not images.`);
+  const still = a.kind === 'image' && tool === 'upscale';
+  if (a.kind === 'image' && !still) return wrong(`${TOOL_LABELS[tool].name} works on ${picture ? 'video' : 'audio and video'}, not images.`);
   if (picture && a.kind === 'audio') return wrong(`${TOOL_LABELS[tool].name} needs a video; this asset is sound only.`);
   if (a.processing !== 'ready') {
     return { status: 409, code: 'asset_not_processed', message: `The asset is not processed yet (${a.processing}); tools run once processing is done.` };
   }
-  if (picture && !a.hasVideo) return wrong(`${TOOL_LABELS[tool].name} needs a picture; this file has none.`);
-  if ((tool === 'cleanup' || tool === 'silence' || tool === 'captions') && !a.hasAudio) return wrong(`${TOOL_LABELS[tool].name} needs sound; this video has none.`);
+  if (picture && !still && !a.hasVideo) return wrong(`${TOOL_LABELS[tool].name} needs a picture; this file has none.`);
+  if ((tool === 'cleanup' || tool === 'silence' || tool === 'captions' || tool === 'speech') && !a.hasAudio) return wrong(`${TOOL_LABELS[tool].name} needs sound; this video has none.`);
   return null;
 }
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -28,7 +28,9 @@ beforeAll(async () => {
     writeShots(path.join(dir, 'shots.mp4')),
     // 720p, so 4× upscale (5120×2880) is past 4K; luma squeezed into 64–181, so colour correction has levels to stretch.
     ffmpeg('-f', 'lavfi', '-i', 'testsrc=s=1280x720:r=25:d=1', '-vf', "lutyuv=y='64+val/2'", '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', path.join(dir, 'hd.mp4')),
-    voice('hello world this is the morning show on air studio radio', { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', rate: 1, pitch: 0 }, path.join(dir, 'sentence.wav'))
+    voice('hello world this is the morning show on air studio radio', { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', rate: 1, pitch: 0 }, path.join(dir, 'sentence.wav')),
+    // The ESRGAN package's own 128×128 test picture.
+    copyFile('node_modules/@upscalerjs/esrgan-slim/assets/fixture.png', path.join(dir, 'still.png'))
   ]);
   server = await startServer({ env: { LOCAL_WORKERS: '1' } });
   browser = await launchBrowser();
@@ -53,6 +55,7 @@ async function uploadProcessed(page: Page, projectId: string, file: string, mime
 }
 
 describe('asset tools in the library', () => {
+  // Two uploads, cleanup (with RNNoise) and scene detection: past the default 30 s when the box is shared.
   it('shows which tools apply with the reason, runs scene detection to its cut list, and opens the asset cleanup made', async () => {
     const owner = await signUp(browser, server, 'tilda', 'Tilda Tools', { reportErrors: true });
     const projectId = await createProject(owner, server, 'Tools show');
@@ -71,7 +74,7 @@ describe('asset tools in the library', () => {
     const cleanup = drawer.locator('[data-tool="cleanup"]');
     await cleanup.getByRole('button', { name: 'Run' }).click();
     await cleanup.locator('[data-result="cleanup"]').waitFor({ timeout: PROCESSING });
-    expect(await cleanup.locator('[data-report]').innerText()).toMatch(/no hum notched · noise floor −\d+(\.\d)? dB · −\d+(\.\d)? → −16 LUFS/);
+    expect(await cleanup.locator('[data-report]').innerText()).toMatch(/^RNNoise \(neural noise suppression\) · no hum notched · noise floor −\d+(\.\d)? dB · −\d+(\.\d)? → −16 LUFS/);
     await cleanup.getByRole('button', { name: /^Open “voice \(cleaned up\)”/ }).click();
     await owner.getByRole('dialog', { name: 'voice (cleaned up)' }).waitFor({ timeout: WAIT });
 
@@ -89,7 +92,7 @@ describe('asset tools in the library', () => {
     expect(cuts[1]).toMatch(/^0:0[34]\.\d\d/);
     expect(await scenes.innerText()).toContain('2 cuts');
     await owner.screenshot({ path: path.join(os.tmpdir(), 'airstudio-asset-tools.png') });
-  });
+  }, 90_000);
 
   it('offers upscale only up to 4K, and runs colour auto-correction to its report and new asset', async () => {
     const owner = await signUp(browser, server, 'vera', 'Vera Video', { reportErrors: true });
@@ -102,7 +105,8 @@ describe('asset tools in the library', () => {
     await drawer.waitFor({ timeout: WAIT });
 
     const upscale = drawer.locator('[data-tool="upscale"]');
-    expect(await upscale.innerText()).toContain('Upscale (Lanczos + sharpening)');
+    // A video is upscaled by scaling, and the tool says so: ESRGAN is for stills.
+    expect(await upscale.locator('[data-method]').innerText()).toContain('Method: Lanczos scaling + sharpening');
     expect(await upscale.getByRole('button', { name: '2×' }).isDisabled()).toBe(false);
     const four = upscale.getByRole('button', { name: '4×' });
     expect(await four.isDisabled()).toBe(true);
@@ -116,6 +120,36 @@ describe('asset tools in the library', () => {
     expect(await color.locator('[data-report]').innerText()).toMatch(/^levels 6\d–1\d\d stretched ×1\.\d+ · cast shifted U -?[\d.]+, V -?[\d.]+$/);
     await color.getByRole('button', { name: /^Open “hd \(colour corrected\)”/ }).click();
     await owner.getByRole('dialog', { name: 'hd (colour corrected)' }).waitFor({ timeout: WAIT });
+  });
+
+  it('upscales a still by ESRGAN and finds speech by Silero VAD, saying which method ran', async () => {
+    const owner = await signUp(browser, server, 'nina', 'Nina Neural', { reportErrors: true });
+    const projectId = await createProject(owner, server, 'Neural tools show');
+    await uploadProcessed(owner, projectId, 'still.png', 'image/png');
+    await uploadProcessed(owner, projectId, 'sentence.wav', 'audio/wav');
+    await owner.goto(`${server.url}/projects/${projectId}/library`, { waitUntil: 'networkidle' });
+    await owner.locator('[data-dropzone][data-live="true"]').waitFor({ timeout: WAIT });
+
+    await owner.getByRole('button', { name: 'Open still' }).click();
+    let drawer = owner.getByRole('dialog', { name: 'still' });
+    await drawer.waitFor({ timeout: WAIT });
+    const upscale = drawer.locator('[data-tool="upscale"]');
+    expect(await upscale.locator('[data-method]').innerText()).toBe('Method: ESRGAN (neural, slim model).');
+    expect(await drawer.locator('[data-tool="speech"]').innerText()).toContain('not images');
+    await upscale.getByRole('button', { name: '2×' }).click();
+    await upscale.locator('[data-result="upscale"]').waitFor({ timeout: PROCESSING });
+    expect(await upscale.locator('[data-report]').innerText()).toBe('128×128 → 256×256 (ESRGAN (neural, slim model))');
+    await upscale.getByRole('button', { name: /^Open “still \(upscaled\)”/ }).click();
+    await owner.getByRole('dialog', { name: 'still (upscaled)' }).waitFor({ timeout: WAIT });
+
+    await owner.getByRole('button', { name: 'Open sentence' }).click();
+    drawer = owner.getByRole('dialog', { name: 'sentence' });
+    await drawer.waitFor({ timeout: WAIT });
+    const speech = drawer.locator('[data-tool="speech"]');
+    await speech.getByRole('button', { name: 'Run' }).click();
+    await speech.locator('[data-result="speech"]').waitFor({ timeout: PROCESSING });
+    expect(await speech.innerText()).toMatch(/1 speech segment, \d\.\d s in all/);
+    expect(await speech.locator('.findings li').count()).toBe(1);
   });
 
   it('captions a spoken sentence built-in and offers the WebVTT and SRT to download; the openai engine says when no service is set', async () => {

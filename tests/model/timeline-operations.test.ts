@@ -10,6 +10,7 @@ import { cropKeyframes, ease, valueAt } from '$lib/editor/model/timeline/keyfram
 import {
   addMarker,
   addSceneMarkers,
+  addSpeechMarkers,
   addTrack,
   addTransition,
   copyClips,
@@ -545,6 +546,25 @@ describe('scene markers', () => {
     run((s) => addSceneMarkers(s, { clipId: 'c3', scenes: [{ time: 5 }] }, opts));
     expect(snap().markers.map((m) => m.time)).toContain(13.5);
     expect(refusal(addSceneMarkers(snap(), { clipId: 'gone', scenes }, opts))).toBe('That clip is no longer on the timeline.');
+  });
+});
+
+describe('speech markers', () => {
+  it('marks where the source’s speech starts inside the clip, labelled with its length on the timeline, once', () => {
+    const { run, snap, opts } = setup();
+    // c2 shows a1 from 10 s to 15 s at timeline 5 s: speech starting at 3 s or 15.5 s lies outside it.
+    const speech = [{ start: 3, end: 11 }, { start: 11, end: 12.25 }, { start: 13.5, end: 20 }, { start: 15.5, end: 17 }];
+    run((s) => addSpeechMarkers(s, { clipId: 'c2', speech }, opts));
+    expect(snap().markers.filter((m) => m.label.startsWith('Speech')).map((m) => [m.time, m.label])).toEqual([
+      [6, 'Speech 1.3 s'],
+      [8.5, 'Speech 6.5 s']
+    ]);
+    expect(refusal(addSpeechMarkers(snap(), { clipId: 'c2', speech }, opts))).toMatch(/^No speech/);
+    run((s) => setClipProperties(s, { clipIds: ['c3'], speed: 2 }, opts));
+    // c3 shows a2 from 2 s at timeline 12 s, twice as fast: 4 s of speech from 5 s is 2 s of timeline from 13.5 s.
+    run((s) => addSpeechMarkers(s, { clipId: 'c3', speech: [{ start: 5, end: 9 }] }, opts));
+    expect(snap().markers.find((m) => m.time === 13.5)?.label).toBe('Speech 2.0 s');
+    expect(refusal(addSpeechMarkers(snap(), { clipId: 'gone', speech }, opts))).toBe('That clip is no longer on the timeline.');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cuesFromUtterances, toSrt, toWebVtt } from '$lib/captions';
+import { alignToSpeech, cuesFromUtterances, toSrt, toWebVtt } from '$lib/captions';
 import { parseAsrMetadata } from '../../workers/tool/captions';
 
 // The captions tool's pure parts: ffmpeg's ametadata print-out read into timed utterances, utterances cut into cues,
@@ -85,5 +85,30 @@ describe('captions', () => {
     ];
     expect(toWebVtt(cues)).toBe('WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.250\nrock &amp; roll &lt;live&gt;\n\n2\n01:01:01.001 --> 01:01:02.000\nan hour --&gt;\nlater\n');
     expect(toSrt(cues)).toBe('1\n00:00:00,500 --> 00:00:02,250\nrock & roll <live>\n\n2\n01:01:01,001 --> 01:01:02,000\nan hour ->\nlater\n');
+  });
+
+  it('snaps utterance edges to detected speech within half a second, never across a neighbour or inside out', () => {
+    const utterances = [
+      { start: 1.3, end: 3.0, text: 'one' },
+      { start: 3.1, end: 5.0, text: 'two' },
+      { start: 8.0, end: 9.0, text: 'three' }
+    ];
+    const speech = [
+      { start: 1.0, end: 3.2 },
+      { start: 3.05, end: 5.4 },
+      // Further than half a second from 8 and 9: left alone.
+      { start: 7.2, end: 9.6 }
+    ];
+    const { utterances: aligned, moved } = alignToSpeech(utterances, speech);
+    expect(aligned.map((u) => [u.start, u.end, u.text])).toEqual([
+      // 3.2 would pass the next utterance's start (3.1): the end stays.
+      [1.0, 3.0, 'one'],
+      [3.05, 5.4, 'two'],
+      [8.0, 9.0, 'three']
+    ]);
+    expect(moved).toBe(3);
+    // The input is not changed.
+    expect(utterances[0]!.start).toBe(1.3);
+    expect(alignToSpeech(utterances, []).moved).toBe(0);
   });
 });

@@ -9,9 +9,11 @@ import { devNull } from 'node:os';
 import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import OpenAI from 'openai';
-import { CAPTION_VARIANTS, cuesFromUtterances, toSrt, toWebVtt, type Utterance } from '../../src/lib/captions';
+import { alignToSpeech, CAPTION_VARIANTS, cuesFromUtterances, toSrt, toWebVtt, type Utterance } from '../../src/lib/captions';
+import { TOOL_OPTIONS } from '../../src/lib/tool';
 import { runFfmpeg } from '../media/run-ffmpeg';
 import { PermanentJobError } from '../worker-client';
+import { detectSpeech } from './speech';
 import { pass, toolJob, type ToolOutput, type ToolRun } from './tool-job';
 
 /** Debian's pocketsphinx-en-us; the asr filter's default acoustic model. */
@@ -96,7 +98,12 @@ async function transcribeOpenAi(run: ToolRun<'captions'>): Promise<Utterance[]> 
 }
 
 export async function makeCaptions(run: ToolRun<'captions'>): Promise<ToolOutput> {
-  const utterances = run.options.engine === 'openai' ? await transcribeOpenAi(run) : await recogniseBuiltin(run);
+  let utterances = run.options.engine === 'openai' ? await transcribeOpenAi(run) : await recogniseBuiltin(run);
+  if (run.options.alignToSpeech && utterances.length) {
+    // Speech detection with its default options, on the same file: its segment edges time the cues.
+    const heard = await detectSpeech({ ...run, options: TOOL_OPTIONS.speech.parse({}), progress: (f, message) => run.progress(0.9 + 0.1 * f, message) });
+    utterances = alignToSpeech(utterances, heard.findings.speech ?? []).utterances;
+  }
   const cues = cuesFromUtterances(utterances);
   // Nothing recognised: no empty files, and captions from an earlier run stay.
   if (!cues.length) return { findings: { cues } };

@@ -1,7 +1,7 @@
 /**
- * `tool.cleanup`: audio cleanup with ffmpeg's own filters (DSP, no model): a high-pass and notches for mains hum,
- * afftdn noise reduction, speechnorm voice levelling, then two-pass loudnorm to the broadcast target. A video keeps
- * its picture and gets the cleaned sound.
+ * `tool.cleanup`: RNNoise (neural noise suppression, unless turned off), then ffmpeg's own filters: a high-pass and
+ * notches for mains hum, afftdn noise reduction, speechnorm voice levelling, then two-pass loudnorm to the broadcast
+ * target. A video keeps its picture and gets the cleaned sound.
  */
 import path from 'node:path';
 import { devNull } from 'node:os';
@@ -9,6 +9,7 @@ import ffmpeg from 'fluent-ffmpeg';
 import { LOUDNESS_TARGET, measureLoudness } from '../media/loudness';
 import { runFfmpeg } from '../media/run-ffmpeg';
 import { AAC, AUDIO_OUT, copiesPicture, made, MP4, WHOLE_LOG, X264 } from './tool-output';
+import { suppressNoise } from './rnnoise';
 import { pass, toolJob, type ToolRun } from './tool-job';
 
 /** Rumble below speech goes; 80 Hz keeps a low voice's fundamental. */
@@ -18,8 +19,21 @@ const HUM_MARGIN_DB = 8;
 const HUM_HARMONICS = 4;
 
 export async function cleanupAudio(run: ToolRun<'cleanup'>) {
-  const { denoise, level } = run.options;
-  const heard = await listen(run);
+  const { denoise, level, rnnoise } = run.options;
+  // Mono stays mono, wider becomes stereo. Set on every pass: loudnorm cannot negotiate a layout without it.
+  const channelCount = Math.min(2, Math.max(1, run.source.audioChannels ?? 2));
+  const channels = ['-ac', String(channelCount)];
+  // RNNoise first: the floor afftdn starts from is then what RNNoise left, not the noise it took out.
+  let sound = run.file;
+  let neural = null;
+  if (rnnoise) {
+    sound = path.join(run.workDir, 'rnnoise.flac');
+    const message = 'RNNoise (neural noise suppression)';
+    run.progress(0, message);
+    neural = await suppressNoise(run.file, sound, { channels: channelCount, signal: run.signal, duration: run.source.duration, onProgress: (f) => run.progress(0.3 * f, message) });
+  }
+  const at = (f: number) => (rnnoise ? 0.3 + 0.7 * f : f);
+  const heard = await listen(run, sound, at);
   const hum = run.options.hum === 'auto' ? heard.hum : run.options.hum === 'off' ? null : Number(run.options.hum);
   const chain = [
     `highpass=f=${HIGHPASS_HZ}`,
@@ -29,13 +43,11 @@ export async function cleanupAudio(run: ToolRun<'cleanup'>) {
     ...(level ? ['speechnorm=e=6.25:r=0.00001:l=1'] : [])
   ];
   const denoised = path.join(run.workDir, 'denoised.flac');
-  // Mono stays mono, wider becomes stereo. Set on every pass: loudnorm cannot negotiate a layout without it.
-  const channels = ['-ac', String(Math.min(2, Math.max(1, run.source.audioChannels ?? 2)))];
   await runFfmpeg(
-    ffmpeg(run.file).inputOptions(['-hide_banner']).outputOptions(['-map', '0:a:0', '-af', chain.join(','), ...channels, ...AUDIO_OUT.codec]).output(denoised),
-    pass(run, 0.1, 0.6, 'Reducing noise')
+    ffmpeg(sound).inputOptions(['-hide_banner']).outputOptions(['-map', '0:a:0', '-af', chain.join(','), ...channels, ...AUDIO_OUT.codec]).output(denoised),
+    pass(run, at(0.1), at(0.6), 'Reducing noise')
   );
-  const measured = await measureLoudness(denoised, pass(run, 0.6, 0.75, 'Measuring loudness'));
+  const measured = await measureLoudness(denoised, pass(run, at(0.6), at(0.75), 'Measuring loudness'));
   const { integratedLufs: I, truePeakDbtp: TP, lra: LRA } = LOUDNESS_TARGET;
   const measuredAll = measured.integratedLufs !== null && measured.truePeakDbtp !== null && measured.lra !== null && measured.threshold !== null;
   // Silence has no loudness to correct (it measures -inf), so it is left as it is.
@@ -53,9 +65,9 @@ export async function cleanupAudio(run: ToolRun<'cleanup'>) {
         .inputOptions(['-hide_banner'])
         .outputOptions(['-map', '0:V:0', '-map', '1:a:0', ...audioOut, ...(copiesPicture(run.source.videoCodec) ? ['-c:v', 'copy'] : X264), ...AAC, ...MP4])
     : ffmpeg(denoised).inputOptions(['-hide_banner']).outputOptions(['-map', '0:a:0', ...audioOut, ...AUDIO_OUT.codec]);
-  await runFfmpeg(command.output(out), pass(run, 0.75, 1, 'Normalizing loudness'));
+  await runFfmpeg(command.output(out), pass(run, at(0.75), 1, 'Normalizing loudness'));
   return {
-    made: await made(out, video, { tool: 'cleanup', hum, denoise, level, noiseFloorDb: heard.noiseFloorDb, loudness: { input: measured.integratedLufs, target: loudnorm ? I : null } }),
+    made: await made(out, video, { tool: 'cleanup', rnnoise: neural ? { speechProbability: Math.round(neural.speechProbability * 100) / 100 } : null, hum, denoise, level, noiseFloorDb: heard.noiseFloorDb, loudness: { input: measured.integratedLufs, target: loudnorm ? I : null } }),
     findings: {}
   };
 }
@@ -65,12 +77,12 @@ export async function cleanupAudio(run: ToolRun<'cleanup'>) {
  * the noise between words) and mains hum, from narrow bands at 50, 60 and, between them as the reference, 55 Hz.
  * The louder of 50 and 60 is hum when it stands HUM_MARGIN_DB above the reference.
  */
-async function listen(run: ToolRun<'cleanup'>): Promise<{ hum: 50 | 60 | null; noiseFloorDb: number }> {
+async function listen(run: ToolRun<'cleanup'>, sound: string, at: (f: number) => number): Promise<{ hum: 50 | 60 | null; noiseFloorDb: number }> {
   const band = (f: number) => `bandpass=f=${f}:width_type=q:w=30,astats=metadata=0`;
   const graph = `[0:a:0]asplit=4[a][b][c][d];[a]${band(50)},anullsink;[b]${band(60)},anullsink;[c]${band(55)},anullsink;[d]highpass=f=${HIGHPASS_HZ},astats=metadata=0[all]`;
   const stderr = await runFfmpeg(
-    ffmpeg(run.file, WHOLE_LOG).inputOptions(['-hide_banner']).outputOptions(['-filter_complex', graph, '-map', '[all]']).format('null').output(devNull),
-    pass(run, 0, 0.1, 'Listening for noise and hum')
+    ffmpeg(sound, WHOLE_LOG).inputOptions(['-hide_banner']).outputOptions(['-filter_complex', graph, '-map', '[all]']).format('null').output(devNull),
+    pass(run, at(0), at(0.1), 'Listening for noise and hum')
   );
   const [at50, at60, ref] = astatsLevels(stderr, 'RMS level dB');
   const trough = astatsLevels(stderr, 'RMS trough dB')[3];

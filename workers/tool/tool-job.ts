@@ -8,6 +8,8 @@ import { PermanentJobError, type JobHandler } from '../worker-client';
 /** What the server puts in a tool job besides the options: enough to run without probing the source again. */
 export const toolSource = z.object({
   assetId: z.string(),
+  /** Jobs queued before stills could be upscaled carry no kind: they were video or sound. */
+  kind: z.enum(['audio', 'video', 'image']).default('video'),
   hasAudio: z.boolean(),
   hasVideo: z.boolean(),
   duration: z.number().nullable(),
@@ -47,7 +49,7 @@ export function toolJob<T extends ToolName>(tool: T, runTool: (run: ToolRun<T>) 
     const source = toolSource.safeParse(ctx.job.input);
     const options = TOOL_OPTIONS[tool].safeParse((ctx.job.input as { options?: unknown } | null)?.options);
     if (!source.success || !options.success) {
-      throw new PermanentJobError(`${toolJobType(tool)} takes { assetId, hasAudio, hasVideo, duration, videoCodec, audioChannels, options }: ${(source.error ?? options.error)!.message}`);
+      throw new PermanentJobError(`${toolJobType(tool)} takes { assetId, kind, hasAudio, hasVideo, duration, videoCodec, audioChannels, options }: ${(source.error ?? options.error)!.message}`);
     }
     const file = path.join(ctx.workDir, 'source');
     ctx.progress(0, 'Downloading the asset');

@@ -4,6 +4,8 @@ import type { ToolOutput } from './tool-job';
 
 export const AUDIO_OUT = { name: 'tool.flac', mime: 'audio/flac', codec: ['-c:a', 'flac'] } as const;
 export const VIDEO_OUT = { name: 'tool.mp4', mime: 'video/mp4' } as const;
+/** A still the tools make: PNG, lossless, with its transparency. */
+export const STILL_OUT = { name: 'tool.png', mime: 'image/png' } as const;
 
 /** Codecs an MP4 carries and browsers play: a video in one of them keeps its picture untouched (-c:v copy). */
 const MP4_VIDEO_CODECS = new Set(['h264', 'hevc', 'av1', 'vp9']);

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { z } from 'zod';
 import { canEdit, canManage, type Role } from '$lib/editor/model/role';
 import { newId } from '$lib/editor/model/ids';
-import type { AssetJson, AssetStatus, VariantJson } from '$lib/asset';
+import type { AssetJson, AssetKind, AssetStatus, VariantJson } from '$lib/asset';
 import type { JobJson } from '$lib/job';
 import { CAPTION_VARIANT_NAMES } from '$lib/captions';
 import { HLS_MASTER_VARIANT, HLS_VARIANT_PREFIX } from '$lib/render';
@@ -335,7 +335,7 @@ export class AssetService {
       createdBy: o.createdBy,
       sha256: o.sha256,
       bytes: o.bytes,
-      kind: o.mime.startsWith('video/') ? 'video' : 'audio',
+      kind: o.mime.startsWith('video/') ? 'video' : o.mime.startsWith('image/') ? 'image' : 'audio',
       mime: o.mime,
       status: source.status === 'approved' ? 'approved' : 'pending',
       title: `${source.title} (${o.label})`.slice(0, 200),
@@ -383,7 +383,7 @@ export class AssetService {
     createdBy: string | null;
     sha256: string;
     bytes: number;
-    kind: 'audio' | 'video';
+    kind: AssetKind;
     mime: string;
     status: AssetStatus;
     title: string;

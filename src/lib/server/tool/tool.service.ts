@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CAPTION_ENGINE_LABELS, CAPTION_VARIANTS } from '$lib/captions';
 import { canEdit } from '$lib/editor/model/role';
+import type { AssetKind } from '$lib/asset';
 import type { JobJson } from '$lib/job';
 import { DEFAULT_ASR_MODEL } from '$lib/ai';
 import { streamsOf, TOOL_LABELS, TOOL_OPTIONS, TOOLS, toolJobType, toolOfJobType, toolRefusal, upscaleRefusal, type ToolFindings, type ToolName, type ToolOptions, type ToolResult } from '$lib/tool';
@@ -22,7 +23,7 @@ const toolWorkerResult = z.object({
       name: z.string(),
       sha256: z.string().regex(/^[0-9a-f]{64}$/),
       bytes: z.number().int().positive(),
-      mime: z.enum(['audio/flac', 'video/mp4']),
+      mime: z.enum(['audio/flac', 'video/mp4', 'image/png']),
       meta: z.object({ duration: z.number().positive().nullable(), width: z.number().int().positive().nullable(), height: z.number().int().positive().nullable() }).passthrough()
     })
     .nullable(),
@@ -30,7 +31,8 @@ const toolWorkerResult = z.object({
     silences: z.array(z.object({ start: time, end: time })).max(100_000).optional(),
     cuts: z.array(z.object({ start: time, end: time })).max(100_000).optional(),
     scenes: z.array(z.object({ time, score: z.number().min(0).max(100) })).max(100_000).optional(),
-    cues: z.array(z.object({ start: time, end: time, text: z.string().max(1000) })).max(100_000).optional()
+    cues: z.array(z.object({ start: time, end: time, text: z.string().max(1000) })).max(100_000).optional(),
+    speech: z.array(z.object({ start: time, end: time })).max(100_000).optional()
   }),
   /** Files kept with the source asset rather than made into a new one: the captions tool's. */
   variants: z
@@ -47,7 +49,7 @@ const toolWorkerResult = z.object({
 });
 
 /** How the new asset's name says what was done to it. */
-const MADE_LABELS: Record<Exclude<ToolName, 'captions'>, string> = {
+const MADE_LABELS: Record<Exclude<ToolName, 'captions' | 'speech'>, string> = {
   cleanup: 'cleaned up',
   silence: 'silence removed',
   scenes: 'scenes',
@@ -57,8 +59,14 @@ const MADE_LABELS: Record<Exclude<ToolName, 'captions'>, string> = {
   upscale: 'upscaled'
 };
 
+const EXTENSIONS = { 'video/mp4': 'mp4', 'audio/flac': 'flac', 'image/png': 'png' } as const;
+
+/** Credits count minutes of content; a still, which has none, is charged as one minute. */
+const STILL_SECONDS = 60;
+
 interface ToolJobInput {
   assetId: string;
+  kind: AssetKind;
   hasAudio: boolean;
   hasVideo: boolean;
   duration: number | null;
@@ -108,6 +116,7 @@ export class ToolService {
     if (name === 'captions') options.data = await this.captionSettings(row.project_id, options.data as ToolOptions<'captions'>);
     const input: ToolJobInput = {
       assetId: row.id,
+      kind: row.kind,
       ...streamsOf(probe),
       duration: row.duration,
       videoCodec: (probe as { video?: { codec?: string } } | null)?.video?.codec ?? null,
@@ -115,7 +124,7 @@ export class ToolService {
       options: options.data
     };
     // Priced per minute of the asset (the credit ledger charges it as the job is queued).
-    const { job } = await this.jobs.enqueue(row.project_id, { type: toolJobType(name), input, createdBy: user.id, maxAttempts: 2, contentSeconds: row.duration ?? 0 });
+    const { job } = await this.jobs.enqueue(row.project_id, { type: toolJobType(name), input, createdBy: user.id, maxAttempts: 2, contentSeconds: row.kind === 'image' ? STILL_SECONDS : (row.duration ?? 0) });
     return job;
   }
 
@@ -127,7 +136,7 @@ export class ToolService {
       await this.assets.putToolVariants((job.input as ToolJobInput).assetId, result.variants ?? []);
       return { assetId: null, findings, report: { engine: CAPTION_ENGINE_LABELS[(job.input as { options: { engine: 'builtin' | 'openai' } }).options.engine] } };
     }
-    if (!result.file) return { assetId: null, findings, report: null };
+    if (!result.file || tool === 'speech') return { assetId: null, findings, report: null };
     const source = await this.assetRows.findById((job.input as ToolJobInput).assetId);
     if (!source) throw new Error('the source asset was deleted while the tool ran');
     const { meta } = result.file;
@@ -138,7 +147,7 @@ export class ToolService {
       mime: result.file.mime,
       tool: TOOL_LABELS[tool].name.toLowerCase(),
       label: MADE_LABELS[tool],
-      extension: result.file.mime === 'video/mp4' ? 'mp4' : 'flac',
+      extension: EXTENSIONS[result.file.mime],
       duration: meta.duration,
       width: meta.width,
       height: meta.height

@@ -515,15 +515,29 @@ export function addMarker(s: TimelineSnapshot, args: { time?: number; label?: st
  * (mapped through its in point and speed); a cut that already has a marker at its time gets no second one.
  */
 export function addSceneMarkers(s: TimelineSnapshot, args: { clipId: string; scenes: readonly { time: number }[] }, opts: OperationOptions = {}): OperationResult {
+  const found = args.scenes.map((scene) => ({ time: scene.time, label: 'Scene cut' }));
+  return markSourceTimes(s, args.clipId, found, opts, 'No scene cut of this clip’s source falls inside the clip that is not marked already.');
+}
+
+/** Markers where speech detection of the clip's source heard speech start, labelled with how long it lasts; as addSceneMarkers. */
+export function addSpeechMarkers(s: TimelineSnapshot, args: { clipId: string; speech: readonly { start: number; end: number }[] }, opts: OperationOptions = {}): OperationResult {
   const clip = clipById(s, args.clipId);
+  const speed = clip?.speed ?? 1;
+  const found = args.speech.map((r) => ({ time: r.start, label: `Speech ${((r.end - r.start) / speed).toFixed(1)} s` }));
+  return markSourceTimes(s, args.clipId, found, opts, 'No speech of this clip’s source starts inside the clip where there is no marker already.');
+}
+
+/** Markers at times of a clip's source that fall inside the clip, mapped through its in point and speed; a time already marked is skipped. */
+function markSourceTimes(s: TimelineSnapshot, clipId: string, found: readonly { time: number; label: string }[], opts: OperationOptions, none: string): OperationResult {
+  const clip = clipById(s, clipId);
   if (!clip) return refuse('That clip is no longer on the timeline.');
   const end = clipEnd(clip);
   const marked = (t: number) => s.markers.some((m) => Math.abs(m.time - t) < 1e-3);
-  const times = args.scenes
-    .map((scene) => sec(clip.start + (scene.time - clip.in) / clip.speed))
-    .filter((t) => t > clip.start + TIME_EPSILON && t < end - TIME_EPSILON && !marked(t));
-  if (!times.length) return refuse('No scene cut of this clip’s source falls inside the clip that is not marked already.');
-  const records = times.map((time) => newMarker({ id: idOf(opts)(), time, label: 'Scene cut' }));
+  const marks = found
+    .map((f) => ({ time: sec(clip.start + (f.time - clip.in) / clip.speed), label: f.label }))
+    .filter((m) => m.time > clip.start + TIME_EPSILON && m.time < end - TIME_EPSILON && !marked(m.time));
+  if (!marks.length) return refuse(none);
+  const records = marks.map((m) => newMarker({ id: idOf(opts)(), time: m.time, label: m.label }));
   return commit(s, records.map((record) => ({ op: 'insert' as const, kind: 'marker' as const, record })), opts, records.map((r) => r.id));
 }
 
