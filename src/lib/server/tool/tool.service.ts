@@ -159,7 +159,7 @@ export class ToolService {
   /** A caption run's engine and model, filled in from the project's speech recognition settings where the caller named none. */
   private async captionSettings(projectId: string, o: ToolOptions<'captions'>): Promise<Required<ToolOptions<'captions'>>> {
     const engine = o.engine ?? (await this.providers.asrEngineFor(projectId));
-    if (engine === 'builtin') return { engine, model: o.model ?? DEFAULT_ASR_MODEL };
+    if (engine === 'builtin') return { ...o, engine, model: o.model ?? DEFAULT_ASR_MODEL };
     const service = await this.providers.transcriptionFor(projectId);
     if (!service) {
       throw new ApiError(
@@ -168,7 +168,7 @@ export class ToolService {
         `No OpenAI-compatible service is set for this project: set one in Providers › Speech recognition (or the language model's base URL), or use the ${CAPTION_ENGINE_LABELS.builtin}.`
       );
     }
-    return { engine, model: o.model ?? service.model ?? DEFAULT_ASR_MODEL };
+    return { ...o, engine, model: o.model ?? service.model ?? DEFAULT_ASR_MODEL };
   }
 
   /**
