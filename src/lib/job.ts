@@ -1,5 +1,7 @@
 /** Jobs as the API, the studio and the worker protocol see them. */
 import { TOOL_LABELS, TOOLS, toolJobType } from './tool';
+import { DJ_INTRO } from './dj';
+import { MUSIC_GENERATE } from './generator';
 import { VIDEO_GENERATION_JOB } from './video-generation';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
@@ -39,6 +41,8 @@ export const JOB_TYPE_LABELS: Record<string, string> = {
   'media.process': 'Processing upload',
   'timeline.render': 'Rendering the cut',
   [VIDEO_GENERATION_JOB]: 'Generating video',
+  [MUSIC_GENERATE]: 'Generating music',
+  [DJ_INTRO]: 'Writing a DJ intro',
   ...Object.fromEntries(TOOLS.map((t) => [toolJobType(t), TOOL_LABELS[t].job])),
   'system.echo': 'Echo (diagnostic)',
   'system.sleep': 'Sleep (diagnostic)'

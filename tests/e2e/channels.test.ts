@@ -40,7 +40,7 @@ describe('channels in the studio', () => {
     await page.getByLabel('Host').fill('icecast.example.org');
     await page.getByLabel('Password').fill('harbour-secret-4321');
     await page.getByLabel('Slow mode (seconds, 0 = off)').fill('15');
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: WAIT });
     expect(await page.getByLabel('Password').inputValue()).toBe('');
     expect(await page.getByLabel('Password').getAttribute('placeholder')).toBe('••••4321');
