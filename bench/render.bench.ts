@@ -32,7 +32,7 @@ ff('-f', 'lavfi', '-i', `sine=frequency=110:duration=${CUT_SECONDS + 2}`, '-c:a'
 sources.music = { input: music, duration: CUT_SECONDS + 2, hasVideo: false, hasAudio: true };
 
 const [o1, o2, o3] = keysBetween(null, null, 3);
-const a1 = { ...newTrack({ id: 'a1', kind: 'audio', name: 'Music', order: o1 }), ducking: { byTrackId: 'v1', amountDb: 10 } };
+const a1 = { ...newTrack({ id: 'a1', kind: 'audio', name: 'Music', order: o1 }), ducking: { byTrackId: 'v1', amountDb: 10, mode: 'level' as const, attack: 0.02, release: 0.4 } };
 const snapshot: TimelineSnapshot = {
   settings: { width: 1920, height: 1080, fps: 30 },
   tracks: [a1, newTrack({ id: 'v1', kind: 'video', name: 'V1', order: o2 }), newTrack({ id: 't1', kind: 'title', name: 'Titles', order: o3 })],

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { AssetKind, ProcessingState } from './asset';
 import { CAPTION_ENGINES, type CaptionCue } from './captions';
+import type { JobJson } from './job';
 
 export const TOOLS = ['cleanup', 'silence', 'scenes', 'stabilize', 'denoise', 'color', 'upscale', 'captions', 'speech'] as const;
 export type ToolName = (typeof TOOLS)[number];
@@ -198,4 +199,37 @@ export function upscaleRefusal(width: number | null, height: number | null, fact
 export function streamsOf(probe: unknown): { hasAudio: boolean; hasVideo: boolean } {
   const p = (probe ?? {}) as { audio?: unknown; video?: unknown };
   return { hasAudio: !!p.audio, hasVideo: !!p.video };
+}
+
+/** Speech detection's jobs are read newest first, a page of this many at a time (the jobs listing's limit). */
+export const SPEECH_PAGE = 200;
+
+/**
+ * Adds to `found` the speech segments of the newest succeeded `tool.speech` job per asset in `jobs` (a page of the
+ * listing, newest first): what speech ducking plays by. An asset already in `found` keeps its newer result.
+ */
+export function collectSpeech(found: Record<string, TimeRange[]>, jobs: readonly JobJson[]): void {
+  for (const job of jobs) {
+    if (job.type !== toolJobType('speech') || job.status !== 'succeeded') continue;
+    const assetId = (job.input as { assetId?: unknown } | null)?.assetId;
+    const speech = (job.result as ToolResult | null)?.findings?.speech;
+    if (typeof assetId === 'string' && Array.isArray(speech) && !found[assetId]) found[assetId] = speech;
+  }
+}
+
+/**
+ * The newest speech detection result of each of `assetIds` (those never detected are left out), paging through the
+ * project's succeeded speech jobs with `page(before)` until all are found or the listing ends.
+ */
+export async function latestSpeech(assetIds: readonly string[], page: (before: number | undefined) => Promise<JobJson[]>): Promise<Record<string, TimeRange[]>> {
+  const found: Record<string, TimeRange[]> = {};
+  let before: number | undefined;
+  // Ten pages (2000 runs) is far past any project's history of speech detection; the cap keeps a request bounded.
+  for (let i = 0; i < 10 && assetIds.some((id) => !found[id]); i++) {
+    const jobs = await page(before);
+    collectSpeech(found, jobs);
+    if (jobs.length < SPEECH_PAGE) break;
+    before = jobs.at(-1)!.createdAt;
+  }
+  return Object.fromEntries(assetIds.flatMap((id) => (found[id] ? [[id, found[id]]] : [])));
 }

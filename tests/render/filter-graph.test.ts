@@ -325,7 +325,7 @@ describe('buildRenderGraph', () => {
   it('mixes tracks without normalizing and ducks music under the voice', () => {
     const g = buildRenderGraph(
       timeline(
-        [track('voice', 'audio', 'a0'), track('music', 'audio', 'a1', { ducking: { byTrackId: 'voice', amountDb: 12 } })],
+        [track('voice', 'audio', 'a0'), track('music', 'audio', 'a1', { ducking: { byTrackId: 'voice', amountDb: 12, mode: 'level', attack: 0.02, release: 0.4 } })],
         [clip({ id: 'v', trackId: 'voice', assetId: 'V', start: 1, in: 0, out: 3 }), clip({ id: 'm', trackId: 'music', assetId: 'M', start: 0, in: 10, out: 15, volume: 0.5 })]
       ),
       sources,
@@ -343,7 +343,7 @@ describe('buildRenderGraph', () => {
   it('does not duck by a track that is muted or missing', () => {
     const g = buildRenderGraph(
       timeline(
-        [track('voice', 'audio', 'a0', { muted: true }), track('music', 'audio', 'a1', { ducking: { byTrackId: 'voice', amountDb: 12 } })],
+        [track('voice', 'audio', 'a0', { muted: true }), track('music', 'audio', 'a1', { ducking: { byTrackId: 'voice', amountDb: 12, mode: 'level', attack: 0.02, release: 0.4 } })],
         [clip({ id: 'v', trackId: 'voice', assetId: 'V', start: 0, in: 0, out: 3 }), clip({ id: 'm', trackId: 'music', assetId: 'M', start: 0, in: 0, out: 3 })]
       ),
       sources,

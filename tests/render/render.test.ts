@@ -72,7 +72,7 @@ function track(id: string, kind: TrackSnapshot['kind'], order: string, extra: Pa
 function threeClipTimeline(): TimelineSnapshot {
   return {
     settings: { width: 1920, height: 1080, fps: FPS },
-    tracks: [track('v1', 'video', 'a0'), track('t1', 'title', 'a1'), track('m1', 'audio', 'a2', { ducking: { byTrackId: 'v1', amountDb: 9 } })],
+    tracks: [track('v1', 'video', 'a0'), track('t1', 'title', 'a1'), track('m1', 'audio', 'a2', { ducking: { byTrackId: 'v1', amountDb: 9, mode: 'level', attack: 0.02, release: 0.4 } })],
     clips: [
       clip({ id: 'A', trackId: 'v1', assetId: 'A', start: 0, in: 0, out: 3 }),
       clip({ id: 'B', trackId: 'v1', assetId: 'B', start: 3, in: 1, out: 4 }),

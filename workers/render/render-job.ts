@@ -361,7 +361,8 @@ const jobInput = z.object({
       hasVideo: z.boolean(),
       hasAudio: z.boolean(),
       width: z.number().nullable().optional(),
-      height: z.number().nullable().optional()
+      height: z.number().nullable().optional(),
+      speech: z.array(z.object({ start: z.number(), end: z.number() })).nullable().optional()
     })
   )
 });
@@ -392,7 +393,8 @@ export const timelineRenderJob: JobHandler = async (ctx) => {
       width: a.width ?? undefined,
       height: a.height ?? undefined,
       // Pictures have no duration: they are held for as long as their clip lasts.
-      still: a.hasVideo && !a.hasAudio && !(duration > 0)
+      still: a.hasVideo && !a.hasAudio && !(duration > 0),
+      speech: a.speech
     };
   }
 

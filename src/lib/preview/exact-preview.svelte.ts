@@ -1,5 +1,6 @@
 import type { AssetJson } from '$lib/asset';
 import type { TimelineSnapshot } from '$lib/editor/model/timeline/snapshot';
+import type { SpeechByAsset } from '$lib/editor/model/timeline/speech-ducking';
 import { PreviewError, releasePreviewEngine, renderPreview, WASM_PATHS, type PreviewCore, type PreviewPhase } from './ffmpeg-preview';
 import { planPreview, type TimeRange } from './preview-plan';
 
@@ -30,14 +31,14 @@ export class ExactPreview {
   warnings = $state.raw<string[]>([]);
   #abort: AbortController | null = null;
 
-  async start(snapshot: TimelineSnapshot, assets: Record<string, AssetJson>, range: TimeRange): Promise<void> {
+  async start(snapshot: TimelineSnapshot, assets: Record<string, AssetJson>, range: TimeRange, speech: SpeechByAsset = {}): Promise<void> {
     this.cancel();
     this.close();
     const abort = (this.#abort = new AbortController());
     this.running = true;
     this.error = null;
     try {
-      const plan = planPreview(snapshot, assets, range, WASM_PATHS);
+      const plan = planPreview(snapshot, assets, range, WASM_PATHS, speech);
       this.warnings = plan.warnings;
       const result = await renderPreview(plan, {
         signal: abort.signal,

@@ -6,6 +6,7 @@
 import type { AssetJson } from '../asset';
 import { buildRenderGraph, type RenderSource } from '../editor/render/filter-graph';
 import { clipEnd, type TimelineSnapshot } from '../editor/model/timeline/snapshot';
+import type { SpeechByAsset } from '../editor/model/timeline/speech-ducking';
 
 export const PREVIEW_SHORT_SIDE = 360;
 /** "10 s from the playhead". */
@@ -103,9 +104,10 @@ export interface PreviewPlan {
 
 /**
  * The server's graph (same builder, same options but loudness, which a preview leaves out) at 360p over `range`,
- * encoded as fast as x264 goes: a preview is watched once.
+ * encoded as fast as x264 goes: a preview is watched once. `speech`: speech detection's segments per asset, which
+ * speech ducking plays by (as the server's render is given them).
  */
-export function planPreview(snapshot: TimelineSnapshot, assets: Record<string, AssetJson>, range: TimeRange, o: PreviewPlanOptions): PreviewPlan {
+export function planPreview(snapshot: TimelineSnapshot, assets: Record<string, AssetJson>, range: TimeRange, o: PreviewPlanOptions, speech: SpeechByAsset = {}): PreviewPlan {
   const { fps } = snapshot.settings;
   const size = previewSize(snapshot.settings.width, snapshot.settings.height);
   const sources: Record<string, RenderSource> = {};
@@ -115,7 +117,7 @@ export function planPreview(snapshot: TimelineSnapshot, assets: Record<string, A
     const file = asset && previewSource(asset);
     if (!file) continue;
     const input = `${o.inputDir.replace(/\/$/, '')}/${file.name}`;
-    sources[id] = { ...file.source, input };
+    sources[id] = { ...file.source, input, speech: speech[id] };
     files.set(input, { name: file.name, url: file.url });
   }
   const graph = buildRenderGraph(snapshot, sources, { ...size, fps, range, fontFile: o.fontFile });

@@ -13,7 +13,8 @@
  *  - the lowest video track is the canvas itself (its segments and black gaps concatenated); the tracks above are
  *    composited bottom → top with overlay / drawtext. Everything stays 4:2:0 but xfade's overlaps;
  *  - audio: clips are placed with adelay and summed per track (amix normalize=0), ducked tracks go through
- *    sidechaincompress keyed by the voice track, tracks are summed, then optionally loudnorm'ed.
+ *    sidechaincompress keyed by the voice track (level ducking) or a volume envelope built from where speech
+ *    detection heard speech in the voice track's clips (speech ducking), tracks are summed, then optionally loudnorm'ed.
  *
  * Timing is frame-accurate: clip edges are rounded to frames of `opts.fps` once, and audio positions are derived from
  * the same frames, so adjacent clips abut exactly and sound stays with its picture.
@@ -29,6 +30,8 @@ import type {
 } from '../model/timeline/snapshot';
 import { valueAt } from '../model/timeline/keyframes';
 import { MAX_SCALE, MIN_SCALE } from '../model/timeline/clip';
+import { assetsWithoutSpeech, speechSpans, type TimeSpan } from '../model/timeline/speech-ducking';
+import { DUCKING_ATTACK_RANGE, DUCKING_DEFAULTS, DUCKING_RELEASE_RANGE } from '../model/timeline/track';
 
 export const RENDER_SAMPLE_RATE = 48_000;
 /** Bundled with Debian's fonts-dejavu-core; the worker image and the test setup install it. */
@@ -47,6 +50,8 @@ export interface RenderSource {
   height?: number;
   /** A still image: looped for as long as the clip lasts, unlimited handles. */
   still?: boolean;
+  /** Where speech detection (Silero VAD) heard speech, source seconds; absent when it has not run on this asset. */
+  speech?: readonly TimeSpan[] | null;
 }
 
 /** loudnorm's first-pass report (print_format=json), as numbers. */
@@ -1016,14 +1021,28 @@ class GraphBuilder {
       trackStreams.push({ track, label: out });
     }
 
-    // Ducking: the voice track's own (un-ducked) sum keys a compressor on each track it ducks.
-    const duckers = new Map<string, { track: TrackSnapshot; amountDb: number }[]>();
-    for (const { track } of trackStreams) {
-      const d = track.ducking;
-      if (!d || d.byTrackId === track.id || !(finite(d.amountDb, 0) > 0)) continue;
-      if (!trackStreams.some((s) => s.track.id === d.byTrackId)) continue;
+    // Speech ducking lowers a track by an envelope known ahead of time; level ducking (and speech ducking whose
+    // voice has not been through speech detection yet) keys a compressor with the voice track's own sum.
+    const duckers = new Map<string, { track: TrackSnapshot; amountDb: number; attack: number; release: number }[]>();
+    for (const s of trackStreams) {
+      const d = s.track.ducking;
+      if (!d || d.byTrackId === s.track.id || !(finite(d.amountDb, 0) > 0)) continue;
+      if (!trackStreams.some((v) => v.track.id === d.byTrackId)) continue;
+      const duck = {
+        track: s.track,
+        amountDb: clamp(d.amountDb, 0, 40),
+        attack: clamp(finite(d.attack, DUCKING_DEFAULTS.attack), DUCKING_ATTACK_RANGE.min, DUCKING_ATTACK_RANGE.max),
+        release: clamp(finite(d.release, DUCKING_DEFAULTS.release), DUCKING_RELEASE_RANGE.min, DUCKING_RELEASE_RANGE.max)
+      };
+      if (d.mode === 'speech') {
+        const spans = this.spokenSpans(s.track, d.byTrackId, duck);
+        if (spans) {
+          s.label = this.speechDuck(s.label, spans, duck);
+          continue;
+        }
+      }
       if (!duckers.has(d.byTrackId)) duckers.set(d.byTrackId, []);
-      duckers.get(d.byTrackId)!.push({ track, amountDb: clamp(d.amountDb, 0, 40) });
+      duckers.get(d.byTrackId)!.push(duck);
     }
     const sidechains = new Map<string, string[]>();
     for (const s of trackStreams) {
@@ -1041,7 +1060,7 @@ class GraphBuilder {
       const keys = sidechains.get(d.byTrackId);
       const idx = duckers.get(d.byTrackId)?.findIndex((x) => x.track.id === s.track.id) ?? -1;
       if (!keys || idx < 0) continue;
-      const amount = duckers.get(d.byTrackId)![idx]!.amountDb;
+      const duck = duckers.get(d.byTrackId)![idx]!;
       const key = this.label('keyn');
       // The key is made level-independent first: a gate drops the voice's noise floor, then +40 dB into a hard
       // limiter turns any speech into a steady ~-16 dBFS (RMS). With ratio 20 the other track then drops by about
@@ -1051,14 +1070,14 @@ class GraphBuilder {
           `${filter('volume', { volume: '40dB', precision: 'float' })},${filter('alimiter', { limit: 0.25, attack: 5, release: 50, level: 'false' })}[${key}]`
       );
       const keyDb = -16;
-      const thresholdDb = clamp(keyDb - (amount * 20) / 19, -59, -1);
+      const thresholdDb = clamp(keyDb - (duck.amountDb * 20) / 19, -59, -1);
       const out = this.label('tr');
       this.chains.push(
         `[${s.label}][${key}]${filter('sidechaincompress', {
           threshold: num(10 ** (thresholdDb / 20)),
           ratio: 20,
-          attack: 20,
-          release: 400,
+          attack: num(duck.attack * 1000),
+          release: num(duck.release * 1000),
           knee: 2
         })}[${out}]`
       );
@@ -1119,6 +1138,47 @@ class GraphBuilder {
   }
 
   /** One segment's sound, placed on the output timeline; null when it has none. */
+  /**
+   * Where the voice track speaks in this render (timeline seconds), or null when some of its clips' media has not
+   * been through speech detection: that track then ducks by level, and a warning says why.
+   */
+  private spokenSpans(track: TrackSnapshot, voiceTrackId: string, ramps: { attack: number; release: number }): TimeSpan[] | null {
+    const clips = this.placed.filter((p) => p.track.id === voiceTrackId && p.source?.hasAudio).map((p) => p.clip);
+    const speech: Record<string, readonly TimeSpan[]> = {};
+    for (const c of clips) {
+      const found = c.assetId ? this.sources[c.assetId]?.speech : null;
+      if (c.assetId && Array.isArray(found)) speech[c.assetId] = found;
+    }
+    const missing = assetsWithoutSpeech(clips, speech);
+    if (missing.length) {
+      const voice = this.tracks.find((t) => t.id === voiceTrackId)?.name ?? voiceTrackId;
+      this.warnings.push(`${track.name} ducks by level under ${voice}: speech detection has not run on ${missing.length} of its media files yet.`);
+      return null;
+    }
+    return speechSpans(clips, speech, ramps);
+  }
+
+  /**
+   * The track lowered by amountDb over each span, ramping down over `attack` before it and up over `release` after
+   * (the model's duckDepthAt as an expression: merged spans are at least attack + release apart, so the ramps never
+   * overlap and their sum is the depth). 10 ms frames keep the per-frame gain steps small.
+   */
+  private speechDuck(label: string, spans: readonly TimeSpan[], duck: { amountDb: number; attack: number; release: number }): string {
+    const offset = this.sec(this.r0);
+    const length = this.sec(this.frames);
+    const terms = spans
+      .map((s) => ({ down: s.start - duck.attack - offset, up: s.end + duck.release - offset }))
+      .filter((s) => s.up > 0 && s.down < length)
+      .map((s) => `clip(min((t-${wrap(num(s.down))})*${num(1 / duck.attack)},(${num(s.up)}-t)*${num(1 / duck.release)}),0,1)`);
+    if (!terms.length) return label;
+    const out = this.label('tr');
+    this.chains.push(
+      `[${label}]${filter('asetnsamples', { n: RENDER_SAMPLE_RATE / 100, p: 0 })},` +
+        `${filter('volume', { volume: `pow(10,${num(-duck.amountDb / 20)}*(${terms.join('+')}))`, eval: 'frame', precision: 'float' })}[${out}]`
+    );
+    return out;
+  }
+
   private segmentAudio(seg: Segment): string | null {
     if (!seg.members.some((m) => m.p.source?.hasAudio)) return null;
     if (seg.members.length === 1) {

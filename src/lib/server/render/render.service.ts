@@ -5,6 +5,7 @@ import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { JobJson } from '$lib/job';
 import type { TimelineSnapshot } from '$lib/editor/model/timeline/snapshot';
 import { HLS_VARIANT_PREFIX, RENDER_PRESET_NAMES, TIMELINE_RENDER, type RenderPreset } from '$lib/render';
+import { latestSpeech, SPEECH_PAGE, toolJobType, type TimeRange } from '$lib/tool';
 import type { AssetService } from '../asset/asset.service';
 import type { UrlSigner } from '../asset/signed-url';
 import type { UserRow } from '../db/schema';
@@ -44,8 +45,11 @@ export interface RenderInput {
   preset: RenderPreset;
   range?: { start: number; end: number };
   hls: boolean;
-  /** What the worker needs to know of each source before it downloads it. */
-  assets: Record<string, { duration: number; hasVideo: boolean; hasAudio: boolean; width: number | null; height: number | null }>;
+  /**
+   * What the worker needs to know of each source before it downloads it; `speech` (where speech detection heard
+   * speech) only for the voice tracks' media when a track ducks under speech, null where detection has not run.
+   */
+  assets: Record<string, { duration: number; hasVideo: boolean; hasAudio: boolean; width: number | null; height: number | null; speech?: TimeRange[] | null }>;
   /** Yjs state vector (base64) of the document the snapshot was taken from. */
   docVersion: string;
   title: string;
@@ -105,6 +109,12 @@ export class RenderService {
     for (const r of rows) {
       const probe = (r.probe ? JSON.parse(r.probe) : null) as { video?: unknown; audio?: unknown } | null;
       assets[r.id] = { duration: r.duration ?? 0, hasVideo: r.kind === 'image' || (r.kind !== 'audio' && !!probe?.video), hasAudio: !!probe?.audio, width: r.width, height: r.height };
+    }
+    const voices = new Set(snapshot.tracks.flatMap((t) => (t.ducking?.mode === 'speech' ? [t.ducking.byTrackId] : [])));
+    const spoken = [...new Set(snapshot.clips.flatMap((c) => (c.assetId && voices.has(c.trackId) && assets[c.assetId]?.hasAudio ? [c.assetId] : [])))];
+    if (spoken.length) {
+      const speech = await latestSpeech(spoken, (before) => this.jobs.list(user, projectId, { type: toolJobType('speech'), status: 'succeeded', limit: SPEECH_PAGE, before }));
+      for (const id of spoken) assets[id]!.speech = speech[id] ?? null;
     }
     const input: RenderInput = {
       snapshot,

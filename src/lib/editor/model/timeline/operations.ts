@@ -17,6 +17,7 @@ import {
   clipDuration,
   clipEnd,
   type ClipSnapshot,
+  type Ducking,
   type Easing,
   type Keyframe,
   type KeyframedProperty,
@@ -32,7 +33,7 @@ import {
   type TransitionSnapshot
 } from './snapshot';
 import { settingsOf, timelineSettingsSchema, type TimelinePreset } from './timeline-settings';
-import { defaultTrackName, MAX_DUCKING_DB, newTrack, trackAccepts, trackSchema } from './track';
+import { defaultTrackName, DUCKING_ATTACK_RANGE, DUCKING_DEFAULTS, DUCKING_MODES, DUCKING_RELEASE_RANGE, MAX_DUCKING_DB, newTrack, trackAccepts, trackSchema } from './track';
 import { DEFAULT_TRANSITION_DURATION, MAX_TRANSITION_DURATION, MIN_TRANSITION_DURATION, newTransition, TRANSITION_KINDS, transitionLimit, transitionSchema } from './transition';
 
 export interface OperationOptions {
@@ -616,10 +617,13 @@ export function setTrackState(
   return Object.keys(patch).length ? commit(s, [update('track', track.id, patch)], opts) : done();
 }
 
-/** An audio track lowered by `amountDb` while `byTrackId` has sound; null turns ducking off. */
+/**
+ * An audio track lowered by `amountDb` under `byTrackId`: while it has sound (level) or where speech was detected in
+ * its clips (speech); null turns ducking off. Settings left out keep the track's current ones.
+ */
 export function setTrackDucking(
   s: TimelineSnapshot,
-  args: { trackId: string; byTrackId: string | null; amountDb?: number },
+  args: { trackId: string; byTrackId: string | null } & Partial<Omit<Ducking, 'byTrackId'>>,
   opts: OperationOptions = {}
 ): OperationResult {
   const track = trackById(s, args.trackId);
@@ -629,9 +633,24 @@ export function setTrackDucking(
   if (track.kind !== 'audio') return refuse('Only audio tracks duck.');
   if (args.byTrackId === track.id) return refuse('A track cannot duck under itself.');
   if (!trackById(s, args.byTrackId)) return refuse('The track to duck under is no longer on the timeline.');
-  const amountDb = args.amountDb ?? track.ducking?.amountDb ?? 12;
-  if (!(amountDb > 0 && amountDb <= MAX_DUCKING_DB)) return refuse(`Ducking lowers by more than 0 and at most ${MAX_DUCKING_DB} dB.`);
-  return commit(s, [update('track', track.id, { ducking: { byTrackId: args.byTrackId, amountDb } })], opts);
+  const was = track.ducking ?? DUCKING_DEFAULTS;
+  const ducking: Ducking = {
+    byTrackId: args.byTrackId,
+    amountDb: args.amountDb ?? was.amountDb,
+    mode: args.mode ?? was.mode,
+    attack: args.attack ?? was.attack,
+    release: args.release ?? was.release
+  };
+  if (!(ducking.amountDb > 0 && ducking.amountDb <= MAX_DUCKING_DB)) return refuse(`Ducking lowers by more than 0 and at most ${MAX_DUCKING_DB} dB.`);
+  if (!DUCKING_MODES.includes(ducking.mode)) return refuse(`Ducking follows ${DUCKING_MODES.join(' or ')}.`);
+  const ms = (seconds: number) => `${Math.round(seconds * 1000)} ms`;
+  if (!(ducking.attack >= DUCKING_ATTACK_RANGE.min && ducking.attack <= DUCKING_ATTACK_RANGE.max)) {
+    return refuse(`The attack is ${ms(DUCKING_ATTACK_RANGE.min)} to ${ms(DUCKING_ATTACK_RANGE.max)}.`);
+  }
+  if (!(ducking.release >= DUCKING_RELEASE_RANGE.min && ducking.release <= DUCKING_RELEASE_RANGE.max)) {
+    return refuse(`The release is ${ms(DUCKING_RELEASE_RANGE.min)} to ${ms(DUCKING_RELEASE_RANGE.max)}.`);
+  }
+  return commit(s, [update('track', track.id, { ducking })], opts);
 }
 
 /** Deletes a track with its clips and their transitions; tracks that ducked under it stop ducking. */

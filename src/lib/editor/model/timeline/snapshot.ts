@@ -28,9 +28,24 @@ export interface TrackSnapshot {
   solo: boolean;
   locked: boolean;
   hidden: boolean;
-  /** Audio tracks only: lowered by `amountDb` while the track `byTrackId` (a voice track) has sound. */
-  ducking: { byTrackId: string; amountDb: number } | null;
+  /** Audio tracks only: lowered under the track `byTrackId` (a voice track). */
+  ducking: Ducking | null;
 }
+
+/**
+ * How a track ducks: by `level` (a compressor keyed by the voice track's sound) or by `speech` (an envelope built
+ * ahead of time from where Silero VAD heard speech in the voice track's clips). Attack and release are seconds: in
+ * speech mode the ramp down ends as speech starts and the ramp up starts as it ends.
+ */
+export interface Ducking {
+  byTrackId: string;
+  amountDb: number;
+  mode: DuckingMode;
+  attack: number;
+  release: number;
+}
+
+export type DuckingMode = 'level' | 'speech';
 
 export type Easing = 'linear' | 'ease-in' | 'ease-out' | 'ease-in-out';
 

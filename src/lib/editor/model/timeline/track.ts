@@ -1,14 +1,19 @@
 import { z } from 'zod';
 import type { RecordKind } from '../record-map';
 import { idSchema, newTimelineId, type TrackId } from './ids';
-import type { TrackKind, TrackSnapshot } from './snapshot';
+import type { Ducking, DuckingMode, TrackKind, TrackSnapshot } from './snapshot';
 
 export const TRACK_KINDS = ['video', 'audio', 'title'] as const satisfies readonly TrackKind[];
 export const MAX_DUCKING_DB = 60;
+export const DUCKING_MODES = ['level', 'speech'] as const satisfies readonly DuckingMode[];
+/** A new ducking's settings (attack and release in seconds), and what one written before mode, attack and release existed reads as. */
+export const DUCKING_DEFAULTS = { amountDb: 12, mode: 'level', attack: 0.05, release: 0.4 } as const satisfies Omit<Ducking, 'byTrackId'>;
+export const DUCKING_ATTACK_RANGE = { min: 0.005, max: 2 } as const;
+export const DUCKING_RELEASE_RANGE = { min: 0.01, max: 5 } as const;
 
 export interface Track extends Omit<TrackSnapshot, 'id' | 'ducking'> {
   id: TrackId;
-  ducking: { byTrackId: TrackId; amountDb: number } | null;
+  ducking: (Ducking & { byTrackId: TrackId }) | null;
 }
 
 export const trackSchema: z.ZodType<Track> = z
@@ -24,7 +29,11 @@ export const trackSchema: z.ZodType<Track> = z
     ducking: z
       .object({
         byTrackId: idSchema<TrackId>('track'),
-        amountDb: z.number().gt(0, 'Ducking lowers by more than 0 dB.').max(MAX_DUCKING_DB, `Ducking lowers by at most ${MAX_DUCKING_DB} dB.`)
+        amountDb: z.number().gt(0, 'Ducking lowers by more than 0 dB.').max(MAX_DUCKING_DB, `Ducking lowers by at most ${MAX_DUCKING_DB} dB.`),
+        // Defaults: documents written before speech ducking existed read as level ducking.
+        mode: z.enum(DUCKING_MODES).default(DUCKING_DEFAULTS.mode),
+        attack: z.number().min(DUCKING_ATTACK_RANGE.min).max(DUCKING_ATTACK_RANGE.max).default(DUCKING_DEFAULTS.attack),
+        release: z.number().min(DUCKING_RELEASE_RANGE.min).max(DUCKING_RELEASE_RANGE.max).default(DUCKING_DEFAULTS.release)
       })
       .nullable()
   })
