@@ -12,9 +12,11 @@ import { newTrack } from '$lib/editor/model/timeline/track';
 import { newTransition } from '$lib/editor/model/timeline/transition';
 import type { AssetJson } from '$lib/asset';
 import type { JobJson } from '$lib/job';
+import type { RenderInput } from '$lib/server/render/render.service';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
 import { ffmpeg, ffprobe, h264, loudness, picture, sine, tempDir } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
+import { runTool } from '../helpers/studio';
 import { connectClient, waitFor, type YClient } from '../helpers/yclient';
 
 const run = promisify(execFile);
@@ -162,6 +164,49 @@ describe('renders', () => {
     const [r, g, b] = stdout as unknown as Buffer;
     expect(r).toBeGreaterThan(200);
     expect(g + b).toBeLessThan(80);
+  }, 240_000);
+
+  it('a track ducked under speech renders by the voice media’s newest speech detection, by level before there is one', async () => {
+    const speech = await createTeam(server, 'Speech');
+    const voiceFile = path.join(dir, 'voice.wav');
+    const toneFile = path.join(dir, 'bed.flac');
+    await run('espeak-ng', ['-m', '-w', voiceFile, '<speak>Hello there.<break time="1500ms"/>Goodbye now.</speak>']);
+    await ffmpeg(...sine(5, 220), toneFile);
+    const [voice, bed] = await Promise.all([voiceFile, toneFile].map((f) => upload(f, speech.editor.token, speech.projectId)));
+    await Promise.all([voice!, bed!].map((x) => waitFor(async () => (await api(server, 'GET', `/api/assets/${x.id}`, { token: speech.owner.token })).body.processing.state === 'ready', 'processed', 60_000)));
+    const editor = connectClient(server.wsUrl, speech.projectId, speech.editor.token);
+    clients.push(editor);
+    await editor.synced;
+    const [o1, o2] = keysBetween(null, null, 2);
+    new ProjectDoc(editor.doc).transact(userOrigin(speech.editor.id), (pd) =>
+      pd.timeline.apply([
+        { op: 'update', kind: 'settings', patch: { width: 320, height: 180, fps: 25 } },
+        { op: 'insert', kind: 'track', record: newTrack({ id: 'vo', kind: 'audio', name: 'Voice', order: o1 }) },
+        { op: 'insert', kind: 'track', record: { ...newTrack({ id: 'bed', kind: 'audio', name: 'Bed', order: o2 }), ducking: { byTrackId: 'vo', amountDb: 12, mode: 'speech', attack: 0.1, release: 0.3 } } },
+        { op: 'insert', kind: 'clip', record: newClip({ id: 'cv', trackId: 'vo', assetId: voice!.id, start: 0.5, in: 0, out: 3.5 }) },
+        { op: 'insert', kind: 'clip', record: newClip({ id: 'cb', trackId: 'bed', assetId: bed!.id, start: 0, in: 0, out: 4.5 }) }
+      ])
+    );
+    const observer = connectClient(server.wsUrl, speech.projectId, speech.owner.token);
+    clients.push(observer);
+    await observer.synced;
+    await waitFor(() => new ProjectDoc(observer.doc).timeline.snapshot().tracks.some((t) => t.ducking?.mode === 'speech'), 'the server has the ducking');
+    const render = async () => {
+      const started = await api<JobJson>(server, 'POST', `/api/projects/${speech.projectId}/renders`, { token: speech.editor.token, body: { preset: 'mp4-480p' } });
+      expect(started.status).toBe(201);
+      let done: JobJson | undefined;
+      await waitFor(async () => ['succeeded', 'failed'].includes((done = (await api(server, 'GET', `/api/jobs/${started.body.id}`, { token: speech.owner.token })).body).status), 'render finishes', 120_000);
+      expect(done!.error).toBeNull();
+      return (done!.input as RenderInput).assets;
+    };
+
+    // No detection yet: the worker is told so (it then ducks by level); the bed's own media is not asked about.
+    const before = await render();
+    expect(before[voice!.id]!.speech).toBeNull();
+    expect(before[bed!.id]!.speech).toBeUndefined();
+    const detected = await runTool(server, speech, voice!, 'speech');
+    expect(detected.result.findings.speech).toHaveLength(2);
+    expect((await render())[voice!.id]!.speech).toEqual(detected.result.findings.speech);
   }, 240_000);
 
   it('serves the HLS ladder to members and signed players, each playlist pointing at signed files; outsiders are refused', async () => {

@@ -12,6 +12,8 @@ import { newClip } from '$lib/editor/model/timeline/clip';
 import type { ClipSnapshot } from '$lib/editor/model/timeline/snapshot';
 import { assetsWithoutSpeech, duckDepthAt, speechSpans } from '$lib/editor/model/timeline/speech-ducking';
 import { trackSchema } from '$lib/editor/model/timeline/track';
+import type { JobJson } from '$lib/job';
+import { latestSpeech, SPEECH_PAGE } from '$lib/tool';
 import { counterIds } from '../helpers/timeline';
 
 const clip = (c: Pick<ClipSnapshot, 'id' | 'start' | 'in' | 'out'> & { assetId: string; speed?: number }) => newClip({ trackId: 'voice', ...c });
@@ -97,5 +99,25 @@ describe('the ducking setting', () => {
     expect(runCommand(undo, a, undefined)).toBe(true);
     expect(ducking()).toMatchObject({ mode: 'level', amountDb: 12, attack: 0.05 });
     expect(project.timeline.snapshot().tracks.find((t) => t.id === voice!.id)!.muted).toBe(true);
+  });
+});
+
+describe('the speech ducking plays by', () => {
+  const job = (assetId: string, createdAt: number, start: number): JobJson =>
+    ({ type: 'tool.speech', status: 'succeeded', createdAt, input: { assetId }, result: { assetId: null, findings: { speech: [{ start, end: start + 1 }] }, report: null } }) as JobJson;
+
+  it('is each asset’s newest speech detection, paging back through the listing only as far as needed', async () => {
+    // Newest first, as the jobs listing answers: a full page of re-runs on "a", then older runs on "a" and "b".
+    const history = [...Array.from({ length: SPEECH_PAGE }, (_, i) => job('a', 1000 - i, i)), job('b', 700, 7), job('a', 600, 99), job('c', 500, 5)];
+    const asked: (number | undefined)[] = [];
+    const page = async (before: number | undefined) => {
+      asked.push(before);
+      return history.filter((j) => before === undefined || j.createdAt < before).slice(0, SPEECH_PAGE);
+    };
+    expect(await latestSpeech(['a', 'b', 'z'], page)).toEqual({ a: [{ start: 0, end: 1 }], b: [{ start: 7, end: 8 }] });
+    expect(asked).toEqual([undefined, 1000 - (SPEECH_PAGE - 1)]);
+    asked.length = 0;
+    expect(await latestSpeech(['a'], page)).toEqual({ a: [{ start: 0, end: 1 }] });
+    expect(asked).toEqual([undefined]);
   });
 });
