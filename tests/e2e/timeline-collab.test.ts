@@ -293,5 +293,10 @@ describe('editing the timeline together', { timeout: 90_000 }, () => {
     await a.getByLabel('Ducking amount of A1 in dB').fill('18');
     await a.getByLabel('Ducking amount of A1 in dB').press('Tab');
     await b.locator('[data-track="A1"] [data-ducking="A2:18"]').waitFor({ timeout: WAIT });
+    // Ducking under detected speech (A2 has no clips, so no media waits for speech detection).
+    await a.getByLabel('What A1 ducks by').selectOption({ label: 'Detected speech' });
+    await b.locator('[data-track="A1"] [data-ducking-mode="speech"]').waitFor({ timeout: WAIT });
+    await a.getByText('Lowered where Silero VAD heard speech in A2’s clips').waitFor({ timeout: WAIT });
+    expect(await a.getByRole('button', { name: /^Detect speech/ }).count()).toBe(0);
   });
 });
