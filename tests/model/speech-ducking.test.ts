@@ -66,9 +66,9 @@ describe('speech segments on the timeline', () => {
 });
 
 describe('the ducking setting', () => {
-  it('reads a ducking written before modes existed as level ducking', () => {
+  it('reads a ducking written before modes existed as the level ducking it was', () => {
     const track = { id: 'm', kind: 'audio', name: 'Music', order: 'a1', muted: false, solo: false, locked: false, hidden: false };
-    expect(trackSchema.parse({ ...track, ducking: { byTrackId: 'v', amountDb: 12 } }).ducking).toEqual({ byTrackId: 'v', amountDb: 12, mode: 'level', attack: 0.05, release: 0.4 });
+    expect(trackSchema.parse({ ...track, ducking: { byTrackId: 'v', amountDb: 12 } }).ducking).toEqual({ byTrackId: 'v', amountDb: 12, mode: 'level', attack: 0.02, release: 0.4 });
     expect(trackSchema.safeParse({ ...track, ducking: { byTrackId: 'v', amountDb: 12, mode: 'loud' } }).success).toBe(false);
   });
 

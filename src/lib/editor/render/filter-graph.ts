@@ -1137,7 +1137,6 @@ class GraphBuilder {
     return `[${out}]`;
   }
 
-  /** One segment's sound, placed on the output timeline; null when it has none. */
   /**
    * Where the voice track speaks in this render (timeline seconds), or null when some of its clips' media has not
    * been through speech detection: that track then ducks by level, and a warning says why.
@@ -1179,6 +1178,7 @@ class GraphBuilder {
     return out;
   }
 
+  /** One segment's sound, placed on the output timeline; null when it has none. */
   private segmentAudio(seg: Segment): string | null {
     if (!seg.members.some((m) => m.p.source?.hasAudio)) return null;
     if (seg.members.length === 1) {

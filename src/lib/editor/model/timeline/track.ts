@@ -6,8 +6,10 @@ import type { Ducking, DuckingMode, TrackKind, TrackSnapshot } from './snapshot'
 export const TRACK_KINDS = ['video', 'audio', 'title'] as const satisfies readonly TrackKind[];
 export const MAX_DUCKING_DB = 60;
 export const DUCKING_MODES = ['level', 'speech'] as const satisfies readonly DuckingMode[];
-/** A new ducking's settings (attack and release in seconds), and what one written before mode, attack and release existed reads as. */
+/** A new ducking's settings (attack and release in seconds). */
 export const DUCKING_DEFAULTS = { amountDb: 12, mode: 'level', attack: 0.05, release: 0.4 } as const satisfies Omit<Ducking, 'byTrackId'>;
+/** What a ducking written before mode, attack and release existed reads as: level ducking with the compressor timing it had. */
+const DUCKING_BEFORE_MODES = { mode: 'level', attack: 0.02, release: 0.4 } as const satisfies Omit<Ducking, 'byTrackId' | 'amountDb'>;
 export const DUCKING_ATTACK_RANGE = { min: 0.005, max: 2 } as const;
 export const DUCKING_RELEASE_RANGE = { min: 0.01, max: 5 } as const;
 
@@ -30,10 +32,9 @@ export const trackSchema: z.ZodType<Track> = z
       .object({
         byTrackId: idSchema<TrackId>('track'),
         amountDb: z.number().gt(0, 'Ducking lowers by more than 0 dB.').max(MAX_DUCKING_DB, `Ducking lowers by at most ${MAX_DUCKING_DB} dB.`),
-        // Defaults: documents written before speech ducking existed read as level ducking.
-        mode: z.enum(DUCKING_MODES).default(DUCKING_DEFAULTS.mode),
-        attack: z.number().min(DUCKING_ATTACK_RANGE.min).max(DUCKING_ATTACK_RANGE.max).default(DUCKING_DEFAULTS.attack),
-        release: z.number().min(DUCKING_RELEASE_RANGE.min).max(DUCKING_RELEASE_RANGE.max).default(DUCKING_DEFAULTS.release)
+        mode: z.enum(DUCKING_MODES).default(DUCKING_BEFORE_MODES.mode),
+        attack: z.number().min(DUCKING_ATTACK_RANGE.min).max(DUCKING_ATTACK_RANGE.max).default(DUCKING_BEFORE_MODES.attack),
+        release: z.number().min(DUCKING_RELEASE_RANGE.min).max(DUCKING_RELEASE_RANGE.max).default(DUCKING_BEFORE_MODES.release)
       })
       .nullable()
   })
