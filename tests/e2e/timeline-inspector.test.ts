@@ -191,4 +191,24 @@ describe('clip inspector in the browser', () => {
     expect(await v.getByLabel('Transition out kind').isDisabled()).toBe(true);
     await v.getByText('View only', { exact: true }).waitFor({ timeout: WAIT });
   }, 60_000);
+
+  it('a bed ducked under detected speech offers speech detection for the voice’s media, and takes the result when the job ends', async () => {
+    const [o3, o4] = keysBetween(new ProjectDoc(script.doc).timeline.snapshot().tracks.at(-1)!.order, null, 2);
+    new ProjectDoc(script.doc).transact(userOrigin(team.owner.id), (p) =>
+      p.timeline.apply([
+        { op: 'insert', kind: 'track', record: newTrack({ id: 'vo', kind: 'audio', name: 'Voice', order: o3 }) },
+        { op: 'insert', kind: 'track', record: { ...newTrack({ id: 'bed', kind: 'audio', name: 'Bed', order: o4 }), ducking: { byTrackId: 'vo', amountDb: 12, mode: 'speech', attack: 0.1, release: 0.3 } } },
+        { op: 'insert', kind: 'clip', record: newClip({ id: 'cv', trackId: 'vo', assetId: media.id, start: 0, in: 0, out: 3 }) }
+      ])
+    );
+    const page = await openStudio(team.editor, 'Speech');
+    await page.locator('[data-track="Bed"] [data-ducking-mode="speech"]').click();
+    await page.locator('[data-speech-missing="1"]').waitFor({ timeout: WAIT });
+    await page.getByText('this track ducks by the voice’s sound level').waitFor({ timeout: WAIT });
+    await page.getByRole('button', { name: 'Detect speech (1)' }).click();
+    await page.getByText('Speech detection started').waitFor({ timeout: WAIT });
+    // The tool runs on a worker; its job event brings the (empty: a tone is no speech) segments, and the offer goes.
+    await waitFor(async () => (await page.locator('[data-speech-missing]').count()) === 0, 'speech detection finished', 120_000);
+    expect(await page.getByRole('button', { name: /^Detect speech/ }).count()).toBe(0);
+  }, 180_000);
 });

@@ -1,6 +1,7 @@
 import { apiJson } from '$lib/api-client';
 import type { JobJson } from '$lib/job';
-import { latestSpeech, SPEECH_PAGE, toolJobType, type TimeRange } from '$lib/tool';
+import type { ProjectSocket } from '$lib/realtime/project-socket';
+import { collectSpeech, latestSpeech, SPEECH_PAGE, toolJobType, type TimeRange } from '$lib/tool';
 import type { TimelineSnapshot } from '$lib/editor/model/timeline/snapshot';
 import { assetsWithoutSpeech, voiceClips } from '$lib/editor/model/timeline/speech-ducking';
 
@@ -14,6 +15,20 @@ export class SpeechFindings {
   pending = $state.raw<string[]>([]);
 
   constructor(private readonly projectId: string) {}
+
+  /** Takes each speech detection of the project as it finishes (the ducking menu updates); returns the unsubscribe. */
+  attach(socket: ProjectSocket): () => void {
+    const onJob = (job: JobJson) => {
+      if (job.projectId !== this.projectId) return;
+      const found: Record<string, TimeRange[]> = {};
+      collectSpeech(found, [job]);
+      if (!Object.keys(found).length) return;
+      this.byAsset = { ...this.byAsset, ...found };
+      this.pending = this.pending.filter((id) => !found[id]);
+    };
+    socket.on('job', onJob);
+    return () => socket.off('job', onJob);
+  }
 
   /** The media of the clips on voice tracks that some track ducks under by speech. */
   spokenAssets(snapshot: TimelineSnapshot): string[] {
