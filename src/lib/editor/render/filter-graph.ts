@@ -324,6 +324,8 @@ interface Segment {
   endF: number;
 }
 
+/** Speech spans per volume filter of speech ducking (ffmpeg's expressions hold fewer than a hundred terms). */
+const SPANS_PER_VOLUME = 40;
 const TRANSITION_KINDS: ReadonlySet<string> = new Set(['fade', 'fadeblack', 'wipeleft', 'wiperight', 'slideleft', 'slideright', 'dissolve']);
 const MIN_SPEED = 0.01;
 const MAX_SPEED = 100;
@@ -1165,16 +1167,19 @@ class GraphBuilder {
   private speechDuck(label: string, spans: readonly TimeSpan[], duck: { amountDb: number; attack: number; release: number }): string {
     const offset = this.sec(this.r0);
     const length = this.sec(this.frames);
-    const terms = spans
-      .map((s) => ({ down: s.start - duck.attack - offset, up: s.end + duck.release - offset }))
-      .filter((s) => s.up > 0 && s.down < length)
-      .map((s) => `clip(min((t-${wrap(num(s.down))})*${num(1 / duck.attack)},(${num(s.up)}-t)*${num(1 / duck.release)}),0,1)`);
-    if (!terms.length) return label;
+    const ramps = spans.map((s) => ({ down: s.start - duck.attack - offset, up: s.end + duck.release - offset })).filter((s) => s.up > 0 && s.down < length);
+    if (!ramps.length) return label;
+    // ffmpeg's expression parser refuses a sum of about a hundred terms: one volume filter per run of spans, each
+    // evaluating its terms only inside its own stretch of time.
+    const volumes: string[] = [];
+    for (let i = 0; i < ramps.length; i += SPANS_PER_VOLUME) {
+      const run = ramps.slice(i, i + SPANS_PER_VOLUME);
+      const terms = run.map((s) => `clip(min((t-${wrap(num(s.down))})*${num(1 / duck.attack)},(${num(s.up)}-t)*${num(1 / duck.release)}),0,1)`);
+      const gain = `if(between(t,${num(run[0]!.down)},${num(run.at(-1)!.up)}),pow(10,${num(-duck.amountDb / 20)}*(${terms.join('+')})),1)`;
+      volumes.push(filter('volume', { volume: gain, eval: 'frame', precision: 'float' }));
+    }
     const out = this.label('tr');
-    this.chains.push(
-      `[${label}]${filter('asetnsamples', { n: RENDER_SAMPLE_RATE / 100, p: 0 })},` +
-        `${filter('volume', { volume: `pow(10,${num(-duck.amountDb / 20)}*(${terms.join('+')}))`, eval: 'frame', precision: 'float' })}[${out}]`
-    );
+    this.chains.push(`[${label}]${filter('asetnsamples', { n: RENDER_SAMPLE_RATE / 100, p: 0 })},${volumes.join(',')}[${out}]`);
     return out;
   }
 
