@@ -151,7 +151,7 @@ export class ChannelDashboard {
 
   loadGenerator(): Promise<void> {
     return this.attempt('The generated music buffer could not be loaded', async () => {
-      this.generator = bufferOfStatus(await apiJson<GeneratorStatusJson>(`/api/channels/${this.channelId}/generator`));
+      this.generator = bufferOfStatus((await apiJson<{ generator: GeneratorStatusJson }>(`/api/channels/${this.channelId}/generator`)).generator);
     });
   }
 
