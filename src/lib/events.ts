@@ -5,6 +5,7 @@ import type { JobJson } from './job';
 import type { ChatMessageView, ChatYou } from './channel';
 import type { LiveStatus, NowPlayingView } from './live';
 import type { SongRequestView } from './song-request';
+import type { GeneratorBufferView } from './generator';
 
 /** The one typed map of socket.io events between the studio and the server. */
 export type AckResult<T = object> = ({ ok: true } & T) | { ok: false; error: { code: string; message: string } };
@@ -27,6 +28,8 @@ export interface ServerToClientEvents {
   'channel:listeners': (e: { channelId: string; listeners: number }) => void;
   /** A channel's live status changed: on or off air, or its health (dead air, emergency, an output's state). */
   'channel:live': (status: LiveStatus) => void;
+  /** A channel's generated music buffer changed state or hours (to a tenth), or the generator was switched on or off. */
+  'channel:generator': (e: GeneratorBufferView & { channelId: string }) => void;
   /** A channel's song request queue changed (a request came in, was removed, or aired). */
   'channel:requests': (e: { channelId: string; requests: SongRequestView[] }) => void;
 }

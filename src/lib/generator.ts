@@ -125,6 +125,17 @@ export const MUSIC_ENGINE_LABELS: Record<MusicEngine, string> = { procedural: 'P
 
 export type ChunkState = 'generating' | 'ready' | 'aired' | 'failed';
 
+/** A channel's generated music buffer as the dashboard's alert strip reads it (pushed as `channel:generator`). */
+export interface GeneratorBufferView {
+  enabled: boolean;
+  state: BufferState;
+  hoursBuffered: number;
+  /** The DEPLETED threshold: under this many hours ahead. */
+  depletedBelowHours: number;
+}
+
+export const bufferOfStatus = (s: GeneratorStatusJson): GeneratorBufferView => ({ enabled: s.config.enabled, state: s.state, hoursBuffered: s.hoursBuffered, depletedBelowHours: s.config.thresholds.emergency });
+
 export interface GeneratorStatusJson {
   channelId: string;
   config: GeneratorConfig;

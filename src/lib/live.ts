@@ -97,6 +97,16 @@ export interface NowPlayingItem {
   dj?: DjLine | null;
 }
 
+/** One item of a channel's plan ahead, as the studio lists it (GET /api/channels/:id/upcoming). */
+export type UpcomingItem = Pick<LiveItem, 'kind' | 'assetId' | 'title' | 'artist' | 'show' | 'start' | 'end'>;
+
+export interface UpcomingView {
+  channelId: string;
+  /** Off air there is no plan to show (it is anchored when the first item airs). */
+  onAir: boolean;
+  items: UpcomingItem[];
+}
+
 /** One aired item in the team's play log (GET /api/channels/:id/plays). */
 export interface PlayLogEntryView {
   id: string;

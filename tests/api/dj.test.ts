@@ -101,4 +101,18 @@ describe.each(KINDS)('AutoDJ API on %s', (kind) => {
     expectApiError(await api(server, 'GET', `${intros}/aaaaaaaaaaaaaaaa/audio`), 401);
     expectApiError(await api(server, 'GET', `${intros}/aaaaaaaaaaaaaaaa/audio?exp=1&sig=forged`), 403);
   });
+
+  it("lists the channel's plan ahead for the schedule view (empty off air) and refuses a bad count", async () => {
+    const upcoming = `/api/channels/${channelId}/upcoming`;
+    const off = await api(server, 'GET', upcoming, { token: team.viewer.token });
+    expect(off.status).toBe(200);
+    expect(off.body).toEqual({ channelId, onAir: false, items: [] });
+    for (const count of ['0', '51', 'abc', '2.5']) {
+      const bad = await api(server, 'GET', `${upcoming}?count=${count}`, { token: team.viewer.token });
+      expectApiError(bad, 400, 'invalid_input');
+      expect(bad.body.error.message).toContain('count');
+    }
+    expectApiError(await api(server, 'GET', upcoming, { token: team.outsider.token }), 404);
+    expectApiError(await api(server, 'GET', upcoming), 401);
+  });
 });

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newId } from '$lib/editor/model/ids';
@@ -7,20 +9,27 @@ import { MUSIC_GENERATE } from '$lib/generator';
 import { createChannelSchema } from '$lib/server/channel/channel.schema';
 import type { GeneratorChunkRow } from '$lib/server/db/schema';
 import { GeneratorRepository } from '$lib/server/generator/generator.repository';
+import type { GeneratorEvent } from '$lib/server/generator/generator.service';
+import { generatorAlert } from '$lib/station/channel-dashboard.svelte';
 import { createTestApp, makeUser, type TestApp } from '../helpers/app';
 import { DIALECTS } from '../helpers/db';
+import { waitFor } from '../helpers/yclient';
 
 // The generator's repository and buffer loop on both databases, through the real composition root; no worker runs,
 // so queued jobs stay queued and the chunks are written here as a worker's results would leave them.
 describe.each(DIALECTS)('channel generator storage on %s', (kind) => {
   let t: TestApp;
+  let receiver: http.Server | undefined;
   afterEach(async () => {
     t?.app.generator.stop();
+    t?.app.webhooks.stop();
     await t?.close();
+    await new Promise((r) => (receiver ? receiver.close(r) : r(null)));
+    receiver = undefined;
   });
 
-  async function setup() {
-    t = await createTestApp(kind, { GENERATOR_TICK_SECONDS: '3600' });
+  async function setup(env: Record<string, string> = {}) {
+    t = await createTestApp(kind, { GENERATOR_TICK_SECONDS: '3600', ...env });
     const owner = await makeUser(t.app, 'gen');
     const project = await t.app.projects.create(owner, 'Generator');
     const channel = await t.app.channels.create(owner, project.id, createChannelSchema.parse({ name: 'Loop FM' }));
@@ -102,5 +111,66 @@ describe.each(DIALECTS)('channel generator storage on %s', (kind) => {
     expect(status.speed).toBe(30);
     // CRITICAL or lower runs flat out: the default two chunks are in flight.
     expect(status.generating).toHaveLength(2);
+  });
+
+  it('raises generator.depleted once as the buffer falls under DEPLETED and generator.recovered as it leaves (or the generator is switched off)', async () => {
+    // A webhook receiver on loopback in this process (private targets allowed for it; deliveries polled every 50 ms).
+    const received: { event: string; data: Record<string, unknown>; channel: { id: string } }[] = [];
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        received.push(JSON.parse(body));
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
+    const { owner, project, channel, repo } = await setup({ WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_BACKOFF_BASE_MS: '50' });
+    await t.app.webhooks.create(owner, project.id, { url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, events: ['generator.depleted', 'generator.recovered'], channelId: null, enabled: true });
+    const buffers: Extract<GeneratorEvent, { type: 'buffer' }>['buffer'][] = [];
+    t.app.generator.onEvent((e) => e.type === 'buffer' && buffers.push(e.buffer));
+    const events = () => received.map((r) => `${r.event}:${r.data.reason}`);
+    const settled = async (n: number) => {
+      await waitFor(() => received.length >= n, `${n} webhook deliveries`, 15_000);
+      // Nothing more arrives from that transition (each goes out once).
+      await t.app.generator.tick(channel.id);
+      await t.app.generator.tick(channel.id);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(received).toHaveLength(n);
+    };
+
+    // Switched on with nothing made: under 36 s ahead by these thresholds is DEPLETED.
+    const thresholds = { healthy: 0.1, warning: 0.05, critical: 0.02, emergency: 0.01 };
+    await t.app.generator.update(owner, channel.id, { enabled: true, prompts: ['a'], chunkSeconds: 60, parallel: 2, thresholds });
+    await settled(1);
+    expect(received[0]).toMatchObject({ event: 'generator.depleted', channel: { id: channel.id }, data: { state: 'DEPLETED', hoursBuffered: 0, depletedBelowHours: 0.01, reason: 'buffer' } });
+    expect(buffers.at(-1)).toEqual({ enabled: true, state: 'DEPLETED', hoursBuffered: 0, depletedBelowHours: 0.01 });
+    // The dashboard's alert strip says it in plain words.
+    expect(generatorAlert(buffers.at(-1)!)?.text).toBe(
+      'Generated music buffer depleted: 0 h ahead (under 0.01 h); when it runs out the air falls back to the rest of the rotation, the fallback playlist, then the station ID.'
+    );
+
+    // The two chunks in flight are made: 120 s ahead is CRITICAL, out of DEPLETED.
+    const chunks = await repo.chunks(channel.id);
+    expect(chunks).toHaveLength(2);
+    for (const c of chunks) await repo.updateChunk(c.id, { state: 'ready' });
+    await t.app.generator.tick(channel.id);
+    await settled(2);
+    expect(received[1]).toMatchObject({ event: 'generator.recovered', data: { state: 'CRITICAL', hoursBuffered: 120 / 3600, reason: 'buffer' } });
+    expect(buffers.at(-1)).toMatchObject({ state: 'CRITICAL' });
+    expect(generatorAlert(buffers.at(-1)!)).toBeNull();
+
+    // Both aired: DEPLETED again, announced again.
+    for (const c of chunks) await repo.updateChunk(c.id, { state: 'aired' });
+    await t.app.generator.tick(channel.id);
+    await settled(3);
+    expect(received[2]).toMatchObject({ event: 'generator.depleted', data: { state: 'DEPLETED', hoursBuffered: 0 } });
+
+    // Switched off while depleted: the channel no longer waits on it.
+    await t.app.generator.update(owner, channel.id, { enabled: false });
+    await settled(4);
+    expect(events()).toEqual(['generator.depleted:buffer', 'generator.recovered:buffer', 'generator.depleted:buffer', 'generator.recovered:disabled']);
+    expect(buffers.at(-1)).toMatchObject({ enabled: false });
+    expect(generatorAlert(buffers.at(-1)!)).toBeNull();
   });
 });

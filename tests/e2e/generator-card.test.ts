@@ -67,4 +67,20 @@ describe('the generated music card', () => {
     expect(await seen.textContent()).toMatch(/Only editors and owners change the generator/);
     await viewer.context().close();
   }, 300_000);
+
+  it("puts a depleted buffer in the dashboard's alert strip, and takes it out when the generator is switched off", async () => {
+    const created = await api(server, 'POST', `/api/projects/${team.projectId}/channels`, { token: team.editor.token, body: { name: 'Dry FM' } });
+    const channelId = created.body.id as string;
+    // Under 2 h ahead is DEPLETED by the default thresholds: one 15 s chunk at a time keeps it there for this test.
+    const on = await api(server, 'PATCH', `/api/channels/${channelId}/generator`, { token: team.editor.token, body: { enabled: true, chunkSeconds: 15, parallel: 1 } });
+    expect(on.status).toBe(200);
+    const page = await logIn(await newPage(browser, 'editor'), server.url, team.editor);
+    await page.goto(`${server.url}/projects/${team.projectId}/channels/${channelId}`, { waitUntil: 'networkidle' });
+    const alert = page.locator('[data-dashboard] [data-alert="generator"]');
+    await expect.poll(() => alert.textContent(), { timeout: WAIT }).toMatch(/^Generated music buffer depleted: [\d.]+ h ahead \(under 2 h\); when it runs out the air falls back to the rest of the rotation/);
+    // Switched off elsewhere: the push takes the alert out without a reload.
+    await api(server, 'PATCH', `/api/channels/${channelId}/generator`, { token: team.editor.token, body: { enabled: false } });
+    await alert.waitFor({ state: 'detached', timeout: WAIT });
+    await page.context().close();
+  }, 120_000);
 });

@@ -48,6 +48,15 @@ describe('the channel dashboard alerts', () => {
     expect(alertsOf(status(null, 'off-air'), playing('fallback'), NOW)).toEqual([]);
   });
 
+  it('name a depleted generated music buffer, on air or off, and nothing while it is healthier or the generator is off', () => {
+    const buffer = { enabled: true, state: 'DEPLETED' as const, hoursBuffered: 1.234, depletedBelowHours: 2 };
+    const text = 'Generated music buffer depleted: 1.2 h ahead (under 2 h); when it runs out the air falls back to the rest of the rotation, the fallback playlist, then the station ID.';
+    expect(alertsOf(status({ outputs: [output()] }), playing('track'), NOW, buffer)).toEqual([{ key: 'generator', text }]);
+    expect(alertsOf(status(null, 'off-air'), null, NOW, buffer)).toEqual([{ key: 'generator', text }]);
+    expect(alertsOf(status(null, 'off-air'), null, NOW, { ...buffer, state: 'EMERGENCY', hoursBuffered: 2.5 })).toEqual([]);
+    expect(alertsOf(status(null, 'off-air'), null, NOW, { ...buffer, enabled: false })).toEqual([]);
+  });
+
   it('describe each output state', () => {
     expect(outputText(output(), NOW)).toBe('connected');
     expect(outputText(output({ state: 'starting', stalls: 1 }), NOW)).toBe('connecting; stalled 1 time and restarted');

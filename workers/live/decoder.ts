@@ -31,7 +31,9 @@ export class Decoder {
         ...(headerArg ? ['-headers', headerArg] : []),
         // A network blip mid-track resumes the download (with a Range request) instead of ending the item in silence.
         '-reconnect', '1', '-reconnect_on_network_error', '1', '-reconnect_delay_max', '5',
-        '-ss', seconds.toFixed(3),
+        // No seek from the top: ffmpeg seeks even to 0, and over HTTP from a server that ignores Range that seek lost
+        // the last seconds of a WAV (a 6.7 s DJ voice decoded to 3.9 s, cut off on air).
+        ...(seconds > 0 ? ['-ss', seconds.toFixed(3)] : []),
         '-i', url,
         '-vn', '-ac', String(LIVE_CHANNELS), '-ar', String(LIVE_SAMPLE_RATE), '-f', 'f32le', 'pipe:1'
       ],

@@ -39,7 +39,7 @@ import { MemoryListenerCounter, type ListenerCounter } from './live/listeners';
 import { PlayLogService } from './live/play-log.service';
 import { WebhookRepository } from './webhook/webhook.repository';
 import { WebhookService } from './webhook/webhook.service';
-import { attachTakeoverWebhooks, attachWebhookEvents } from './webhook/webhook-events';
+import { attachGeneratorWebhooks, attachTakeoverWebhooks, attachWebhookEvents } from './webhook/webhook-events';
 import { IngestServer } from './takeover/ingest-server';
 import { TakeoverService } from './takeover/takeover.service';
 import { GeneratorRepository } from './generator/generator.repository';
@@ -170,6 +170,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   attachTakeoverWebhooks(webhooks, takeover);
   const briefs = new BriefService(projects, docs, assets);
   const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
+  attachGeneratorWebhooks(webhooks, generator);
   // What aired moves the buffer: look at the channel's generator as each item starts.
   live.onEvent((e) => {
     if (e.type === 'now-playing') void generator.tick(e.channelId);

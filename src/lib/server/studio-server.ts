@@ -13,6 +13,7 @@ import { LiveHttp } from './live/live-http';
 import { TakeoverHttp } from './takeover/takeover-http';
 import { attachTakeover } from './takeover/takeover-socket';
 import { attachLive } from './live/live-socket';
+import { attachGenerator } from './generator/generator-socket';
 import { attachRequests } from './request/request-socket';
 import { PodcastHttp } from './podcast/podcast-http';
 
@@ -77,6 +78,7 @@ export function attachRealtime(app: App, server: http.Server): StudioServer {
   const io = createSocketServer(server, app, app.config.origin);
   attachChat(io, app);
   attachLive(io, app);
+  attachGenerator(io, app);
   attachRequests(io, app);
   const closeTakeover = attachTakeover(io, app);
   const workers = new WorkerGateway(io.of('/workers') as never, app.jobs, app.workerTokens, app.logger, app.config.jobs.pollMs, app.config.jobs.liveReleaseGraceMs);

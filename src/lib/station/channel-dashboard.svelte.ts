@@ -1,4 +1,5 @@
 import { apiJson, messageOf } from '$lib/api-client';
+import { bufferOfStatus, type GeneratorBufferView, type GeneratorStatusJson } from '$lib/generator';
 import type { JobJson } from '$lib/job';
 import type { LiveOutputHealth, LiveStatus, NowPlayingView, PlayLogEntryView } from '$lib/live';
 import type { ProjectSocket } from '$lib/realtime/project-socket';
@@ -21,9 +22,25 @@ export function outputText(o: LiveOutputHealth, now = Date.now()): string {
   return `retrying${o.lastError ? ` after “${o.lastError}”` : ''}${wait}${stalls}`;
 }
 
-/** What needs someone's attention, in plain words: dead air, the emergency ID, the fallback playlist, failing outputs. */
-export function alertsOf(status: LiveStatus | null, nowPlaying: NowPlayingView | null, now = Date.now()): DashboardAlert[] {
+/** The generated music buffer under its DEPLETED threshold, in plain words (null while it is not, or the generator is off). */
+export function generatorAlert(g: GeneratorBufferView | null): DashboardAlert | null {
+  if (!g?.enabled || g.state !== 'DEPLETED') return null;
+  // Tenths as the dashboard shows hours; hundredths under an hour, where thresholds may be set that low.
+  const hours = (h: number) => `${Number(h.toFixed(h < 1 ? 2 : 1))} h`;
+  return {
+    key: 'generator',
+    text: `Generated music buffer depleted: ${hours(g.hoursBuffered)} ahead (under ${hours(g.depletedBelowHours)}); when it runs out the air falls back to the rest of the rotation, the fallback playlist, then the station ID.`
+  };
+}
+
+/**
+ * What needs someone's attention, in plain words: dead air, the emergency ID, the fallback playlist, failing outputs,
+ * and (on or off air: it fills the air ahead) a depleted generated music buffer.
+ */
+export function alertsOf(status: LiveStatus | null, nowPlaying: NowPlayingView | null, now = Date.now(), generator: GeneratorBufferView | null = null): DashboardAlert[] {
   const alerts: DashboardAlert[] = [];
+  const depleted = generatorAlert(generator);
+  if (depleted) alerts.push(depleted);
   if (!status) return alerts;
   if (status.state === 'error') alerts.push({ key: 'error', text: `The live output failed: ${status.message ?? 'no reason given'}.` });
   const h = status.health;
@@ -51,6 +68,8 @@ export class ChannelDashboard {
   listeners = $state(0);
   requests = $state.raw<SongRequestView[]>([]);
   plays = $state.raw<PlayLogEntryView[]>([]);
+  /** The channel's generated music buffer (its generator may be off). */
+  generator = $state.raw<GeneratorBufferView | null>(null);
   /** Start or stop in flight. */
   busy = $state(false);
   error = $state('');
@@ -73,24 +92,27 @@ export class ChannelDashboard {
     };
     const onListeners = (e: { channelId: string; listeners: number }) => mine(e) && (this.listeners = e.listeners);
     const onRequests = (e: { channelId: string; requests: SongRequestView[] }) => mine(e) && (this.requests = e.requests);
+    const onGenerator = ({ channelId, ...buffer }: GeneratorBufferView & { channelId: string }) => channelId === this.channelId && (this.generator = buffer);
     // The live job's own changes (queued, running, retrying, failed) change the status too.
     const onJob = (job: JobJson) => job.id === this.status?.jobId && void this.loadStatus();
     socket.on('channel:live', onLive);
     socket.on('channel:now-playing', onNow);
     socket.on('channel:listeners', onListeners);
     socket.on('channel:requests', onRequests);
+    socket.on('channel:generator', onGenerator);
     socket.on('job', onJob);
     this.stop.push(() => {
       socket.off('channel:live', onLive);
       socket.off('channel:now-playing', onNow);
       socket.off('channel:listeners', onListeners);
       socket.off('channel:requests', onRequests);
+      socket.off('channel:generator', onGenerator);
       socket.off('job', onJob);
     });
   }
 
   async load(): Promise<void> {
-    await Promise.all([this.loadStatus(), this.loadNowPlaying(), this.loadRequests(), this.loadPlays()]);
+    await Promise.all([this.loadStatus(), this.loadNowPlaying(), this.loadRequests(), this.loadPlays(), this.loadGenerator()]);
   }
 
   private async attempt(what: string, fn: () => Promise<void>): Promise<void> {
@@ -124,6 +146,12 @@ export class ChannelDashboard {
   loadPlays(): Promise<void> {
     return this.attempt('The play log could not be loaded', async () => {
       this.plays = (await apiJson<{ plays: PlayLogEntryView[] }>(`/api/channels/${this.channelId}/plays?limit=${PLAY_LOG_SIZE}`)).plays;
+    });
+  }
+
+  loadGenerator(): Promise<void> {
+    return this.attempt('The generated music buffer could not be loaded', async () => {
+      this.generator = bufferOfStatus((await apiJson<{ generator: GeneratorStatusJson }>(`/api/channels/${this.channelId}/generator`)).generator);
     });
   }
 

@@ -1,6 +1,7 @@
 import { apiJson, errorFromBody, messageOf } from '$lib/api-client';
 import { BUILTIN_VOICES } from '$lib/ai';
-import type { DjIntroView, DjPersonaView, DjPolicy } from '$lib/dj';
+import type { DjPersonaView, DjPolicy } from '$lib/dj';
+import { DjIntros } from './dj-intros.svelte';
 
 export interface DjDraft {
   enabled: boolean;
@@ -19,44 +20,34 @@ export interface DjDraft {
 /** Every built-in voice as a select option: "<engine>:<voice>". */
 export const VOICE_OPTIONS = Object.entries(BUILTIN_VOICES).flatMap(([engine, voices]) => voices.map((v) => ({ value: `${engine}:${v}`, label: `${engine} · ${v}` })));
 
-/** How often the upcoming intros are read again while the card is open (their status moves as they are voiced). */
-const REFRESH_MS = 5000;
-
 /** The channel page's DJ card: the persona, a voice preview, and the upcoming intros with their lines editable. */
 export class DjCard {
   persona = $state<DjPersonaView | null>(null);
-  intros = $state<DjIntroView[]>([]);
-  /** Lines being edited, by intro id. */
-  edits = $state<Record<string, string>>({});
+  readonly intros: DjIntros;
   loaded = $state(false);
   saving = $state(false);
   previewing = $state(false);
   previewUrl = $state<string | null>(null);
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
-  private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     readonly projectId: string,
     readonly channelId: string
-  ) {}
+  ) {
+    this.intros = new DjIntros(channelId);
+  }
 
   async load(): Promise<void> {
     try {
       this.persona = await apiJson<DjPersonaView>(`/api/channels/${this.channelId}/dj`);
-      await this.loadIntros();
+      await this.intros.load();
     } catch (e) {
       this.error = messageOf(e);
     } finally {
       this.loaded = true;
     }
-    this.timer ??= setInterval(() => void this.loadIntros().catch(() => undefined), REFRESH_MS);
-  }
-
-  async loadIntros(): Promise<void> {
-    const now = Date.now();
-    const r = await apiJson<{ intros: DjIntroView[] }>(`/api/channels/${this.channelId}/intros?from=${now - 10 * 60_000}&to=${now + 2 * 3600_000}`);
-    this.intros = r.intros;
+    this.intros.follow();
   }
 
   draft(): DjDraft {
@@ -91,7 +82,7 @@ export class DjCard {
         body: { ...rest, everyN: Number(d.everyN), duckDb: Number(d.duckDb), voice: this.voiceOf(d) }
       });
       this.notice = d.enabled ? 'Saved. Intros are written about 20 minutes ahead while the channel is on air.' : 'Saved. The DJ is off.';
-      await this.loadIntros();
+      await this.intros.load();
       return true;
     } catch (e) {
       this.error = messageOf(e);
@@ -119,21 +110,8 @@ export class DjCard {
     }
   }
 
-  /** Saves a rewritten line; the server voices it again and the list shows its status. */
-  async saveLine(intro: DjIntroView): Promise<void> {
-    const text = (this.edits[intro.id] ?? intro.text).trim();
-    this.error = null;
-    try {
-      const updated = await apiJson<DjIntroView>(`/api/channels/${this.channelId}/intros/${intro.id}`, { method: 'PATCH', body: { text } });
-      this.intros = this.intros.map((i) => (i.id === updated.id ? updated : i));
-      delete this.edits[intro.id];
-    } catch (e) {
-      this.error = messageOf(e);
-    }
-  }
-
   destroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.intros.destroy();
     if (this.previewUrl) URL.revokeObjectURL(this.previewUrl);
   }
 }

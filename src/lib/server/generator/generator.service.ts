@@ -19,6 +19,7 @@ import {
   MUSIC_GENERATE,
   nextChunk,
   type BufferState,
+  type GeneratorBufferView,
   type GeneratorConfig,
   type GeneratorStatusJson,
   type MusicEngine
@@ -75,6 +76,15 @@ const FAILURE_PAUSE_MS = (Number(process.env.GENERATOR_FAILURE_PAUSE_SECONDS) ||
 /** Speed is averaged over this many recent chunks. */
 const SPEED_WINDOW = 10;
 
+/**
+ * `buffer`: the buffer's state or its hours (to a tenth) changed, for the studio's dashboard. `depleted` / `recovered`:
+ * the buffer fell under the DEPLETED threshold or left it (or the generator was switched off while depleted), once per
+ * transition, for webhooks.
+ */
+export type GeneratorEvent =
+  | { type: 'buffer'; channel: ChannelRow; buffer: GeneratorBufferView }
+  | { type: 'depleted' | 'recovered'; channel: ChannelRow; buffer: GeneratorBufferView; reason: 'buffer' | 'disabled' };
+
 export interface GeneratorOptions {
   /** How often every enabled generator looks at its buffer (besides when chunks finish or air). */
   tickMs: number;
@@ -88,7 +98,11 @@ export interface GeneratorOptions {
 export class GeneratorService {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly pausedUntil = new Map<string, number>();
-  private readonly alerted = new Set<string>();
+  /** Channels whose buffer is DEPLETED as last seen (a restart forgets it: a still depleted buffer is announced again). */
+  private readonly depleted = new Set<string>();
+  /** The buffer each channel's studio was last told of, to push changes only. */
+  private readonly pushed = new Map<string, string>();
+  private readonly listeners = new Set<(e: GeneratorEvent) => void>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -121,6 +135,21 @@ export class GeneratorService {
     clearInterval(this.timer);
   }
 
+  onEvent(fn: (e: GeneratorEvent) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  private emit(e: GeneratorEvent): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.logger.error({ err }, 'generator listener failed');
+      }
+    }
+  }
+
   // ---- people ----
 
   async status(user: UserRow, channelId: string): Promise<GeneratorStatusJson> {
@@ -151,8 +180,9 @@ export class GeneratorService {
     if (c.enabled) {
       this.pausedUntil.delete(channel.id);
       await this.ensurePlaylist(channel);
-      await this.tick(channel.id);
     }
+    // Switched off, the step only settles the alert.
+    await this.tick(channel.id);
     return this.statusOf(channel);
   }
 
@@ -176,20 +206,41 @@ export class GeneratorService {
 
   private async step(channelId: string): Promise<void> {
     const row = await this.repo.find(channelId);
-    const channel = row?.enabled ? await this.channels.findById(channelId) : undefined;
+    const channel = row ? await this.channels.findById(channelId) : undefined;
     if (!row || !channel) return;
     const config = configOf(row);
+    if (!row.enabled) {
+      const { state, hours } = this.bufferOf(await this.repo.chunks(channelId), config);
+      this.settle(channel, { enabled: false, state, hoursBuffered: hours, depletedBelowHours: config.thresholds.emergency });
+      return;
+    }
     await this.repo.markAired(channelId);
     const chunks = await this.cleanup(channel, await this.repo.chunks(channelId));
     const { state, hours } = this.bufferOf(chunks, config);
-    if (state === 'DEPLETED' && !this.alerted.has(channelId)) {
-      this.alerted.add(channelId);
-      this.logger.warn({ channelId, hours }, 'generator buffer depleted: the plan falls back to the rotation, the fallback playlist, then the station ID');
-    } else if (state !== 'DEPLETED') this.alerted.delete(channelId);
+    this.settle(channel, { enabled: true, state, hoursBuffered: hours, depletedBelowHours: config.thresholds.emergency });
     if ((this.pausedUntil.get(channelId) ?? 0) > this.now()) return;
     const inFlight = chunks.filter((c) => c.state === 'generating').length;
     const start = chunksToStart(state, inFlight, config.parallel);
     for (let i = 0; i < start; i++) if (!(await this.startChunk(channel, config, chunks))) break;
+  }
+
+  /** Tells the studio of a changed buffer, and the webhooks (and the log) of entering or leaving DEPLETED, once each. */
+  private settle(channel: ChannelRow, buffer: GeneratorBufferView): void {
+    const seen = JSON.stringify([buffer.enabled, buffer.state, buffer.hoursBuffered.toFixed(1)]);
+    if (this.pushed.get(channel.id) !== seen) {
+      this.pushed.set(channel.id, seen);
+      this.emit({ type: 'buffer', channel, buffer });
+    }
+    const depleted = buffer.enabled && buffer.state === 'DEPLETED';
+    if (depleted === this.depleted.has(channel.id)) return;
+    if (depleted) {
+      this.depleted.add(channel.id);
+      this.logger.warn({ channelId: channel.id, hours: buffer.hoursBuffered }, 'generator buffer depleted: the plan falls back to the rotation, the fallback playlist, then the station ID');
+      this.emit({ type: 'depleted', channel, buffer, reason: 'buffer' });
+    } else {
+      this.depleted.delete(channel.id);
+      this.emit({ type: 'recovered', channel, buffer, reason: buffer.enabled ? 'buffer' : 'disabled' });
+    }
   }
 
   /** Queues the next chunk's job; false when it could not be queued (then the channel pauses and says why). */

@@ -59,3 +59,7 @@ export const hlsFileName = z.string().regex(/^(index\.m3u8|seg-\d{1,12}\.ts)$/, 
 export const playLogQuerySchema = z.object({
   limit: z.coerce.number({ error: 'limit is a number' }).int('limit is a whole number').min(1, 'limit is 1 to 200').max(200, 'limit is 1 to 200').default(20)
 });
+
+export const upcomingQuerySchema = z.object({
+  count: z.coerce.number({ error: 'count is a number' }).int('count is a whole number').min(1, 'count is 1 to 50').max(50, 'count is 1 to 50').default(12)
+});

@@ -8,7 +8,7 @@ import { canEdit } from '$lib/editor/model/role';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { StationAssets } from '$lib/editor/model/playlist/snapshot';
 import { planPlayout, type PlannedItem, type PlayRecord, type SongRequest } from '$lib/editor/model/schedule/playout-plan';
-import { CHANNEL_LIVE, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SEGMENT_NAME, type LiveHealth, type LiveItem, type LiveOutputConfig, type LiveStatus, type NowPlayingItem, type NowPlayingView } from '$lib/live';
+import { CHANNEL_LIVE, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SEGMENT_NAME, type LiveHealth, type LiveItem, type LiveOutputConfig, type LiveStatus, type NowPlayingItem, type NowPlayingView, type UpcomingView } from '$lib/live';
 import type { JobJson } from '$lib/job';
 import type { UrlSigner } from '../asset/signed-url';
 import { readOutputs, type ChannelService } from '../channel/channel.service';
@@ -189,6 +189,23 @@ export class LiveService {
     const { items } = await this.plan(channel, t, 5);
     view.next = items.filter((i) => i.kind !== 'break' && i.start > (view.now?.startedAt ?? t)).slice(0, 3).map(nowItem);
     return view;
+  }
+
+  /**
+   * The channel's next `count` items as it will air them, for the studio (no media URLs). Off air the list is empty:
+   * the plan is anchored at the first item's start in the play log, so times before that would not hold.
+   */
+  async upcomingView(user: UserRow, channelId: string, count: number): Promise<UpcomingView> {
+    const channel = await this.channelFor(user, channelId, false);
+    const job = await this.repo.liveJob(channel.project_id, liveKey(channel.id));
+    const onAir = job?.status === 'running' && this.airing.get(channel.id) === job.id;
+    if (!onAir) return { channelId: channel.id, onAir, items: [] };
+    const { items } = await this.plan(channel, this.now(), count);
+    return {
+      channelId: channel.id,
+      onAir,
+      items: items.map(({ kind, assetId, title, artist, show, start, end }) => ({ kind, assetId, title, artist, show, start, end }))
+    };
   }
 
   // ---- the worker ----

@@ -1,5 +1,6 @@
 import { CHANNEL_LIVE } from '$lib/live';
 import type { ChannelService } from '../channel/channel.service';
+import type { GeneratorService } from '../generator/generator.service';
 import type { JobService } from '../job/job.service';
 import type { LiveService } from '../live/live.service';
 import type { TakeoverService } from '../takeover/takeover.service';
@@ -52,5 +53,14 @@ export function attachTakeoverWebhooks(webhooks: WebhookService, takeover: Takeo
   takeover.onEvent((e) => {
     const data = { source: e.kind, djName: e.djName, at: new Date(e.at).toISOString() };
     void webhooks.dispatch(e.type === 'connected' ? 'live.connected' : 'live.disconnected', e.channel, data);
+  });
+}
+
+/** The generated music buffer falling under DEPLETED is generator.depleted; leaving it (or the generator switched off) generator.recovered. */
+export function attachGeneratorWebhooks(webhooks: WebhookService, generator: GeneratorService): void {
+  generator.onEvent((e) => {
+    if (e.type === 'buffer') return;
+    const { state, hoursBuffered, depletedBelowHours } = e.buffer;
+    void webhooks.dispatch(e.type === 'depleted' ? 'generator.depleted' : 'generator.recovered', e.channel, { state, hoursBuffered, depletedBelowHours, reason: e.reason });
   });
 }

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import { isHttpUrlWithoutCredentials } from '../http/http-url';
 
-/** Every event a webhook can subscribe to (live.* are live takeover's: a live source connecting and leaving). */
-export const WEBHOOK_EVENTS = ['song.changed', 'live.connected', 'live.disconnected', 'channel.online', 'channel.offline'] as const;
+/**
+ * Every event a webhook can subscribe to (live.* are live takeover's: a live source connecting and leaving;
+ * generator.* the generated music buffer falling under DEPLETED and leaving it).
+ */
+export const WEBHOOK_EVENTS = ['song.changed', 'live.connected', 'live.disconnected', 'channel.online', 'channel.offline', 'generator.depleted', 'generator.recovered'] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 const urlSchema = z
