@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 
 interface S3rverInstance {
   run(): Promise<{ port: number }>;
@@ -21,6 +21,8 @@ export interface RunningS3 {
   env: Record<string, string>;
   /** The bucket's keys under `prefix`, as a plain S3 client lists them. */
   keys(prefix?: string): Promise<string[]>;
+  /** Deletes an object behind the studio's back. */
+  remove(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,9 @@ export async function startS3rver(bucket = 'airstudio-test'): Promise<RunningS3>
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
       return keys;
+    },
+    async remove(key) {
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
     async close() {
       client.destroy();

@@ -149,6 +149,8 @@ export class S3Storage implements BlobStorage {
     this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256), Range })).then(
       (r) => {
         const body = r.Body as Readable;
+        // The reader may have gone (a player seeking) while the bucket answered: free the connection.
+        if (out.destroyed) return void body.destroy();
         body.on('error', (e) => out.destroy(e));
         out.on('close', () => body.destroy());
         body.pipe(out);
