@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '$lib/server/config';
 import { LocalStorage } from '$lib/server/storage/local-storage';
 import { S3Storage, type S3Settings } from '$lib/server/storage/s3-storage';
 import { TooLarge, type BlobStorage } from '$lib/server/storage/storage';
+import { createTestApp, makeUser } from '../helpers/app';
 import { startS3rver, type RunningS3 } from '../helpers/s3rver';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -178,5 +180,27 @@ describe('S3Storage on s3rver: keys, large objects, cache, failures', () => {
     const config = loadConfig({ STORAGE: 's3', S3_BUCKET: 'media', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 's', S3_PREFIX: 'studio', S3_FORCE_PATH_STYLE: 'true' });
     expect(config.storage).toMatchObject({ kind: 's3', bucket: 'media', region: 'eu-west-1', accessKeyId: 'k', prefix: 'studio/', forcePathStyle: true, endpoint: null });
     expect(loadConfig({}).storage).toEqual({ kind: 'local' });
+  });
+});
+
+describe('the studio composed with STORAGE=s3 (s3rver)', () => {
+  it('sweeps objects nothing uses from the bucket and keeps those an asset uses', async () => {
+    const t = await createTestApp('sqlite', { ...s3.env, S3_PREFIX: 'gc', LOCAL_WORKERS: '0' });
+    try {
+      expect(t.app.storage.kind).toBe('s3');
+      const owner = await makeUser(t.app, 's3gc');
+      const project = await t.app.projects.create(owner, 'S3 GC');
+      const used = await t.app.storage.putStream(Readable.from([Buffer.from('an original in the bucket')]));
+      const orphan = await t.app.storage.putStream(Readable.from([Buffer.from('left by a failed job, in the bucket')]));
+      const raw = t.app.db.kysely as unknown as Kysely<any>;
+      await raw.insertInto('assets').values({ id: 's3gcasset', project_id: project.id, kind: 'audio', status: 'approved', sha256: used.sha256, bytes: used.bytes, mime: 'audio/mpeg', original_name: 'x', title: 'x', processing: 'ready', created_at: 1, updated_at: 1 }).execute();
+
+      const r = await t.app.assets.collectGarbage(0);
+      expect(r).toEqual({ removed: 1, bytes: orphan.bytes });
+      expect(await s3.keys('gc/')).toEqual([`gc/media/${used.sha256.slice(0, 2)}/${used.sha256.slice(2, 4)}/${used.sha256}`]);
+      expect(fs.existsSync(path.join(t.dataDir, 'media'))).toBe(false);
+    } finally {
+      await t.close();
+    }
   });
 });

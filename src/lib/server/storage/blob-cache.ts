@@ -61,13 +61,16 @@ export class BlobCache {
   /** Removes the least recently used copies until the folder fits, never `keep` (the copy just made). */
   private async evict(keep: string): Promise<void> {
     const files: { file: string; bytes: number; usedAt: number }[] = [];
+    const dayAgo = Date.now() - 24 * 3600_000;
     for (const a of await fs.readdir(this.dir).catch(() => [] as string[])) {
       for (const b of await fs.readdir(path.join(this.dir, a)).catch(() => [] as string[])) {
         for (const name of await fs.readdir(path.join(this.dir, a, b)).catch(() => [] as string[])) {
-          if (!isSha256(name)) continue;
           const file = path.join(this.dir, a, b, name);
           const st = await fs.stat(file).catch(() => null);
-          if (st) files.push({ file, bytes: st.size, usedAt: st.mtimeMs });
+          if (!st) continue;
+          if (isSha256(name)) files.push({ file, bytes: st.size, usedAt: st.mtimeMs });
+          // A download a crash cut short; a day's margin spares another process's download under way.
+          else if (st.mtimeMs < dayAgo) await fs.rm(file, { force: true });
         }
       }
     }

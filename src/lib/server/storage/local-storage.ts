@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { blobPath, isSha256, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob } from './storage';
+import { blobPath, isSha256, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob } from './storage';
 
 // The interface's old home: callers import from here or from './storage'.
 export { TooLarge, type BlobStorage, type StoredBlob } from './storage';
@@ -21,14 +21,7 @@ export class LocalStorage implements BlobStorage {
 
   async init(): Promise<void> {
     await fs.mkdir(this.root, { recursive: true });
-    await fs.mkdir(this.tmp, { recursive: true });
-    // Scratch files a crash left behind; a day's margin spares those of another web process sharing DATA_DIR.
-    const dayAgo = Date.now() - 24 * 3600_000;
-    for (const name of await fs.readdir(this.tmp)) {
-      const file = path.join(this.tmp, name);
-      const st = await fs.stat(file).catch(() => null);
-      if (st && st.mtimeMs < dayAgo) await fs.rm(file, { force: true, recursive: true });
-    }
+    await prepareScratch(this.tmp);
   }
 
   pathOf(sha256: string): string {

@@ -17,7 +17,7 @@ import {
   UploadPartCommand
 } from '@aws-sdk/client-s3';
 import { BlobCache } from './blob-cache';
-import { blobPath, isSha256, notStored, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob } from './storage';
+import { blobPath, isSha256, notStored, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob } from './storage';
 
 export interface S3Settings {
   /** Empty for AWS itself; the URL of any other S3-compatible service (MinIO, Garage, R2, s3rver…). */
@@ -75,7 +75,7 @@ export class S3Storage implements BlobStorage {
 
   /** Makes the local folders and checks the bucket answers; a start-up error in plain words if it does not. */
   async init(): Promise<void> {
-    await fs.mkdir(this.tmp, { recursive: true });
+    await prepareScratch(this.tmp);
     await this.cache.init();
     const state = await this.check();
     if (!state.ok) throw new Error(`STORAGE=s3: ${state.error}`);

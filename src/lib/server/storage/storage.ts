@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -79,4 +80,15 @@ export async function spoolHashed(source: Readable | NodeJS.ReadableStream, file
 /** An error callers recognise as "not stored" (the code fs uses). */
 export function notStored(sha256: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`blob ${sha256} is not stored`), { code: 'ENOENT' });
+}
+
+/** Makes the scratch folder and empties it of what a crash left; a day's margin spares another process's files. */
+export async function prepareScratch(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const name of await fs.readdir(dir)) {
+    const file = path.join(dir, name);
+    const st = await fs.stat(file).catch(() => null);
+    if (st && st.mtimeMs < dayAgo) await fs.rm(file, { force: true, recursive: true });
+  }
 }
