@@ -3,19 +3,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand
-} from '@aws-sdk/client-s3';
+import type * as S3 from '@aws-sdk/client-s3';
 import { BlobCache } from './blob-cache';
 import { blobPath, isSha256, notStored, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob } from './storage';
 
@@ -50,8 +38,8 @@ export class S3Storage implements BlobStorage {
   readonly kind = 's3';
   readonly tmp: string;
   readonly cache: BlobCache;
-  private readonly client: S3Client;
   private readonly partBytes: number;
+  private connection: Promise<{ sdk: typeof S3; client: S3.S3Client }> | null = null;
 
   constructor(
     dataDir: string,
@@ -60,17 +48,25 @@ export class S3Storage implements BlobStorage {
     this.tmp = path.join(dataDir, 'tmp');
     this.cache = new BlobCache(path.join(dataDir, 'cache', 's3'), settings.cacheBytes);
     this.partBytes = settings.partBytes ?? DEFAULT_PART_BYTES;
-    this.client = new S3Client({
-      endpoint: settings.endpoint ?? undefined,
-      region: settings.region,
-      forcePathStyle: settings.forcePathStyle,
-      credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-      // Plain Content-MD5-free requests with a known length: what every S3-compatible server understands.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: { connectionTimeout: 10_000 },
-      maxAttempts: 3
-    });
+  }
+
+  /** The SDK and a client, loaded on first use: the SDK takes ~0.4 s to load, which a local-storage process never pays. */
+  private s3(): Promise<{ sdk: typeof S3; client: S3.S3Client }> {
+    this.connection ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({
+        endpoint: this.settings.endpoint ?? undefined,
+        region: this.settings.region,
+        forcePathStyle: this.settings.forcePathStyle,
+        credentials: { accessKeyId: this.settings.accessKeyId, secretAccessKey: this.settings.secretAccessKey },
+        // Plain requests with a known length and no trailing checksums: what every S3-compatible server understands.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+        requestHandler: { connectionTimeout: 10_000 },
+        maxAttempts: 3
+      })
+    }));
+    return this.connection;
   }
 
   /** Makes the local folders and checks the bucket answers; a start-up error in plain words if it does not. */
@@ -106,9 +102,10 @@ export class S3Storage implements BlobStorage {
   async adoptFile(file: string, sha256: string): Promise<void> {
     try {
       if (await this.has(sha256)) return;
+      const { sdk, client } = await this.s3();
       const { size } = await fs.stat(file);
       if (size > this.partBytes) await this.uploadInParts(file, size, this.key(sha256));
-      else await this.client.send(new PutObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256), Body: createReadStream(file), ContentLength: size }));
+      else await client.send(new sdk.PutObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256), Body: createReadStream(file), ContentLength: size }));
     } finally {
       await fs.rm(file, { force: true });
     }
@@ -116,26 +113,28 @@ export class S3Storage implements BlobStorage {
 
   private async uploadInParts(file: string, size: number, key: string): Promise<void> {
     const Bucket = this.settings.bucket;
-    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket, Key: key }));
+    const { sdk, client } = await this.s3();
+    const { UploadId } = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket, Key: key }));
     try {
       const parts: { ETag?: string; PartNumber: number }[] = [];
       for (let start = 0, n = 1; start < size; start += this.partBytes, n++) {
         const end = Math.min(size, start + this.partBytes) - 1;
         const body = createReadStream(file, { start, end });
-        const { ETag } = await this.client.send(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: n, Body: body, ContentLength: end - start + 1 }));
+        const { ETag } = await client.send(new sdk.UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber: n, Body: body, ContentLength: end - start + 1 }));
         parts.push({ ETag, PartNumber: n });
       }
-      await this.client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
+      await client.send(new sdk.CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
     } catch (e) {
       // Parts of an unfinished upload are billed and invisible to list(): drop them.
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId })).catch(() => undefined);
+      await client.send(new sdk.AbortMultipartUploadCommand({ Bucket, Key: key, UploadId })).catch(() => undefined);
       throw e;
     }
   }
 
   async has(sha256: string): Promise<boolean> {
+    const { sdk, client } = await this.s3();
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256) }));
+      await client.send(new sdk.HeadObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256) }));
       return true;
     } catch (e) {
       if (isMissing(e)) return false;
@@ -146,17 +145,19 @@ export class S3Storage implements BlobStorage {
   read(sha256: string, range?: { start: number; end: number }): Readable {
     const out = new PassThrough();
     const Range = range ? `bytes=${range.start}-${range.end}` : undefined;
-    this.client.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256), Range })).then(
-      (r) => {
-        const body = r.Body as Readable;
-        // The reader may have gone (a player seeking) while the bucket answered: free the connection.
-        if (out.destroyed) return void body.destroy();
-        body.on('error', (e) => out.destroy(e));
-        out.on('close', () => body.destroy());
-        body.pipe(out);
-      },
-      (e) => out.destroy(isMissing(e) ? notStored(sha256) : e)
-    );
+    this.s3()
+      .then(({ sdk, client }) => client.send(new sdk.GetObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256), Range })))
+      .then(
+        (r) => {
+          const body = r.Body as Readable;
+          // The reader may have gone (a player seeking) while the bucket answered: free the connection.
+          if (out.destroyed) return void body.destroy();
+          body.on('error', (e) => out.destroy(e));
+          out.on('close', () => body.destroy());
+          body.pipe(out);
+        },
+        (e) => out.destroy(isMissing(e) ? notStored(sha256) : e)
+      );
     return out;
   }
 
@@ -165,14 +166,16 @@ export class S3Storage implements BlobStorage {
   }
 
   async delete(sha256: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256) }));
+    const { sdk, client } = await this.s3();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.settings.bucket, Key: this.key(sha256) }));
     await this.cache.drop(sha256);
   }
 
   async *list(): AsyncIterable<{ sha256: string; bytes: number; modifiedAt: number }> {
+    const { sdk, client } = await this.s3();
     let ContinuationToken: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: `${this.settings.prefix}media/`, ContinuationToken }));
+      const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: `${this.settings.prefix}media/`, ContinuationToken }));
       for (const o of page.Contents ?? []) {
         const name = (o.Key ?? '').split('/').pop() ?? '';
         if (isSha256(name)) yield { sha256: name, bytes: o.Size ?? 0, modifiedAt: o.LastModified?.getTime() ?? 0 };
@@ -184,7 +187,8 @@ export class S3Storage implements BlobStorage {
   /** The bucket answers HeadBucket with these credentials: the state /health reports. */
   async check(): Promise<StorageCheck> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.settings.bucket }));
+      const { sdk, client } = await this.s3();
+      await client.send(new sdk.HeadBucketCommand({ Bucket: this.settings.bucket }));
       return { ok: true, kind: 's3' };
     } catch (e) {
       const status = statusOf(e);
