@@ -4,12 +4,11 @@
  * listing/search/paging, metadata, deletion of content-addressed files, and the jobs API.
  */
 import fs from 'node:fs';
-import http from 'node:http';
 import { rm, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, api, createApiToken, createProject, createTeam, expectApiError, signup, uniqueName, type Team, type TestUser } from '../helpers/api';
+import { addMember, api, createApiToken, createProject, createTeam, expectApiError, signup, statusOfGet, uniqueName, type Team, type TestUser } from '../helpers/api';
 import { ffmpeg, ffprobe, filesUnder, h264, loudness, picture, sha256, sine, tempDir, writeQuietMix, writeTone } from '../helpers/media';
 import { startServer, type RunningServer } from '../helpers/server';
 
@@ -95,16 +94,7 @@ async function fetchVariant(asset: any, name: string, ext: string) {
 }
 
 /** The status of a plain GET sent with exactly these headers. */
-function statusOf(url: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(server.url + url, { headers }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      })
-      .on('error', reject);
-  });
-}
+const statusOf = (url: string, headers: Record<string, string>) => statusOfGet(server, url, headers);
 
 const mediaPath = (sha: string) => path.join(server.dataDir, 'media', sha.slice(0, 2), sha.slice(2, 4), sha);
 

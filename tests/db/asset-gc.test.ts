@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { createTestApp, makeUser, type TestApp } from '../helpers/app';
 import { DIALECTS } from '../helpers/db';
+import type { LocalStorage } from '$lib/server/storage/local-storage';
 
 describe.each(DIALECTS)('media garbage collection on %s', (kind) => {
   let t: TestApp;
@@ -15,7 +16,7 @@ describe.each(DIALECTS)('media garbage collection on %s', (kind) => {
   const put = (text: string) => t.app.storage.putStream(Readable.from([Buffer.from(text)]));
   const age = (sha: string, ms: number) => {
     const when = new Date(Date.now() - ms);
-    fs.utimesSync(t.app.storage.pathOf(sha), when, when);
+    fs.utimesSync((t.app.storage as LocalStorage).pathOf(sha), when, when);
   };
 
   it('removes stored files nothing uses once they are old enough, and keeps the rest', async () => {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import type { RunningServer } from './server';
 
 export interface ApiResult<T = any> {
@@ -15,6 +16,18 @@ export async function api<T = any>(server: { url: string }, method: string, path
   else if (opts.body !== undefined) body = JSON.stringify(opts.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
   return answerOf(await fetch(server.url + path, { method, headers, body }));
+}
+
+/** A GET's status by node:http (fetch adds Cache-Control: no-cache to conditional requests, which forbids a 304). */
+export function statusOfGet(server: { url: string }, path: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(server.url + path, { headers }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      })
+      .on('error', reject);
+  });
 }
 
 /** A response as an ApiResult: the body parsed as JSON when it is JSON, else the text. */

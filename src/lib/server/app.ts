@@ -14,6 +14,8 @@ import { createLogger, type Logger } from './log';
 import { ProjectRepository } from './project/project.repository';
 import { ProjectService } from './project/project.service';
 import { LocalStorage } from './storage/local-storage';
+import { S3Storage } from './storage/s3-storage';
+import type { BlobStorage } from './storage/storage';
 import { Metrics } from './metrics/metrics';
 import { DocLogRepository } from './yjs/doc-log.repository';
 import { DocRegistry } from './yjs/doc-registry';
@@ -68,7 +70,7 @@ export interface App {
   config: Config;
   logger: Logger;
   db: Db;
-  storage: LocalStorage;
+  storage: BlobStorage;
   users: UserRepository;
   sessions: SessionService;
   tokens: ApiTokenService;
@@ -119,11 +121,12 @@ export interface App {
 }
 
 export async function createApp(config: Config, logger = createLogger(config.logLevel)): Promise<App> {
+  // First, so a bucket that does not answer stops the start before anything else is opened.
+  const storage = config.storage.kind === 's3' ? new S3Storage(config.dataDir, config.storage) : new LocalStorage(config.dataDir);
+  await storage.init();
   const db = openDatabase(config.databaseUrl);
   const applied = await migrateToLatest(db.kysely);
   if (applied.length) logger.info({ applied }, 'migrations applied');
-  const storage = new LocalStorage(config.dataDir);
-  await storage.init();
 
   const users = new UserRepository(db.kysely);
   const sessions = new SessionService(new SessionRepository(db.kysely), config.session);

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { S3Settings } from './storage/s3-storage';
 
 const MB = 1024 * 1024;
 
@@ -49,7 +50,22 @@ const envSchema = z.object({
   LLM_MODEL: z.string().optional(),
   LLM_API_KEY: z.string().optional(),
   CREDITS: z.enum(['on', 'off']).default('on'),
-  CREDITS_START: z.coerce.number().int().min(0).max(1_000_000_000).default(1000)
+  CREDITS_START: z.coerce.number().int().min(0).max(1_000_000_000).default(1000),
+  STORAGE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: z.string().url().optional().or(z.literal('')),
+  S3_REGION: z.string().optional(),
+  S3_BUCKET: z.string().optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: z.enum(['1', '0', 'true', 'false', '']).default(''),
+  S3_PREFIX: z.string().regex(/^[\w.\-/]*$/, 'letters, digits, . _ - and /').default(''),
+  S3_CACHE_MB: z.coerce.number().positive().default(2048),
+  AWS_ENDPOINT_URL_S3: z.string().url().optional().or(z.literal('')),
+  AWS_ENDPOINT_URL: z.string().url().optional().or(z.literal('')),
+  AWS_REGION: z.string().optional(),
+  AWS_DEFAULT_REGION: z.string().optional(),
+  AWS_ACCESS_KEY_ID: z.string().optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().optional()
 });
 
 export interface Config {
@@ -92,6 +108,35 @@ export interface Config {
   llm: { baseUrl: string | null; model: string | null; apiKey: string | null };
   /** The credit ledger: off charges nothing; a new account starts with `startingCredits`. */
   credits: { enabled: boolean; startingCredits: number };
+  /** Where media blobs live: DATA_DIR/media, or an S3-compatible bucket. */
+  storage: { kind: 'local' } | ({ kind: 's3' } & S3Settings);
+}
+
+/** STORAGE=s3's settings, S3_* first and the AWS SDK's usual names as fallbacks; every missing one is named. */
+function s3Settings(e: z.infer<typeof envSchema>): S3Settings {
+  const endpoint = e.S3_ENDPOINT || e.AWS_ENDPOINT_URL_S3 || e.AWS_ENDPOINT_URL || null;
+  const region = e.S3_REGION || e.AWS_REGION || e.AWS_DEFAULT_REGION || '';
+  const bucket = e.S3_BUCKET || '';
+  const accessKeyId = e.S3_ACCESS_KEY_ID || e.AWS_ACCESS_KEY_ID || '';
+  const secretAccessKey = e.S3_SECRET_ACCESS_KEY || e.AWS_SECRET_ACCESS_KEY || '';
+  const missing = [
+    !bucket && 'S3_BUCKET',
+    !region && 'S3_REGION (or AWS_REGION)',
+    !accessKeyId && 'S3_ACCESS_KEY_ID (or AWS_ACCESS_KEY_ID)',
+    !secretAccessKey && 'S3_SECRET_ACCESS_KEY (or AWS_SECRET_ACCESS_KEY)'
+  ].filter(Boolean);
+  if (missing.length) throw new Error(`Invalid environment: STORAGE=s3 needs ${missing.join(', ')}.`);
+  const prefix = e.S3_PREFIX.replace(/^\/+/, '');
+  return {
+    endpoint,
+    region,
+    bucket,
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: e.S3_FORCE_PATH_STYLE === '1' || e.S3_FORCE_PATH_STYLE === 'true',
+    prefix: prefix && !prefix.endsWith('/') ? `${prefix}/` : prefix,
+    cacheBytes: e.S3_CACHE_MB * MB
+  };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -136,6 +181,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     generator: { tickMs: e.GENERATOR_TICK_SECONDS * 1000 },
     ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST },
     llm: { baseUrl: e.LLM_BASE_URL ? e.LLM_BASE_URL.replace(/\/+$/, '') : null, model: e.LLM_MODEL || null, apiKey: e.LLM_API_KEY || null },
-    credits: { enabled: e.CREDITS === 'on', startingCredits: e.CREDITS_START }
+    credits: { enabled: e.CREDITS === 'on', startingCredits: e.CREDITS_START },
+    storage: e.STORAGE === 's3' ? { kind: 's3', ...s3Settings(e) } : { kind: 'local' }
   };
 }

@@ -11,7 +11,7 @@ import { ApiError, badRequest, forbidden, notFound } from '../http/api-error';
 import type { JobService } from '../job/job.service';
 import type { Logger } from '../log';
 import type { ProjectService } from '../project/project.service';
-import type { BlobStorage } from '../storage/local-storage';
+import type { BlobStorage } from '../storage/storage';
 import type { AssetListFilter, AssetPatch, AssetRepository } from './asset.repository';
 import { displayName, titleFromName } from './file-name';
 import { inspectMedia, MediaRejected, type MediaLimits } from './media-inspect';
@@ -571,22 +571,21 @@ export class AssetService {
     const cutoff = this.now() - minAgeMs;
     let removed = 0;
     let bytes = 0;
-    let batch: string[] = [];
+    let batch = new Map<string, number>();
     const sweep = async () => {
-      const used = await this.assets.blobsInUse(batch);
-      for (const sha of batch) {
+      const used = await this.assets.blobsInUse([...batch.keys()]);
+      for (const [sha, size] of batch) {
         if (used.has(sha)) continue;
-        const size = await fs.stat(this.storage.pathOf(sha)).then((s) => s.size, () => 0);
         await this.storage.delete(sha);
         removed++;
         bytes += size;
       }
-      batch = [];
+      batch = new Map();
     };
     for await (const blob of this.storage.list()) {
       if (blob.modifiedAt > cutoff) continue;
-      batch.push(blob.sha256);
-      if (batch.length >= 500) await sweep();
+      batch.set(blob.sha256, blob.bytes);
+      if (batch.size >= 500) await sweep();
     }
     await sweep();
     if (removed) this.logger.info({ removed, bytes }, 'unused media files removed');

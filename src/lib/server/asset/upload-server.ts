@@ -8,8 +8,7 @@ import type { UserRow } from '../db/schema';
 import { ApiError } from '../http/api-error';
 import { originAllowed } from '../http/upgrade';
 import type { Logger } from '../log';
-import type { LocalStorage } from '../storage/local-storage';
-import { TooLarge } from '../storage/local-storage';
+import { TooLarge, type BlobStorage } from '../storage/storage';
 import type { AssetService } from './asset.service';
 import { HashingFileStore } from './hashing-file-store';
 import { isId } from '$lib/editor/model/ids';
@@ -58,7 +57,7 @@ export class UploadServer {
 
   constructor(
     dataDir: string,
-    private readonly storage: LocalStorage,
+    private readonly storage: BlobStorage,
     private readonly auth: Authenticator,
     private readonly users: UserRepository,
     private readonly assets: AssetService,

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database';
-import type { LocalStorage } from '../storage/local-storage';
+import type { BlobStorage, StorageCheck } from '../storage/storage';
 import type { WorkerInfo } from '$lib/worker-protocol';
 
 export interface HealthReport {
@@ -8,7 +8,7 @@ export interface HealthReport {
   version: string;
   uptimeSeconds: number;
   database: { ok: boolean; dialect: string; latencyMs?: number; error?: string };
-  storage: Awaited<ReturnType<LocalStorage['check']>>;
+  storage: StorageCheck;
   realtime: { yjsConnections: number; loadedDocuments: number; socketClients: number };
   /** Workers connected to this web process. */
   workers: { connected: number; list: WorkerInfo[] };
@@ -19,7 +19,7 @@ export interface HealthReport {
 export class HealthService {
   constructor(
     private readonly db: Db,
-    private readonly storage: LocalStorage,
+    private readonly storage: BlobStorage,
     private readonly realtime: () => HealthReport['realtime'],
     private readonly workers: () => WorkerInfo[],
     private readonly queueDepth: () => Promise<HealthReport['queue']>,

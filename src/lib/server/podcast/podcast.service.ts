@@ -13,7 +13,7 @@ import type { ChannelRow, PodcastEpisodeRow, PodcastRow, UserRow } from '../db/s
 import { ApiError, badRequest, conflict, forbidden, notFound } from '../http/api-error';
 import type { Logger } from '../log';
 import type { ProjectService } from '../project/project.service';
-import type { BlobStorage } from '../storage/local-storage';
+import type { BlobStorage } from '../storage/storage';
 import type { DocRegistry } from '../yjs/doc-registry';
 import { audioDuration, cutRecording, squareArtwork, type Chapter } from './episode-media';
 import { renderFeed } from './podcast-feed';
@@ -180,7 +180,7 @@ export class PodcastService {
     await fs.mkdir(dir, { recursive: true });
     const name = `artwork-${assetId}.jpg`;
     try {
-      await squareArtwork(this.storage.pathOf(asset.sha256), path.join(dir, name), { width: asset.width ?? 1400, height: asset.height ?? 1400 });
+      await squareArtwork(await this.storage.localFile(asset.sha256), path.join(dir, name), { width: asset.width ?? 1400, height: asset.height ?? 1400 });
     } catch (e) {
       this.logger.warn({ err: e, assetId }, 'podcast artwork could not be made');
       throw new ApiError(422, 'bad_image', 'That image could not be turned into podcast artwork: upload a JPEG or PNG, ideally square and at least 1400 px.');
@@ -282,7 +282,7 @@ export class PodcastService {
       const broadcast = (await this.assets.variants([asset.id])).find((v) => v.name === 'broadcast');
       if (!broadcast) throw conflict('That audio is still being processed (its loudness-normalised copy is not made yet): try again when the library shows it ready.', 'not_ready');
       const file = `${id}.mp3`;
-      await fs.copyFile(this.storage.pathOf(broadcast.sha256), path.join(dir, file));
+      await fs.copyFile(await this.storage.localFile(broadcast.sha256), path.join(dir, file));
       made = { file, mime: 'audio/mpeg', title: input.title ?? (asset.title || 'Untitled episode'), asset_id: asset.id, range_start: null, range_end: null, chapters: null };
     }
     const full = path.join(dir, made.file);

@@ -1,38 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { blobPath, isSha256, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob } from './storage';
 
-export interface StoredBlob {
-  sha256: string;
-  bytes: number;
-}
-
-const SHA256 = /^[0-9a-f]{64}$/;
-
-/** What an object store does for us; the local folder now, S3-compatible later. */
-export interface BlobStorage {
-  readonly kind: string;
-  /** Streams bytes in while hashing them; nothing is left behind if the stream fails or exceeds `maxBytes`. */
-  putStream(source: Readable, maxBytes?: number): Promise<StoredBlob>;
-  spool(source: Readable | NodeJS.ReadableStream, maxBytes?: number): Promise<StoredBlob & { file: string }>;
-  /** Adopts a finished file (already hashed) by moving it into the store. */
-  adoptFile(file: string, sha256: string): Promise<void>;
-  has(sha256: string): Promise<boolean>;
-  /** A local path to read from (the local backend's own file). */
-  pathOf(sha256: string): string;
-  read(sha256: string, range?: { start: number; end: number }): Readable;
-  delete(sha256: string): Promise<void>;
-  /** Every stored blob with its last change (for garbage collection). */
-  list(): AsyncIterable<{ sha256: string; modifiedAt: number }>;
-  /** A scratch file path on the store's filesystem. */
-  tempPath(prefix: string): string;
-  check(): Promise<{ ok: boolean; kind: string; freeBytes?: number; error?: string }>;
-}
-
-export class TooLarge extends Error {}
+// The interface's old home: callers import from here or from './storage'.
+export { TooLarge, type BlobStorage, type StoredBlob } from './storage';
 
 /** Content-addressed files under DATA_DIR/media/ab/cd/<sha256>: equal content is stored once. */
 export class LocalStorage implements BlobStorage {
@@ -47,19 +21,17 @@ export class LocalStorage implements BlobStorage {
 
   async init(): Promise<void> {
     await fs.mkdir(this.root, { recursive: true });
-    await fs.mkdir(this.tmp, { recursive: true });
-    // Scratch files a crash left behind; a day's margin spares those of another web process sharing DATA_DIR.
-    const dayAgo = Date.now() - 24 * 3600_000;
-    for (const name of await fs.readdir(this.tmp)) {
-      const file = path.join(this.tmp, name);
-      const st = await fs.stat(file).catch(() => null);
-      if (st && st.mtimeMs < dayAgo) await fs.rm(file, { force: true, recursive: true });
-    }
+    await prepareScratch(this.tmp);
   }
 
   pathOf(sha256: string): string {
-    if (!SHA256.test(sha256)) throw new Error(`not a sha256: ${sha256}`);
-    return path.join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return path.join(this.root, blobPath(sha256));
+  }
+
+  async localFile(sha256: string): Promise<string> {
+    const file = this.pathOf(sha256);
+    await fs.access(file);
+    return file;
   }
 
   tempPath(prefix: string): string {
@@ -72,29 +44,8 @@ export class LocalStorage implements BlobStorage {
     return { sha256, bytes };
   }
 
-  /** Writes a stream to a scratch file while hashing it (for checks before the bytes join the store). */
   async spool(source: Readable | NodeJS.ReadableStream, maxBytes = Infinity): Promise<StoredBlob & { file: string }> {
-    const file = this.tempPath('spool');
-    const hash = createHash('sha256');
-    let bytes = 0;
-    try {
-      await pipeline(
-        source as Readable,
-        async function* (chunks: AsyncIterable<Buffer>) {
-          for await (const chunk of chunks) {
-            bytes += chunk.length;
-            if (bytes > maxBytes) throw new TooLarge(`over ${maxBytes} bytes`);
-            hash.update(chunk);
-            yield chunk;
-          }
-        },
-        createWriteStream(file)
-      );
-      return { sha256: hash.digest('hex'), bytes, file };
-    } catch (e) {
-      await fs.rm(file, { force: true });
-      throw e;
-    }
+    return spoolHashed(source, this.tempPath('spool'), maxBytes);
   }
 
   async adoptFile(file: string, sha256: string): Promise<void> {
@@ -129,14 +80,14 @@ export class LocalStorage implements BlobStorage {
     return createReadStream(this.pathOf(sha256), range);
   }
 
-  async *list(): AsyncIterable<{ sha256: string; modifiedAt: number }> {
+  async *list(): AsyncIterable<{ sha256: string; bytes: number; modifiedAt: number }> {
     for (const a of await fs.readdir(this.root).catch(() => [] as string[])) {
       if (!/^[0-9a-f]{2}$/.test(a)) continue;
       for (const b of await fs.readdir(path.join(this.root, a)).catch(() => [] as string[])) {
         for (const name of await fs.readdir(path.join(this.root, a, b)).catch(() => [] as string[])) {
-          if (!SHA256.test(name)) continue;
+          if (!isSha256(name)) continue;
           const st = await fs.stat(path.join(this.root, a, b, name)).catch(() => null);
-          if (st) yield { sha256: name, modifiedAt: st.mtimeMs };
+          if (st) yield { sha256: name, bytes: st.size, modifiedAt: st.mtimeMs };
         }
       }
     }
@@ -147,7 +98,7 @@ export class LocalStorage implements BlobStorage {
   }
 
   /** Writable and with free space: the state /health reports. */
-  async check(): Promise<{ ok: boolean; kind: string; freeBytes?: number; error?: string }> {
+  async check(): Promise<StorageCheck> {
     try {
       const probe = path.join(this.root, `.health-${process.pid}`);
       await fs.writeFile(probe, 'ok');

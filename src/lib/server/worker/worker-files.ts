@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JobRepository } from '../job/job.repository';
 import type { Logger } from '../log';
-import type { BlobStorage } from '../storage/local-storage';
-import { TooLarge } from '../storage/local-storage';
+import { TooLarge, type BlobStorage } from '../storage/storage';
 import type { WorkerTokenService } from './worker-token.service';
 import { replyJson } from '../http/node-reply';
 

@@ -16,9 +16,9 @@ export const GET: RequestHandler = apiRoute(async ({ params, locals, url, reques
   if (signature === 'invalid') throw new ApiError(403, 'bad_signature', 'This audio link is not valid.');
   if (signature === 'absent' && !locals.user) throw new ApiError(401, 'unauthorized', 'Sign in, send an API token, or use the signed URL from the intro JSON.');
   const { sha256 } = await app.dj.audioOf(locals.user ?? null, params.channelId, params.introId, signature === 'valid');
-  const body = await readFile(app.storage.pathOf(sha256)).catch(() => {
-    throw new ApiError(404, 'not_found', 'The voice file is missing from storage; voice the intro again.');
-  });
+  const file = await app.storage.localFile(sha256).catch(() => null);
+  const body = file && (await readFile(file).catch(() => null));
+  if (!body) throw new ApiError(404, 'not_found', 'The voice file is missing from storage; voice the intro again.');
   const headers = { 'content-type': 'audio/wav', 'accept-ranges': 'bytes', 'cache-control': 'private, max-age=3600', etag: `"${sha256}"`, 'x-content-type-options': 'nosniff' };
   const range = byteRange(request.headers.get('range'), body.length);
   if (range === 'unsatisfiable') throw new ApiError(416, 'bad_range', `The voice has ${body.length} bytes; that range is outside it.`);
