@@ -20,7 +20,7 @@ let tfReady: Promise<Tf> | null = null;
 const models = new Map<2 | 4, Promise<LayersModel>>();
 
 /** tfjs on its wasm backend, set up once per worker. */
-function loadTf(): Promise<Tf> {
+export function loadTf(): Promise<Tf> {
   tfReady ??= (async () => {
     const before = { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
     const tf = await import('@tensorflow/tfjs');
