@@ -35,6 +35,9 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);
 
+/** What a price is per, where it is not a minute of content: photo analysis charges each photo as one minute. */
+export const creditUnit = (jobType: string) => (jobType === 'photo.analyze' ? 'a photo' : 'a minute');
+
 export const CREDIT_MAX_PRICE = 10_000;
 
 /** What a job of `seconds` of content costs: whole credits, rounded up, so a short job is never free. */
