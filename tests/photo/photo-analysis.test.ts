@@ -3,6 +3,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzePhoto, UnreadablePhoto } from '../../workers/photo/analyze-photo';
+import { enhancePhoto, innerRectangle } from '../../workers/photo/enhance-photo';
+import { verticalTilt } from '../../workers/photo/quality';
 import { detectObjects, humanModelsDir } from '../../workers/photo/detector';
 import { decideRoom } from '../../workers/photo/room-rules';
 import { sceneCues } from '../../workers/photo/scene-cues';
@@ -148,5 +150,38 @@ describe('interior, exterior and room', () => {
     expect(roomOfScene('/c/church/outdoor 92')).toEqual({ room: null, setting: 'exterior' });
     expect(sceneModelConfig({ PHOTO_SCENE_MODEL: '/m.onnx' })).toBeNull();
     expect(sceneModelConfig({ PHOTO_SCENE_MODEL: '/m.onnx', PHOTO_SCENE_LABELS: '/l.txt' })).toEqual({ model: '/m.onnx', labels: '/l.txt' });
+  });
+});
+
+describe('enhance', () => {
+  it('straightens the verticals, balances a colour cast, stretches dull levels and upscales a small photo 2× by ESRGAN', async () => {
+    // A small, dull, blue-tinted, tilted copy of the scene: 400×280 after the turn and crop.
+    const dull = await sharp(scene(), raw).linear([0.5, 0.55, 0.8], [40, 40, 50]).rotate(4, { background: '#777' }).extract({ left: 150, top: 150, width: 1000, height: 700 }).resize(400, 280).png().toBuffer();
+    const file = path.join(dir, 'dull.png');
+    fs.writeFileSync(file, dull);
+    const out = await enhancePhoto(file, dir);
+    expect(out.steps.map((s) => s.split(':')[0])).toEqual(['Verticals straightened', 'White balance', 'Exposure', 'Upscaled 2× by ESRGAN']);
+    const { data, info } = await sharp(out.file).raw().toBuffer({ resolveWithObject: true });
+    expect(info.width).toBe(out.width);
+    // Cropped inside the turned frame, then doubled.
+    expect(out.width).toBeGreaterThan(600);
+    expect(out.width).toBeLessThan(800);
+    const grey = await sharp(out.file).resize(1000, 1000, { fit: 'inside' }).greyscale().raw().toBuffer({ resolveWithObject: true });
+    expect(Math.abs(verticalTilt({ data: grey.data, width: grey.info.width, height: grey.info.height }))).toBeLessThan(1);
+    const means = [0, 1, 2].map((c) => {
+      let sum = 0;
+      for (let i = c; i < data.length; i += 3) sum += data[i]!;
+      return sum / (data.length / 3);
+    });
+    // Grey world: the blue cast is gone (the channels' means within a few levels).
+    expect(Math.max(...means) - Math.min(...means)).toBeLessThan(8);
+  }, 180_000);
+
+  it('finds the largest upright rectangle inside a turned picture', () => {
+    expect(innerRectangle(1000, 500, 0)).toEqual({ width: 1000, height: 500 });
+    const r = innerRectangle(1000, 700, 5);
+    expect(r.width).toBeLessThan(1000);
+    expect(r.width).toBeGreaterThan(900);
+    expect(r.height).toBeLessThan(700);
   });
 });

@@ -25,6 +25,7 @@ import { JobRepository } from './job/job.repository';
 import { RenderService } from './render/render.service';
 import { ToolService } from './tool/tool.service';
 import { PhotoAnalysisService } from './photo/photo-analysis.service';
+import { PhotoEnhanceService } from './photo/photo-enhance.service';
 import { JobService } from './job/job.service';
 import { WorkerTokenRepository } from './worker/worker-token.repository';
 import { WorkerTokenService } from './worker/worker-token.service';
@@ -89,6 +90,8 @@ export interface App {
   tools: ToolService;
   /** Photo analysis (`photo.analyze` jobs): quality, room and focus of brief photos, written into the brief. */
   photoAnalysis: PhotoAnalysisService;
+  /** "Enhance" (`photo.enhance` jobs): a brief photo's corrected copy as a new library image. */
+  photoEnhance: PhotoEnhanceService;
   channels: ChannelService;
   chat: ChatService;
   live: LiveService;
@@ -173,6 +176,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   attachTakeoverWebhooks(webhooks, takeover);
   const briefs = new BriefService(projects, docs, assets);
   const photoAnalysis = new PhotoAnalysisService(projects, assetRepository, docs, jobs, signer);
+  const photoEnhance = new PhotoEnhanceService(projects, assetRepository, assets, docs, jobs, signer);
   const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
   // What aired moves the buffer: look at the channel's generator as each item starts.
   live.onEvent((e) => {
@@ -191,6 +195,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
     listeners,
     briefs,
     photoAnalysis,
+    photoEnhance,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,

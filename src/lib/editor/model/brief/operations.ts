@@ -148,6 +148,11 @@ export function writeAnalysis(s: BriefSnapshot, args: { findings: readonly Photo
   );
 }
 
+/** Points every photo showing `sourceAssetId` at its enhanced copy (the original stays the photo's asset). */
+export function setEnhanced(s: BriefSnapshot, args: { sourceAssetId: string; enhancedAssetId: string }): BriefOperationResult {
+  return commit(s, s.photos.flatMap((p) => (p.assetId === args.sourceAssetId && p.enhancedAssetId !== args.enhancedAssetId ? [update(p.id, { enhancedAssetId: args.enhancedAssetId })] : [])));
+}
+
 /** A person's interior or exterior (null clears it). */
 export function setSetting(s: BriefSnapshot, args: { photoIds: readonly string[]; setting: PhotoSetting | null }): BriefOperationResult {
   return eachPhoto(s, args.photoIds, (p) => (p.setting.person === args.setting ? null : { setting: { ...p.setting, person: args.setting } }));

@@ -6,18 +6,21 @@ import type { PhotoAnalyzeResult } from '$lib/photo-analysis';
 const POLL_MS = 1000;
 
 /**
- * The board's "Analyze photos": queues `photo.analyze` jobs for the chosen brief photos (all when none are chosen)
- * and follows them to the end. The results arrive in the brief by themselves (the server writes them live); this
- * keeps the progress and the photos that could not be analysed.
+ * The board's "Analyze photos" (`photo.analyze` jobs for the chosen brief photos, all when none are chosen) or
+ * "Enhance" (`photo.enhance`, one job a photo), followed to the end. The results arrive in the brief by themselves
+ * (the server writes them live); this keeps the progress and what could not be done.
  */
-export class PhotoAnalysisRun {
+export class BriefJobRun {
   jobs = $state.raw<JobJson[]>([]);
   error = $state<string | null>(null);
   starting = $state(false);
   #timer: ReturnType<typeof setTimeout> | undefined;
   #destroyed = false;
 
-  constructor(readonly projectId: string) {}
+  constructor(
+    readonly projectId: string,
+    readonly action: 'analyze' | 'enhance'
+  ) {}
 
   get running(): boolean {
     return this.starting || this.jobs.some((j) => !isFinished(j.status));
@@ -29,12 +32,12 @@ export class PhotoAnalysisRun {
     return this.jobs.reduce((sum, j) => sum + (isFinished(j.status) ? 1 : j.progress), 0) / this.jobs.length;
   }
 
-  /** The photos analysed and those that failed, once jobs are done. */
-  get outcome(): { analysed: number; failed: PhotoAnalyzeResult['failed']; jobErrors: string[] } {
-    const results = this.jobs.filter((j) => j.status === 'succeeded').map((j) => j.result as PhotoAnalyzeResult);
+  /** The photos done and those that failed, once jobs are done (an enhance job is one photo). */
+  get outcome(): { done: number; failed: PhotoAnalyzeResult['failed']; jobErrors: string[] } {
+    const results = this.jobs.filter((j) => j.status === 'succeeded').map((j) => j.result as Partial<PhotoAnalyzeResult>);
     return {
-      analysed: results.reduce((n, r) => n + r.photos.length, 0),
-      failed: results.flatMap((r) => r.failed),
+      done: results.reduce((n, r) => n + (r.photos?.length ?? 1), 0),
+      failed: results.flatMap((r) => r.failed ?? []),
       jobErrors: this.jobs.filter((j) => j.status === 'failed' || j.status === 'canceled').map((j) => j.error ?? j.status)
     };
   }
@@ -44,7 +47,7 @@ export class PhotoAnalysisRun {
     this.starting = true;
     this.error = null;
     try {
-      const { jobs } = await apiJson<{ jobs: JobJson[] }>(`/api/projects/${this.projectId}/brief/analyze`, { method: 'POST', body: photoIds.length ? { photoIds } : {} });
+      const { jobs } = await apiJson<{ jobs: JobJson[] }>(`/api/projects/${this.projectId}/brief/${this.action}`, { method: 'POST', body: photoIds.length ? { photoIds } : {} });
       this.jobs = jobs;
       this.poll();
     } catch (e) {
