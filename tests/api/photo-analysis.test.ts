@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetJson } from '$lib/asset';
 import type { JobJson } from '$lib/job';
-import type { PhotoAnalyzeResult } from '$lib/photo-analysis';
+import type { PhotoAnalyzeResult, PhotoEnhanceResult } from '$lib/photo-analysis';
 import * as br from '$lib/editor/model/brief/operations';
 import { newBriefPhoto, resolveTag } from '$lib/editor/model/brief/photo';
 import type { BriefOperationResult } from '$lib/editor/model/brief/operations';
@@ -103,6 +103,26 @@ describe.each(KINDS)('photo analysis into the brief on %s', (kind) => {
     const photo = photoOf(yard.id);
     expect(photo.room.person).toBe('pool');
     expect(resolveTag(photo.room)).toEqual({ value: 'pool', source: 'person', confidence: 1 });
+  }, SLOW_MS);
+
+  it('Enhance adds a corrected copy to the library, keeps the original and links the copy from the brief', async () => {
+    const id = photoOf(yard.id).id;
+    const started = await api<{ jobs: JobJson[] }>(server, 'POST', `/api/projects/${team.projectId}/brief/enhance`, { token: team.editor.token, body: { photoIds: [id] } });
+    expect(started.status, JSON.stringify(started.body)).toBe(202);
+    let job: JobJson | undefined;
+    await waitFor(async () => ['succeeded', 'failed'].includes((job = (await api<JobJson>(server, 'GET', `/api/jobs/${started.body.jobs[0]!.id}`, { token: team.editor.token })).body).status), 'photo.enhance finishes', 180_000);
+    expect(job!.error).toBeNull();
+    const result = job!.result as PhotoEnhanceResult;
+    // 480×320 is 0.15 MP: upscaled 2× by ESRGAN.
+    expect(result).toMatchObject({ sourceAssetId: yard.id, width: 960, height: 640 });
+    expect(result.steps.some((s) => s.startsWith('Upscaled 2× by ESRGAN'))).toBe(true);
+    await waitFor(() => photoOf(yard.id).enhancedAssetId === result.assetId, 'the brief links the copy');
+    expect(photoOf(yard.id).assetId).toBe(yard.id);
+    const copy = (await api<AssetJson>(server, 'GET', `/api/assets/${result.assetId}`, { token: team.editor.token })).body;
+    expect(copy).toMatchObject({ kind: 'image', width: 960, height: 640 });
+    expect((await api(server, 'GET', `/api/assets/${yard.id}`, { token: team.editor.token })).status).toBe(200);
+    expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/brief/enhance`, { token: team.editor.token, body: { photoIds: [photoOf('nosuchimage1').id] } }), 422, 'photo_not_ready');
+    expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/brief/enhance`, { token: team.editor.token, body: {} }), 400);
   }, SLOW_MS);
 
   it('refuses bad requests with a 4xx and keeps serving', async () => {

@@ -4,11 +4,10 @@
  * once per worker; the decoding after the network is human's own (src/object/centernet.ts): its detections output,
  * then non-max suppression.
  */
-import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { DetectedObject } from '../../src/lib/photo-analysis';
-import { loadTf } from '../tool/esrgan';
+import { loadTf, modelArtifacts } from '../tfjs-wasm';
 
 /** The model's input side (pixels); pictures are scaled to it, as human does. */
 const INPUT = 512;
@@ -40,14 +39,7 @@ export function humanModelsDir(): string {
 function loadModel(): Promise<GraphModel> {
   model ??= (async () => {
     const tf = await loadTf();
-    const dir = humanModelsDir();
-    const json = JSON.parse(await fs.readFile(path.join(dir, 'centernet.json'), 'utf8')) as {
-      modelTopology: object;
-      weightsManifest: { paths: string[]; weights: import('@tensorflow/tfjs').io.WeightsManifestEntry[] }[];
-    };
-    const weights = Buffer.concat(await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => fs.readFile(path.join(dir, p)))));
-    const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length) as ArrayBuffer;
-    return tf.loadGraphModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData }));
+    return tf.loadGraphModel(tf.io.fromMemory(await modelArtifacts(humanModelsDir(), 'centernet.json')));
   })().catch((e: unknown) => {
     model = null;
     throw e;

@@ -175,8 +175,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
   const briefs = new BriefService(projects, docs, assets);
-  const photoAnalysis = new PhotoAnalysisService(projects, assetRepository, docs, jobs, signer);
-  const photoEnhance = new PhotoEnhanceService(projects, assetRepository, assets, docs, jobs, signer);
+  const photoAnalysis = new PhotoAnalysisService(briefs, assetRepository, docs, jobs, signer);
+  const photoEnhance = new PhotoEnhanceService(briefs, assetRepository, assets, docs, jobs, signer);
   const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
   // What aired moves the buffer: look at the channel's generator as each item starts.
   live.onEvent((e) => {

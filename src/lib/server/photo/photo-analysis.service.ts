@@ -1,17 +1,15 @@
 import { z } from 'zod';
 import { writeAnalysis } from '$lib/editor/model/brief/operations';
 import { ROOM_TYPES, SETTINGS } from '$lib/editor/model/brief/snapshot';
-import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { ServiceOrigin } from '$lib/editor/model/origin';
-import { canEdit } from '$lib/editor/model/role';
 import type { JobJson } from '$lib/job';
 import { MAX_PHOTOS_PER_ANALYSIS, PHOTO_ANALYZE_JOB, photoAnalyzeInput, type PhotoAnalyzeInput, type PhotoAnalyzeResult } from '$lib/photo-analysis';
 import type { AssetRepository } from '../asset/asset.repository';
 import type { UrlSigner } from '../asset/signed-url';
 import type { UserRow } from '../db/schema';
-import { ApiError, forbidden } from '../http/api-error';
+import { ApiError } from '../http/api-error';
 import type { JobService } from '../job/job.service';
-import type { ProjectService } from '../project/project.service';
+import type { BriefService } from '../brief/brief.service';
 import type { DocRegistry } from '../yjs/doc-registry';
 
 /** Analysis results land in the brief under this origin: no person's undo stack takes them. */
@@ -53,7 +51,7 @@ const workerResult = z.object({
  */
 export class PhotoAnalysisService {
   constructor(
-    private readonly projects: ProjectService,
+    private readonly briefs: BriefService,
     private readonly assetRows: AssetRepository,
     private readonly docs: DocRegistry,
     private readonly jobs: JobService,
@@ -89,15 +87,7 @@ export class PhotoAnalysisService {
    * MAX_PHOTOS_PER_ANALYSIS, each a job that writes its results into the brief.
    */
   async analyzeBrief(user: UserRow, projectId: string, photoIds: readonly string[] | undefined): Promise<JobJson[]> {
-    const role = await this.projects.requireRole(user.id, projectId);
-    if (!canEdit(role)) throw forbidden('Viewers cannot analyse photos: the results are written into the brief. Ask the owner for the editor role.');
-    const doc = await this.docs.copyOf(projectId);
-    let photos;
-    try {
-      photos = new ProjectDoc(doc).brief.snapshot().photos;
-    } finally {
-      doc.destroy();
-    }
+    let photos = await this.briefs.photosForEditor(user, projectId, 'Viewers cannot analyse photos: the results are written into the brief. Ask the owner for the editor role.');
     if (photoIds) {
       const known = new Set(photos.map((p) => p.id));
       const missing = photoIds.filter((id) => !known.has(id));

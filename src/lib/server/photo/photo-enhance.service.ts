@@ -1,16 +1,14 @@
 import { z } from 'zod';
 import { setEnhanced } from '$lib/editor/model/brief/operations';
-import { ProjectDoc } from '$lib/editor/model/project-doc';
-import { canEdit } from '$lib/editor/model/role';
 import type { JobJson } from '$lib/job';
 import { PHOTO_ENHANCE_JOB, type PhotoEnhanceInput, type PhotoEnhanceResult } from '$lib/photo-analysis';
 import type { AssetRepository } from '../asset/asset.repository';
 import type { AssetService } from '../asset/asset.service';
 import type { UrlSigner } from '../asset/signed-url';
 import type { UserRow } from '../db/schema';
-import { ApiError, forbidden } from '../http/api-error';
+import { ApiError } from '../http/api-error';
 import type { JobService } from '../job/job.service';
-import type { ProjectService } from '../project/project.service';
+import type { BriefService } from '../brief/brief.service';
 import type { DocRegistry } from '../yjs/doc-registry';
 import { ANALYSIS_ORIGIN, SECONDS_PER_PHOTO } from './photo-analysis.service';
 
@@ -28,7 +26,7 @@ const workerResult = z.object({
  */
 export class PhotoEnhanceService {
   constructor(
-    private readonly projects: ProjectService,
+    private readonly briefs: BriefService,
     private readonly assetRows: AssetRepository,
     private readonly assets: AssetService,
     private readonly docs: DocRegistry,
@@ -48,15 +46,7 @@ export class PhotoEnhanceService {
 
   /** Queues one job per distinct image among the brief photos named; refuses a viewer, unknown photos, none named. */
   async enhanceBrief(user: UserRow, projectId: string, photoIds: readonly string[]): Promise<JobJson[]> {
-    const role = await this.projects.requireRole(user.id, projectId);
-    if (!canEdit(role)) throw forbidden('Viewers cannot enhance photos: it adds images to the library. Ask the owner for the editor role.');
-    const doc = await this.docs.copyOf(projectId);
-    let photos;
-    try {
-      photos = new ProjectDoc(doc).brief.snapshot().photos;
-    } finally {
-      doc.destroy();
-    }
+    const photos = await this.briefs.photosForEditor(user, projectId, 'Viewers cannot enhance photos: it adds images to the library. Ask the owner for the editor role.');
     const wanted = new Set(photoIds);
     const chosen = photos.filter((p) => wanted.has(p.id));
     if (chosen.length !== wanted.size) throw new ApiError(404, 'photo_not_found', 'A photo you named is not in the brief.');
