@@ -83,6 +83,8 @@ export async function esrganUpscale(
         for (let i = 0; i < w * scale * 3; i++) out[to + i] = values[from + i]!;
       }
       onProgress((ty * across + tx + 1) / (across * down));
+      // Timers and sockets get a turn between tiles: the worker's lease heartbeat must not wait for the whole picture.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
   return { data: out, width: width * scale, height: height * scale };
