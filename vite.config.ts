@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 import { previewFiles } from './scripts/preview-assets.mjs';
 import { realtimeDevPlugin } from './src/lib/server/dev-plugin';
 
+/** Test folders whose files neither stream in real time nor drive a browser nor encode much media. */
+const PARALLEL_TESTS = ['tests/{unit,model,db,protocol,socket,api,dj}/**/*.test.ts'];
+
 /** Under `vite dev`, the exact preview's ffmpeg.wasm cores and font from where the build copies them from. */
 function previewAssetsDevPlugin(): Plugin {
   const types: Record<string, string> = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.ttf': 'font/ttf' };
@@ -30,11 +33,15 @@ export default defineConfig({
   // The ffmpeg.wasm worker import()s the core at run time, which needs a module worker.
   worker: { format: 'es' },
   test: {
-    include: ['tests/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    fileParallelism: false,
-    pool: 'forks'
+    pool: 'forks',
+    // Two groups, one after the other: files that only compute or talk to the database run two at a time; those that
+    // stream in real time, drive Chromium or encode media run alone, so their timing is not starved by a neighbour.
+    projects: [
+      { extends: true, test: { name: 'parallel', include: PARALLEL_TESTS, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'serial', include: ['tests/**/*.test.ts'], exclude: PARALLEL_TESTS, fileParallelism: false, sequence: { groupOrder: 1 } } }
+    ]
   }
 });
