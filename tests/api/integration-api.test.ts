@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
@@ -6,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
 import { startServer, type RunningServer } from '../helpers/server';
 import { waitFor } from '../helpers/yclient';
+import { verifySignature as verify } from '../helpers/webhook-signature';
 
 // The integration API v1 through the real server, with a local HTTP server in this process that serves photo URLs and
 // receives callbacks. The photo.analyze worker is not part of this branch's server: its jobs stay queued here, and a
@@ -64,15 +64,6 @@ async function createKey(scopes = ALL, projectId = team.projectId, token = team.
   return r.body as { id: string; key: string; signingSecret: string; scopes: string[] };
 }
 
-/** The documented recipe: HMAC-SHA256 of "<t>.<raw body>" with the key's signing secret, t recent. */
-function verify(secret: string, header: string | undefined, rawBody: string): boolean {
-  const parts = Object.fromEntries((header ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > 300 || !parts.v1) return false;
-  const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest();
-  const given = Buffer.from(parts.v1, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 describe('integration API v1', () => {
   it('manages project API keys: editors create (shown once), viewers may not, revoked and unknown keys get 401', async () => {
