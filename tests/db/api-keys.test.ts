@@ -170,4 +170,20 @@ describe.each(DIALECTS)('integration API services on %s', (kind) => {
     expect(log.some((d) => d.jobId === job.id && d.event === 'job.completed' && d.url === 'https://example.com/cb')).toBe(true);
     expect((await apiError(t.app.webhooks.callbackDeliveries(viewer, projectId))).status).toBe(403);
   });
+
+  it('throttles job.progress per job and ends with job.completed, as a worker reports through the queue', async () => {
+    const { job } = await t.app.jobs.enqueue(projectId, { type: 'system.sleep', input: { ms: 1 } });
+    await t.app.webhooks.addCallback(projectId, job.id, 'https://example.com/progress', full.signingSecret);
+    const claimed = await t.app.jobs.claim('test-worker', { types: ['system.sleep'], ownerId: null });
+    expect(claimed?.job.id).toBe(job.id);
+    for (const p of [0.2, 0.4, 0.6]) await t.app.jobs.progress('test-worker', job.id, p, null);
+    expect(await t.app.jobs.complete('test-worker', job.id, { slept: 1 })).toBe(true);
+    let events: string[] = [];
+    // Deliveries are queued as the job events arrive (asynchronously): wait until the final one is there.
+    for (let i = 0; i < 100 && !events.includes('job.completed'); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      events = (await t.app.webhooks.callbackDeliveries(editor, projectId)).filter((d) => d.jobId === job.id).map((d) => d.event);
+    }
+    expect(events.sort()).toEqual(['job.completed', 'job.progress']);
+  });
 });
