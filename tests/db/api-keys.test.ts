@@ -129,6 +129,23 @@ describe.each(DIALECTS)('integration API services on %s', (kind) => {
     expect((await apiError(t.app.integration.job(full, elsewhere.job.id))).status).toBe(404);
   });
 
+  it('holds a photo.analyze job until its photo is processed, then lets it run', async () => {
+    const r = await t.app.integration.classify(full, classifyRequestSchema.parse({ photos: [{ assetId: imageAssetId }] }));
+    const jobId = (r.body as { jobs: { id: string }[] }).jobs[0].id;
+    const runAfter = async () => Number((await t.app.jobRepository.findById(jobId))!.run_after);
+    expect(await runAfter()).toBeGreaterThan(Date.now() + 60_000);
+    // A worker processes the upload (media.process) through the real queue.
+    const claimed = await t.app.jobs.claim('media-worker', { types: ['media.process'], ownerId: null });
+    expect(claimed?.job.input).toMatchObject({ assetId: imageAssetId });
+    expect(await t.app.jobs.complete('media-worker', claimed!.job.id, { probe: {}, duration: null, width: 64, height: 48, variants: [] })).toBe(true);
+    for (let i = 0; i < 100 && (await runAfter()) > Date.now(); i++) await new Promise((res) => setTimeout(res, 50));
+    expect(await runAfter()).toBeLessThanOrEqual(Date.now());
+    // Photos already processed: the next job may run at once.
+    const next = await t.app.integration.classify(full, classifyRequestSchema.parse({ photos: [{ assetId: imageAssetId }] }));
+    const nextId = (next.body as { jobs: { id: string }[] }).jobs[0].id;
+    expect(Number((await t.app.jobRepository.findById(nextId))!.run_after)).toBeLessThanOrEqual(Date.now());
+  });
+
   it('refuses loopback and private URLs unless the operator allows them', async () => {
     const e = await apiError(t.app.integration.classify(full, classifyRequestSchema.parse({ photos: [{ url: 'http://127.0.0.1:9/a.png' }] })));
     expect([e.status, e.code]).toEqual([400, 'private_address']);

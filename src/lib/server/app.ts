@@ -64,6 +64,7 @@ import { ApiKeyService } from './api-key/api-key.service';
 import { IdempotencyRepository } from './integration/idempotency.repository';
 import { IntegrationService } from './integration/integration.service';
 import { RemoteMediaFetcher } from './integration/remote-media';
+import { ProcessingGate } from './integration/processing-gate';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -174,7 +175,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   attachWebhookEvents(webhooks, live, jobs, channels);
   attachJobWebhooks(webhooks, jobs, config.webhooks.progressIntervalMs);
   const apiKeys = new ApiKeyService(new ApiKeyRepository(db.kysely), projects, users);
-  const integration = new IntegrationService(jobs, jobRepository, assetRepository, new RemoteMediaFetcher(storage, assets, config.apiFetch), webhooks, new IdempotencyRepository(db.kysely));
+  const integration = new IntegrationService(jobs, jobRepository, assetRepository, new RemoteMediaFetcher(storage, assets, config.apiFetch), webhooks, new IdempotencyRepository(db.kysely), new ProcessingGate(jobs, jobRepository, assetRepository, logger));
   const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds);
   live.requests = requests;
   const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);

@@ -9,6 +9,7 @@ import { jobJson, type JobService } from '../job/job.service';
 import type { WebhookService } from '../webhook/webhook.service';
 import { jobEventView } from '../webhook/webhook-events';
 import type { IdempotencyRepository } from './idempotency.repository';
+import type { ProcessingGate } from './processing-gate';
 import type { ClassifyRequest, MediaRef, RenderRequest } from './integration.schema';
 import type { RemoteMediaFetcher } from './remote-media';
 
@@ -31,6 +32,7 @@ export class IntegrationService {
     private readonly media: RemoteMediaFetcher,
     private readonly webhooks: WebhookService,
     private readonly idempotency: IdempotencyRepository,
+    private readonly gate: ProcessingGate,
     private readonly now: () => number = Date.now
   ) {}
 
@@ -68,10 +70,13 @@ export class IntegrationService {
     const jobs = [];
     for (let i = 0; i < unique.length; i += MAX_PHOTOS_PER_ANALYSIS) {
       const input = photoAnalyzeInput.parse({ assetIds: unique.slice(i, i + MAX_PHOTOS_PER_ANALYSIS), writeToBrief: req.writeToBrief });
-      const { job } = await this.jobs.enqueue(p.projectId, { type: PHOTO_ANALYZE_JOB, input, createdBy: p.actor.id });
+      const runAfter = await this.gate.runAfter(p.projectId, input.assetIds);
+      const { job } = await this.jobs.enqueue(p.projectId, { type: PHOTO_ANALYZE_JOB, input, createdBy: p.actor.id, runAfter });
       if (req.callbackUrl) await this.webhooks.addCallback(p.projectId, job.id, req.callbackUrl, p.signingSecret);
       jobs.push({ ...jobEventView(job), assetIds: input.assetIds });
     }
+    // Processing may have finished between the check and the enqueue.
+    await this.gate.releaseReady(p.projectId);
     return { status: 202, body: { jobs, photos: req.photos.map((ref, i) => ({ ...ref, assetId: ids[i] })) } };
   }
 
@@ -89,8 +94,10 @@ export class IntegrationService {
       variants: req.variants,
       timeline: req.timeline
     });
-    const { job } = await this.jobs.enqueue(p.projectId, { type: LISTING_RENDER_JOB, input, createdBy: p.actor.id });
+    const runAfter = await this.gate.runAfter(p.projectId, [...photoIds, ...stagedIds.filter((id) => id !== null), ...(musicId ? [musicId] : [])]);
+    const { job } = await this.jobs.enqueue(p.projectId, { type: LISTING_RENDER_JOB, input, createdBy: p.actor.id, runAfter });
     if (req.callbackUrl) await this.webhooks.addCallback(p.projectId, job.id, req.callbackUrl, p.signingSecret);
+    await this.gate.releaseReady(p.projectId);
     return { status: 202, body: { job: jobEventView(job), photos: req.photos.map((ph, i) => ({ assetId: photoIds[i], stagedAssetId: stagedIds[i] })), musicAssetId: musicId } };
   }
 
