@@ -8,6 +8,9 @@ import { djIntroJob } from './dj/dj-intro';
 import { channelLiveJob } from './live/live-job';
 import { mediaProcessJob } from './media/media-job';
 import { musicGenerateJob } from './music/music-job';
+import { PHOTO_ANALYZE_JOB, PHOTO_ENHANCE_JOB } from '../src/lib/photo-analysis';
+import { photoEnhanceJob } from './photo/enhance-job';
+import { photoAnalyzeJob } from './photo/photo-job';
 import { MUSIC_GENERATE } from '../src/lib/generator';
 import { timelineRenderJob } from './render/render-job';
 import { echoJob, sleepJob } from './system/system-jobs';
@@ -39,7 +42,8 @@ function hasFfmpeg(): boolean {
 
 /** The job types this machine can run: a worker announces only what its tools allow. */
 export function availableHandlers(log: (msg: string) => void): Record<string, JobHandler> {
-  const handlers: Record<string, JobHandler> = { 'system.echo': echoJob, 'system.sleep': sleepJob };
+  // Photo analysis and enhancement need no ffmpeg: sharp decodes, tfjs (wasm) detects and upscales.
+  const handlers: Record<string, JobHandler> = { 'system.echo': echoJob, 'system.sleep': sleepJob, [PHOTO_ANALYZE_JOB]: photoAnalyzeJob, [PHOTO_ENHANCE_JOB]: photoEnhanceJob };
   if (hasFfmpeg()) {
     handlers['media.process'] = mediaProcessJob;
     handlers['timeline.render'] = timelineRenderJob;

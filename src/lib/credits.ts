@@ -28,10 +28,17 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   // Text2Video Generation: 10-20, Image2Video: 8-15; one job type for both, at text-to-video's low end, per second asked for
   'ai.video': 10,
   // Music Creation: 5, for a MusicGen server's music (the procedural generator's chunks are queued free)
-  'music.generate': 5
+  'music.generate': 5,
+  // Smart Video Analysis' floor, per photo (each photo analysed is charged as one minute): quality, room and focus
+  'photo.analyze': 1,
+  // Smart Upscaling's floor, per photo (ESRGAN on small photos, levels, white balance, verticals)
+  'photo.enhance': 2
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);
+
+/** What a price is per, where it is not a minute of content: photo analysis and enhancement charge each photo as one minute. */
+export const creditUnit = (jobType: string) => (jobType === 'photo.analyze' || jobType === 'photo.enhance' ? 'a photo' : 'a minute');
 
 export const CREDIT_MAX_PRICE = 10_000;
 

@@ -1,4 +1,5 @@
 /** Jobs as the API, the studio and the worker protocol see them. */
+import { PHOTO_ANALYZE_JOB, PHOTO_ENHANCE_JOB } from './photo-analysis';
 import { TOOL_LABELS, TOOLS, toolJobType } from './tool';
 import { DJ_INTRO } from './dj';
 import { MUSIC_GENERATE } from './generator';
@@ -43,6 +44,8 @@ export const JOB_TYPE_LABELS: Record<string, string> = {
   [VIDEO_GENERATION_JOB]: 'Generating video',
   [MUSIC_GENERATE]: 'Generating music',
   [DJ_INTRO]: 'Writing a DJ intro',
+  [PHOTO_ANALYZE_JOB]: 'Analysing photos',
+  [PHOTO_ENHANCE_JOB]: 'Enhancing a photo',
   ...Object.fromEntries(TOOLS.map((t) => [toolJobType(t), TOOL_LABELS[t].job])),
   'system.echo': 'Echo (diagnostic)',
   'system.sleep': 'Sleep (diagnostic)'

@@ -61,3 +61,22 @@ export interface PhotoAnalyzeResult {
 }
 
 export { ROOM_TYPES, SETTINGS };
+
+/** Enhancement, a separate action: one photo a job, written as a new library image; the original stays as it is. */
+export const PHOTO_ENHANCE_JOB = 'photo.enhance';
+
+/** Photos under this many megapixels are upscaled 2× by ESRGAN first. */
+export const ENHANCE_UPSCALE_BELOW_MP = 2;
+
+export const photoEnhanceInput = z.strictObject({ assetId });
+export type PhotoEnhanceInput = z.infer<typeof photoEnhanceInput>;
+
+/** What the enhance job did, in plain words per step, and the new image. */
+export interface PhotoEnhanceResult {
+  sourceAssetId: string;
+  /** The enhanced copy in the library. */
+  assetId: string;
+  width: number;
+  height: number;
+  steps: string[];
+}

@@ -60,6 +60,19 @@ describe('brief operations', () => {
     expect(br.detectRoom(s, { photoId: 'ph1', room: 'kitchen', confidence: 1.5 })).toEqual({ ok: false, reason: 'A confidence is 0 to 1.' });
   });
 
+  it("analysis writes score, focus and the detector's tags of every photo of an image, never a person's; enhance links the copy", () => {
+    let s = three();
+    s = ok(br.setRoom(s, { photoIds: ['ph2'], room: 'office' }), s);
+    const findings = [{ assetId: 'p2', quality: { score: 62, reasons: ['Blurry: sharpness 40 (under 100)'] }, focus: { x: 0.4, y: 0.6 }, room: { value: 'kitchen' as const, confidence: 0.8 }, setting: { value: 'interior' as const, confidence: 0.8 } }];
+    s = ok(br.writeAnalysis(s, { findings }), s);
+    const p2 = s.photos[1];
+    expect(p2).toMatchObject({ quality: findings[0].quality, focus: findings[0].focus, room: { person: 'office', detected: findings[0].room }, setting: { person: null, detected: findings[0].setting } });
+    expect(s.photos[0].quality).toBeNull();
+    expect(br.writeAnalysis(s, { findings: [{ ...findings[0], quality: { score: 140, reasons: [] } }] })).toEqual({ ok: false, reason: 'A quality score is 0 to 100.' });
+    s = ok(br.setEnhanced(s, { sourceAssetId: 'p2', enhancedAssetId: 'p2e' }), s);
+    expect(s.photos.map((p) => p.enhancedAssetId)).toEqual([null, 'p2e', null]);
+  });
+
   it('one hero at a time', () => {
     let s = three();
     s = ok(br.setHero(s, { photoId: 'ph2' }), s);

@@ -3,9 +3,9 @@
  * on tfjs with its wasm backend (tfjs-node would download libtensorflow at install). The picture goes through in
  * tiles with a margin of context each side, so memory stays bounded and the seams do not show.
  */
-import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { loadTf, modelArtifacts } from '../tfjs-wasm';
 
 /** Input tile (pixels); the model was trained on 128-pixel patches. */
 const TILE = 128;
@@ -16,31 +16,7 @@ const require = createRequire(import.meta.url);
 
 type Tf = typeof import('@tensorflow/tfjs');
 type LayersModel = import('@tensorflow/tfjs').LayersModel;
-let tfReady: Promise<Tf> | null = null;
 const models = new Map<2 | 4, Promise<LayersModel>>();
-
-/** tfjs on its wasm backend, set up once per worker. */
-function loadTf(): Promise<Tf> {
-  tfReady ??= (async () => {
-    const before = { uncaughtException: process.listeners('uncaughtException'), unhandledRejection: process.listeners('unhandledRejection') };
-    const tf = await import('@tensorflow/tfjs');
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-    const file = (name: string) => path.join(dist, name);
-    wasm.setWasmPaths({
-      'tfjs-backend-wasm.wasm': file('tfjs-backend-wasm.wasm'),
-      'tfjs-backend-wasm-simd.wasm': file('tfjs-backend-wasm-simd.wasm'),
-      'tfjs-backend-wasm-threaded-simd.wasm': file('tfjs-backend-wasm-threaded-simd.wasm')
-    });
-    if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not start its wasm backend');
-    await tf.ready();
-    // The wasm glue (Emscripten) makes every unhandled rejection in the process fatal; the worker keeps its own rules.
-    for (const listener of process.listeners('uncaughtException')) if (!before.uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener);
-    for (const listener of process.listeners('unhandledRejection')) if (!before.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener);
-    return tf;
-  })();
-  return tfReady;
-}
 
 /** The package's model for `scale`, read from its models/x<scale> folder. */
 function loadModel(tf: Tf, scale: 2 | 4): Promise<LayersModel> {
@@ -48,13 +24,7 @@ function loadModel(tf: Tf, scale: 2 | 4): Promise<LayersModel> {
   if (!model) {
     model = (async () => {
       const root = path.join(path.dirname(require.resolve('@upscalerjs/esrgan-slim')).replace(/dist\/cjs\/.*$/, ''), 'models', `x${scale}`);
-      const json = JSON.parse(await fs.readFile(path.join(root, 'model.json'), 'utf8')) as {
-        modelTopology: object;
-        weightsManifest: { paths: string[]; weights: import('@tensorflow/tfjs').io.WeightsManifestEntry[] }[];
-      };
-      const weights = Buffer.concat(await Promise.all(json.weightsManifest.flatMap((g) => g.paths).map((p) => fs.readFile(path.join(root, p)))));
-      const weightData = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.length) as ArrayBuffer;
-      return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest.flatMap((g) => g.weights), weightData }));
+      return tf.loadLayersModel(tf.io.fromMemory(await modelArtifacts(root, 'model.json')));
     })();
     models.set(scale, model);
   }
@@ -113,6 +83,8 @@ export async function esrganUpscale(
         for (let i = 0; i < w * scale * 3; i++) out[to + i] = values[from + i]!;
       }
       onProgress((ty * across + tx + 1) / (across * down));
+      // Timers and sockets get a turn between tiles: the worker's lease heartbeat must not wait for the whole picture.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
   return { data: out, width: width * scale, height: height * scale };

@@ -24,6 +24,8 @@ import { UrlSigner } from './asset/signed-url';
 import { JobRepository } from './job/job.repository';
 import { RenderService } from './render/render.service';
 import { ToolService } from './tool/tool.service';
+import { PhotoAnalysisService } from './photo/photo-analysis.service';
+import { PhotoEnhanceService } from './photo/photo-enhance.service';
 import { JobService } from './job/job.service';
 import { WorkerTokenRepository } from './worker/worker-token.repository';
 import { WorkerTokenService } from './worker/worker-token.service';
@@ -92,6 +94,10 @@ export interface App {
   renders: RenderService;
   /** Media tools (cleanup, silence, scenes, stabilize, captions) run on one asset as jobs. */
   tools: ToolService;
+  /** Photo analysis (`photo.analyze` jobs): quality, room and focus of brief photos, written into the brief. */
+  photoAnalysis: PhotoAnalysisService;
+  /** "Enhance" (`photo.enhance` jobs): a brief photo's corrected copy as a new library image. */
+  photoEnhance: PhotoEnhanceService;
   channels: ChannelService;
   chat: ChatService;
   live: LiveService;
@@ -182,6 +188,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
   const briefs = new BriefService(projects, docs, assets);
+  const photoAnalysis = new PhotoAnalysisService(briefs, assetRepository, docs, jobs, signer);
+  const photoEnhance = new PhotoEnhanceService(briefs, assetRepository, assets, docs, jobs, signer);
   const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
   // What aired moves the buffer: look at the channel's generator as each item starts.
   live.onEvent((e) => {
@@ -199,6 +207,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
     assistant: new AssistantService(projects, providers),
     listeners,
     briefs,
+    photoAnalysis,
+    photoEnhance,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,

@@ -1,11 +1,14 @@
 import type { BriefJson } from '$lib/brief/brief-json';
 import { heroId } from '$lib/editor/model/brief/normalize';
 import { resolveTag } from '$lib/editor/model/brief/photo';
+import type { BriefPhotoSnapshot } from '$lib/editor/model/brief/snapshot';
+import { canEdit } from '$lib/editor/model/role';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { UserRow } from '../db/schema';
 import type { AssetService } from '../asset/asset.service';
 import type { ProjectService } from '../project/project.service';
 import type { DocRegistry } from '../yjs/doc-registry';
+import { forbidden } from '../http/api-error';
 
 /** The most photos a brief lists with their pictures (the library lists at most this many images at once). */
 const MAX_IMAGES = 500;
@@ -56,6 +59,17 @@ export class BriefService {
           };
         })
       };
+    } finally {
+      doc.destroy();
+    }
+  }
+
+  /** The brief's photos for a job that changes them (analysis, enhancement): owners and editors only, else `viewerRefusal` (403). */
+  async photosForEditor(user: UserRow, projectId: string, viewerRefusal: string): Promise<BriefPhotoSnapshot[]> {
+    if (!canEdit(await this.projects.requireRole(user.id, projectId))) throw forbidden(viewerRefusal);
+    const doc = await this.docs.copyOf(projectId);
+    try {
+      return new ProjectDoc(doc).brief.snapshot().photos;
     } finally {
       doc.destroy();
     }

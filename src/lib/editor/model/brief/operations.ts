@@ -7,7 +7,7 @@ import { applyBriefChanges, type BriefChange } from './changes';
 import { newBriefId } from './ids';
 import { listingSchema, type ListingPatch } from './listing';
 import { briefPhotoSchema, newBriefPhoto } from './photo';
-import type { BriefAssets, BriefPhotoSnapshot, BriefSnapshot, PhotoSetting, PhotoStatus, RoomType, StagingInstruction } from './snapshot';
+import type { BriefAssets, BriefPhotoSnapshot, BriefSnapshot, Detected, PhotoQuality, PhotoSetting, PhotoStatus, RoomType, StagingInstruction } from './snapshot';
 
 export interface BriefOperationOptions {
   /** New record ids; tests pass a counter so a seed replays the same ids. */
@@ -121,6 +121,36 @@ export function setRoom(s: BriefSnapshot, args: { photoIds: readonly string[]; r
 /** A detector's room type with its confidence (the photo-analysis job). A person's choice still wins where there is one. */
 export function detectRoom(s: BriefSnapshot, args: { photoId: string; room: RoomType; confidence: number }): BriefOperationResult {
   return eachPhoto(s, [args.photoId], (p) => ({ room: { ...p.room, detected: { value: args.room, confidence: args.confidence } } }));
+}
+
+/** What the photo-analysis job found for one library image. */
+export interface PhotoAnalysisFindings {
+  assetId: string;
+  quality: PhotoQuality;
+  focus: { x: number; y: number };
+  room: Detected<RoomType> | null;
+  setting: Detected<PhotoSetting> | null;
+}
+
+/**
+ * Writes analysis results into every photo showing an analysed image: quality, focus and the detector's room and
+ * setting (a new analysis replaces the last, even with "no guess"). A person's tags are never touched.
+ */
+export function writeAnalysis(s: BriefSnapshot, args: { findings: readonly PhotoAnalysisFindings[] }): BriefOperationResult {
+  const byAsset = new Map(args.findings.map((f) => [f.assetId, f]));
+  return commit(
+    s,
+    s.photos.flatMap((p) => {
+      const f = byAsset.get(p.assetId);
+      if (!f) return [];
+      return [update(p.id, { quality: f.quality, focus: f.focus, room: { ...p.room, detected: f.room }, setting: { ...p.setting, detected: f.setting } })];
+    })
+  );
+}
+
+/** Points every photo showing `sourceAssetId` at its enhanced copy (the original stays the photo's asset). */
+export function setEnhanced(s: BriefSnapshot, args: { sourceAssetId: string; enhancedAssetId: string }): BriefOperationResult {
+  return commit(s, s.photos.flatMap((p) => (p.assetId === args.sourceAssetId && p.enhancedAssetId !== args.enhancedAssetId ? [update(p.id, { enhancedAssetId: args.enhancedAssetId })] : [])));
 }
 
 /** A person's interior or exterior (null clears it). */

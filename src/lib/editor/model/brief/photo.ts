@@ -56,7 +56,8 @@ export const briefPhotoSchema: z.ZodType<BriefPhoto> = z.object({
   includeInVideo: z.boolean().default(true),
   staging: stagingSchema.default(DEFAULT_STAGING),
   status: z.enum(PHOTO_STATUSES).default('todo'),
-  stagedAssetId: z.string().min(1).max(64).nullable().default(null)
+  stagedAssetId: z.string().min(1).max(64).nullable().default(null),
+  enhancedAssetId: z.string().min(1).max(64).nullable().default(null)
 }) as unknown as z.ZodType<BriefPhoto>;
 
 /**
@@ -78,7 +79,8 @@ export function newBriefPhoto(input: { assetId: string; order: string; id?: stri
     includeInVideo: true,
     staging: { ...DEFAULT_STAGING },
     status: 'todo',
-    stagedAssetId: null
+    stagedAssetId: null,
+    enhancedAssetId: null
   };
 }
 

@@ -72,6 +72,8 @@ export interface BriefPhotoSnapshot {
   status: PhotoStatus;
   /** The virtually staged copy (a library asset), once the staging board renders one; the original stays linked. */
   stagedAssetId: string | null;
+  /** The enhanced copy (exposure, white balance, verticals, upscaled when small), once made; the original stays linked. */
+  enhancedAssetId: string | null;
 }
 
 export interface AgentBranding {
