@@ -180,9 +180,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   webhooks.start();
   attachWebhookEvents(webhooks, live, jobs, channels);
   attachJobWebhooks(webhooks, jobs, config.webhooks.progressIntervalMs);
-  const apiKeys = new ApiKeyService(new ApiKeyRepository(db.kysely), projects, users);
-  const integration = new IntegrationService(jobs, jobRepository, assetRepository, new RemoteMediaFetcher(storage, assets, config.apiFetch), webhooks, new IdempotencyRepository(db.kysely), new ProcessingGate(jobs, jobRepository, assetRepository, logger));
-  const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds);
+    const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds);
   live.requests = requests;
   const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
@@ -190,6 +188,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const briefs = new BriefService(projects, docs, assets);
   const photoAnalysis = new PhotoAnalysisService(briefs, assetRepository, docs, jobs, signer);
   const photoEnhance = new PhotoEnhanceService(briefs, assetRepository, assets, docs, jobs, signer);
+  const apiKeys = new ApiKeyService(new ApiKeyRepository(db.kysely), projects, users);
+  const integration = new IntegrationService(jobs, photoAnalysis, jobRepository, assetRepository, new RemoteMediaFetcher(storage, assets, config.apiFetch), webhooks, new IdempotencyRepository(db.kysely), new ProcessingGate(jobs, jobRepository, assetRepository, logger));
   const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
   // What aired moves the buffer: look at the channel's generator as each item starts.
   live.onEvent((e) => {

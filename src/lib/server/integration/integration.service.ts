@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PHOTO_ANALYZE_JOB, MAX_PHOTOS_PER_ANALYSIS, photoAnalyzeInput } from '$lib/photo-analysis';
+import { MAX_PHOTOS_PER_ANALYSIS, photoAnalyzeInput } from '$lib/photo-analysis';
 import { LISTING_RENDER_JOB, listingRenderInput } from '$lib/listing-video';
 import { ApiError, notFound } from '../http/api-error';
 import { requireScope, type ApiKeyPrincipal } from '../api-key/api-key.service';
@@ -7,6 +7,7 @@ import type { AssetRepository } from '../asset/asset.repository';
 import type { JobRepository } from '../job/job.repository';
 import { jobJson, type JobService } from '../job/job.service';
 import type { WebhookService } from '../webhook/webhook.service';
+import type { PhotoAnalysisService } from '../photo/photo-analysis.service';
 import { jobEventView } from '../webhook/webhook-events';
 import type { IdempotencyRepository } from './idempotency.repository';
 import type { ProcessingGate } from './processing-gate';
@@ -27,6 +28,7 @@ export interface ApiAnswer {
 export class IntegrationService {
   constructor(
     private readonly jobs: JobService,
+    private readonly photoAnalysis: PhotoAnalysisService,
     private readonly jobRepository: JobRepository,
     private readonly assets: AssetRepository,
     private readonly media: RemoteMediaFetcher,
@@ -71,7 +73,7 @@ export class IntegrationService {
     for (let i = 0; i < unique.length; i += MAX_PHOTOS_PER_ANALYSIS) {
       const input = photoAnalyzeInput.parse({ assetIds: unique.slice(i, i + MAX_PHOTOS_PER_ANALYSIS), writeToBrief: req.writeToBrief });
       const runAfter = await this.gate.runAfter(p.projectId, input.assetIds);
-      const { job } = await this.jobs.enqueue(p.projectId, { type: PHOTO_ANALYZE_JOB, input, createdBy: p.actor.id, runAfter });
+      const job = await this.photoAnalysis.enqueue(p.projectId, input, p.actor.id, null, runAfter);
       if (req.callbackUrl) await this.webhooks.addCallback(p.projectId, job.id, req.callbackUrl, p.signingSecret);
       jobs.push({ ...jobEventView(job), assetIds: input.assetIds });
     }
