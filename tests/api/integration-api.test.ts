@@ -8,8 +8,8 @@ import { waitFor } from '../helpers/yclient';
 import { verifySignature as verify } from '../helpers/webhook-signature';
 
 // The integration API v1 through the real server, with a local HTTP server in this process that serves photo URLs and
-// receives callbacks. The photo.analyze worker is not part of this branch's server: its jobs stay queued here, and a
-// job is ended by canceling it (job.failed); the completion path is tests/api/integration-photo-complete.test.ts.
+// receives callbacks. No worker runs in this suite (LOCAL_WORKERS=0): jobs stay queued, and a job is ended by
+// canceling it (job.failed); the completion path is tests/api/integration-photo-complete.test.ts.
 interface Received {
   path: string;
   headers: http.IncomingHttpHeaders;
