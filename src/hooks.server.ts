@@ -1,6 +1,7 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { getApp } from '$lib/server/app';
 import { SESSION_COOKIE } from '$lib/server/auth/authenticator';
+import { API_KEY_PREFIX } from '$lib/server/api-key/api-key.service';
 import { jsonMethodNotAllowed } from '$lib/server/http/api-route';
 import { clearSessionCookie, setSessionCookie } from '$lib/server/http/session-cookie';
 
@@ -22,9 +23,14 @@ export const handle: Handle = async ({ event, resolve }) => {
   event.locals.user = null;
   event.locals.sessionId = null;
   event.locals.authVia = null;
+  event.locals.apiKey = null;
 
-  const auth = await app.auth.authenticate({ bearer, cookieToken: bearer ? null : cookieToken });
-  if (auth) {
+  // A project API key is no user's login: it only opens the integration API (/api/v1).
+  const apiKey = bearer?.startsWith(API_KEY_PREFIX) ? await app.apiKeys.authenticate(bearer) : null;
+  const auth = bearer?.startsWith(API_KEY_PREFIX) ? null : await app.auth.authenticate({ bearer, cookieToken: bearer ? null : cookieToken });
+  if (apiKey) {
+    event.locals.apiKey = apiKey;
+  } else if (auth) {
     event.locals.user = auth.user;
     event.locals.authVia = auth.via;
     if (auth.via === 'session') {
@@ -32,7 +38,8 @@ export const handle: Handle = async ({ event, resolve }) => {
       if (!bearer && auth.valid.renewed) setSessionCookie(event.cookies, event.url, cookieToken!, auth.valid.expiresAt);
     }
   } else if (bearer && event.url.pathname.startsWith('/api/')) {
-    return new Response(JSON.stringify({ error: { code: 'invalid_token', message: 'The bearer token is unknown, expired or revoked.' } }), {
+    const what = bearer.startsWith(API_KEY_PREFIX) ? 'API key is unknown or revoked (or its creator may no longer edit the project)' : 'bearer token is unknown, expired or revoked';
+    return new Response(JSON.stringify({ error: { code: 'invalid_token', message: `The ${what}.` } }), {
       status: 401,
       headers: { 'Content-Type': 'application/json', 'WWW-Authenticate': 'Bearer' }
     });

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { leaseHoldingWorker } from '../helpers/live-channel';
 import { api, createTeam, expectApiError, type Team } from '../helpers/api';
 import { startServer, type RunningServer } from '../helpers/server';
 import { waitFor } from '../helpers/yclient';
+import { verifySignature as verify } from '../helpers/webhook-signature';
 
 // Webhooks through the real server: a local HTTP receiver in this process, the live service driven by a worker over its real protocol.
 interface Received {
@@ -50,15 +50,6 @@ afterAll(async () => {
   await new Promise((r) => receiver?.close(r));
 });
 
-/** The documented recipe: HMAC-SHA256 of "<t>.<raw body>" with the secret, compared in constant time, t recent. */
-function verify(secret: string, header: string | undefined, rawBody: string): boolean {
-  const parts = Object.fromEntries((header ?? '').split(',').map((kv) => kv.split('=') as [string, string]));
-  const t = Number(parts.t);
-  if (!Number.isInteger(t) || Math.abs(Date.now() / 1000 - t) > 300 || !parts.v1) return false;
-  const expected = createHmac('sha256', secret).update(`${t}.${rawBody}`).digest();
-  const given = Buffer.from(parts.v1, 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
 
 const createHook = async (path: string, events: string[], extra: object = {}) => {
   const r = await api(server, 'POST', `/api/projects/${team.projectId}/webhooks`, { token: team.owner.token, body: { url: base + path, events, ...extra } });

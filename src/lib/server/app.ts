@@ -43,7 +43,7 @@ import { MemoryListenerCounter, type ListenerCounter } from './live/listeners';
 import { PlayLogService } from './live/play-log.service';
 import { WebhookRepository } from './webhook/webhook.repository';
 import { WebhookService } from './webhook/webhook.service';
-import { attachGeneratorWebhooks, attachTakeoverWebhooks, attachWebhookEvents } from './webhook/webhook-events';
+import { attachGeneratorWebhooks, attachJobWebhooks, attachTakeoverWebhooks, attachWebhookEvents } from './webhook/webhook-events';
 import { IngestServer } from './takeover/ingest-server';
 import { TakeoverService } from './takeover/takeover.service';
 import { GeneratorRepository } from './generator/generator.repository';
@@ -63,6 +63,12 @@ import { CreditRepository } from './credit/credit.repository';
 import { CreditService } from './credit/credit.service';
 import { DjRepository } from './dj/dj.repository';
 import { DjService } from './dj/dj.service';
+import { ApiKeyRepository } from './api-key/api-key.repository';
+import { ApiKeyService } from './api-key/api-key.service';
+import { IdempotencyRepository } from './integration/idempotency.repository';
+import { IntegrationService } from './integration/integration.service';
+import { RemoteMediaFetcher } from './integration/remote-media';
+import { ProcessingGate } from './integration/processing-gate';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -98,6 +104,10 @@ export interface App {
   chat: ChatService;
   live: LiveService;
   webhooks: WebhookService;
+  /** Project API keys: scoped, hashed at rest, for the integration API. */
+  apiKeys: ApiKeyService;
+  /** The integration API v1 (/api/v1): photo classification and listing video jobs, job status, idempotency. */
+  integration: IntegrationService;
   requests: RequestService;
   briefs: BriefService;
   podcasts: PodcastService;
@@ -172,7 +182,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const webhooks = new WebhookService(new WebhookRepository(db.kysely), projects, channels, { ...config.webhooks, pollMs: Math.min(1000, Math.max(50, config.webhooks.backoffBaseMs)) }, logger);
   webhooks.start();
   attachWebhookEvents(webhooks, live, jobs, channels);
-  const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds);
+  attachJobWebhooks(webhooks, jobs, config.webhooks.progressIntervalMs);
+    const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds);
   live.requests = requests;
   const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
@@ -180,6 +191,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const briefs = new BriefService(projects, docs, assets);
   const photoAnalysis = new PhotoAnalysisService(briefs, assetRepository, docs, jobs, signer);
   const photoEnhance = new PhotoEnhanceService(briefs, assetRepository, assets, docs, jobs, signer);
+  const apiKeys = new ApiKeyService(new ApiKeyRepository(db.kysely), projects, users);
+  const integration = new IntegrationService(jobs, photoAnalysis, jobRepository, assetRepository, new RemoteMediaFetcher(storage, assets, config.apiFetch), webhooks, new IdempotencyRepository(db.kysely), new ProcessingGate(jobs, jobRepository, assetRepository, logger));
   const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
   attachGeneratorWebhooks(webhooks, generator);
   // What aired moves the buffer: look at the channel's generator as each item starts.
@@ -194,7 +207,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, requests, takeover, podcasts, providers, videoGeneration, credits, generator, dj,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, apiKeys, integration, requests, takeover, podcasts, providers, videoGeneration, credits, generator, dj,
     assistant: new AssistantService(projects, providers),
     listeners,
     briefs,
@@ -208,10 +221,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
   };
   app.health = new HealthService(db, storage, () => app.realtimeStats(), () => app.connectedWorkers(), () => jobs.queueDepth(), VERSION);
   app.metrics = new Metrics(() => app.realtimeStats(), () => app.connectedWorkers().length, () => jobs.queueDepth());
-  jobs.onEvent(({ job, change }) => {
-    if (change === 'succeeded' || change === 'failed' || change === 'canceled') app.metrics.jobsFinished.inc({ type: job.type, status: change });
-    if (change === 'retrying') app.metrics.jobsRetried.inc({ type: job.type });
-  });
+  jobs.onEvent(({ job, change }) => app.metrics.jobChanged(job, change));
+  webhooks.onOutcome((o) => app.metrics.webhookDelivered(o));
   return app;
 }
 

@@ -42,6 +42,10 @@ const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
   WEBHOOK_BACKOFF_BASE_MS: z.coerce.number().int().min(0).default(10_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  WEBHOOK_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(5_000),
+  API_FETCH_ALLOW_PRIVATE: z.enum(['0', '1', '']).default(''),
+  API_FETCH_MAX_MB: z.coerce.number().positive().default(25),
+  API_FETCH_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   REQUEST_RATE_SECONDS: z.coerce.number().int().positive().default(300),
   GENERATOR_TICK_SECONDS: z.coerce.number().positive().default(30),
   INGEST_RTMP_PORT: z.coerce.number().int().min(0).max(65535).default(1935),
@@ -97,7 +101,9 @@ export interface Config {
   /** Chat flood limits, per connection and per address (Owncast: 3 messages per 2 s, then 10 s blocked). */
   chat: { rate: { points: number; durationSeconds: number; blockSeconds: number } };
   /** Outgoing webhooks: private/loopback targets only when allowed (tests, LAN setups). */
-  webhooks: { allowPrivate: boolean; maxAttempts: number; backoffBaseMs: number; timeoutMs: number };
+  webhooks: { allowPrivate: boolean; maxAttempts: number; backoffBaseMs: number; timeoutMs: number; progressIntervalMs: number };
+  /** The integration API's fetching of photo and music URLs: private/loopback hosts only when allowed (tests, LAN setups). */
+  apiFetch: { allowPrivate: boolean; maxBytes: number; timeoutMs: number };
   /** Song requests: one per this many seconds per address and per guest. */
   requests: { rateSeconds: number };
   /** Channel generators look at their buffers this often (and whenever a chunk is made or an item airs). */
@@ -176,7 +182,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       multipartMaxBytes: e.MULTIPART_MAX_MB * MB
     },
     chat: { rate: { points: e.CHAT_RATE_MESSAGES, durationSeconds: e.CHAT_RATE_SECONDS, blockSeconds: e.CHAT_BLOCK_SECONDS } },
-    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1', maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS },
+    webhooks: { allowPrivate: e.WEBHOOK_ALLOW_PRIVATE === '1', maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS, timeoutMs: e.WEBHOOK_TIMEOUT_MS, progressIntervalMs: e.WEBHOOK_PROGRESS_INTERVAL_MS },
+    apiFetch: { allowPrivate: e.API_FETCH_ALLOW_PRIVATE === '1', maxBytes: e.API_FETCH_MAX_MB * MB, timeoutMs: e.API_FETCH_TIMEOUT_MS },
     requests: { rateSeconds: e.REQUEST_RATE_SECONDS },
     generator: { tickMs: e.GENERATOR_TICK_SECONDS * 1000 },
     ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST },

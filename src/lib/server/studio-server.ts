@@ -32,7 +32,8 @@ export interface StudioServer {
 export function createStudioServer(app: App, handler: RequestHandler): StudioServer {
   const media = mediaRoutes(app);
   const server = http.createServer((req, res) => {
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/metrics') return void app.metrics.serve(req, res, app.config.metricsToken);
+    const pathname = req.url?.split('?')[0];
+    if (req.method === 'GET' && (pathname === '/metrics' || pathname === '/api/metrics')) return void app.metrics.serve(req, res, app.config.metricsToken);
     if (media(req, res)) return;
     handler(req, res, () => {
       res.statusCode = 404;

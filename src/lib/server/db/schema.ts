@@ -228,6 +228,8 @@ export interface WebhookTable {
   created_by: string | null;
   created_at: number;
   updated_at: number;
+  /** Set: one API request's callbackUrl, for this job only. */
+  job_id: Generated<string | null>;
 }
 
 export interface WebhookDeliveryTable {
@@ -242,6 +244,30 @@ export interface WebhookDeliveryTable {
   error: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** A project's integration API key; `scopes` is a JSON array, only SHA-256 of the secret is kept. */
+export interface ProjectApiKeyTable {
+  id: string;
+  project_id: string;
+  name: string;
+  scopes: string;
+  secret_hash: Uint8Array;
+  signing_secret: string;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+/** The stored answer to an API request sent with an Idempotency-Key (24 h). */
+export interface ApiIdempotencyTable {
+  project_id: string;
+  key: string;
+  request_hash: string;
+  status_code: number | null;
+  response: string | null;
+  created_at: number;
 }
 
 /** A listener's song request; pending ones feed the playout plan. */
@@ -453,6 +479,8 @@ export interface Database {
   play_log: PlayLogTable;
   webhooks: WebhookTable;
   webhook_deliveries: WebhookDeliveryTable;
+  project_api_keys: ProjectApiKeyTable;
+  api_idempotency: ApiIdempotencyTable;
   song_requests: SongRequestTable;
   podcasts: PodcastTable;
   podcast_episodes: PodcastEpisodeTable;
@@ -483,6 +511,8 @@ export type ChatMessageRow = Selectable<ChatMessageTable>;
 export type ChatBanRow = Selectable<ChatBanTable>;
 export type WebhookRow = Selectable<WebhookTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;
+export type ProjectApiKeyRow = Selectable<ProjectApiKeyTable>;
+export type ApiIdempotencyRow = Selectable<ApiIdempotencyTable>;
 export type SongRequestRow = Selectable<SongRequestTable>;
 export type PodcastRow = Selectable<PodcastTable>;
 export type PodcastEpisodeRow = Selectable<PodcastEpisodeTable>;

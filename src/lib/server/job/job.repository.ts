@@ -44,6 +44,24 @@ export class JobRepository {
     return this.db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Queued jobs of these types in the project, never run, held back until after `now` (waiting for something). */
+  held(projectId: string, types: string[], now: number): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('type', 'in', types)
+      .where('status', '=', 'queued')
+      .where('attempts', '=', 0)
+      .where('run_after', '>', now)
+      .execute();
+  }
+
+  /** Lets held jobs run now. */
+  async runNow(ids: string[], now: number): Promise<void> {
+    if (ids.length) await this.db.updateTable('jobs').set({ run_after: now, updated_at: now }).where('id', 'in', ids).where('status', '=', 'queued').execute();
+  }
+
   listForProject(projectId: string, f: JobListFilter): Promise<JobRow[]> {
     let q = this.db.selectFrom('jobs').selectAll().where('project_id', '=', projectId);
     if (f.status) q = q.where('status', '=', f.status);

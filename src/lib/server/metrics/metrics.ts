@@ -1,7 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry, Summary } from 'prom-client';
+import { JOB_TYPE_LABELS, type JobJson } from '$lib/job';
+import { CHANNEL_LIVE } from '$lib/live';
+import { LISTING_RENDER_JOB } from '$lib/listing-video';
+import { PHOTO_ANALYZE_JOB } from '$lib/photo-analysis';
 import type { HealthReport } from '../health/health.service';
+import type { DeliveryOutcome } from '../webhook/webhook.service';
+
+/** Job types every job family lists from the start (at 0), so a dashboard sees a type before its first job. */
+export const METRIC_JOB_TYPES = [...new Set([...Object.keys(JOB_TYPE_LABELS), CHANNEL_LIVE, PHOTO_ANALYZE_JOB, LISTING_RENDER_JOB])];
 
 /** Prometheus metrics of one web process (prom-client): process defaults plus the realtime layer's own. */
 export class Metrics {
@@ -26,6 +34,23 @@ export class Metrics {
     registers: [this.registry]
   });
   readonly jobsRetried = new Counter({ name: 'airstudio_jobs_retried_total', help: 'Failed attempts put back in the queue', labelNames: ['type'] as const, registers: [this.registry] });
+  /** Quantiles over the last 10 minutes (a sliding window), per type: from a worker taking the job to its end. */
+  readonly jobDuration = new Summary({
+    name: 'airstudio_job_duration_seconds',
+    help: 'Run time of finished jobs (last attempt, start to end), by type; quantiles over the last 10 minutes',
+    labelNames: ['type'] as const,
+    percentiles: [0.5, 0.95, 0.99],
+    maxAgeSeconds: 600,
+    ageBuckets: 5,
+    registers: [this.registry]
+  });
+  readonly webhookDeliveries = new Counter({
+    name: 'airstudio_webhook_deliveries_total',
+    help: 'Webhook delivery attempts by target (project webhook or API request callback) and outcome (delivered, failed for good, retrying)',
+    labelNames: ['target', 'outcome'] as const,
+    registers: [this.registry]
+  });
+  private readonly finishedByType = new Map<string, { succeeded: number; failed: number }>();
 
   readonly chatMessages = new Counter({
     name: 'airstudio_chat_messages_total',
@@ -46,6 +71,27 @@ export class Metrics {
     gauge('airstudio_yjs_connections', 'Open Yjs WebSocket connections', (r) => r.yjsConnections);
     gauge('airstudio_yjs_loaded_documents', 'Project documents loaded in memory', (r) => r.loadedDocuments);
     gauge('airstudio_socketio_clients', 'Connected socket.io clients', (r) => r.socketClients);
+    for (const type of METRIC_JOB_TYPES) {
+      for (const status of ['succeeded', 'failed', 'canceled'] as const) this.jobsFinished.inc({ type, status }, 0);
+      this.jobsRetried.inc({ type }, 0);
+      this.jobDuration.observe({ type }, 0);
+    }
+    // A summary has no "add 0": the observation above made each type's series, reset empties it again.
+    this.jobDuration.reset();
+    for (const target of ['project', 'callback'] as const) for (const outcome of ['delivered', 'failed', 'retrying'] as const) this.webhookDeliveries.inc({ target, outcome }, 0);
+    const finished = this.finishedByType;
+    new Gauge({
+      name: 'airstudio_job_error_ratio',
+      help: 'Share of finished jobs that failed (failed / (succeeded + failed)) since this process started, by type',
+      labelNames: ['type'] as const,
+      registers: [this.registry],
+      collect() {
+        for (const type of new Set([...METRIC_JOB_TYPES, ...finished.keys()])) {
+          const f = finished.get(type);
+          this.set({ type }, f && f.succeeded + f.failed > 0 ? f.failed / (f.succeeded + f.failed) : 0);
+        }
+      }
+    });
     new Gauge({ name: 'airstudio_workers_connected', help: 'Workers connected to this web process', registers: [this.registry], collect() { this.set(workers()); } });
     new Gauge({
       name: 'airstudio_jobs',
@@ -54,6 +100,7 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.reset();
+        for (const type of METRIC_JOB_TYPES) for (const status of ['queued', 'running']) this.set({ type, status }, 0);
         for (const [type, d] of Object.entries(await queue().catch(() => ({}) as HealthReport['queue']))) {
           this.set({ type, status: 'queued' }, d.queued);
           this.set({ type, status: 'running' }, d.running);
@@ -62,8 +109,24 @@ export class Metrics {
     });
   }
 
+  /** Counts a job that changed state: finished ones by outcome and duration, retries. */
+  jobChanged(job: JobJson, change: string): void {
+    if (change === 'retrying') this.jobsRetried.inc({ type: job.type });
+    if (change !== 'succeeded' && change !== 'failed' && change !== 'canceled') return;
+    this.jobsFinished.inc({ type: job.type, status: change });
+    if (change === 'canceled') return;
+    const f = this.finishedByType.get(job.type) ?? { succeeded: 0, failed: 0 };
+    f[change]++;
+    this.finishedByType.set(job.type, f);
+    if (job.startedAt !== null && job.completedAt !== null) this.jobDuration.observe({ type: job.type }, Math.max(0, Number(job.completedAt) - Number(job.startedAt)) / 1000);
+  }
+
+  webhookDelivered(o: DeliveryOutcome): void {
+    this.webhookDeliveries.inc({ target: o.callback ? 'callback' : 'project', outcome: o.outcome });
+  }
+
   /**
-   * Serves GET /metrics. With METRICS_TOKEN set, a scraper sends it as a bearer token; without it only
+   * Serves GET /metrics (and /api/metrics). With METRICS_TOKEN set, a scraper sends it as a bearer token; without it only
    * loopback may read (metrics name internals an outsider should not see).
    */
   async serve(req: IncomingMessage, res: ServerResponse, token: string | undefined): Promise<void> {

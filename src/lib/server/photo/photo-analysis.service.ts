@@ -69,7 +69,8 @@ export class PhotoAnalysisService {
   }
 
   /** Queues one job for up to MAX_PHOTOS_PER_ANALYSIS images of the project (no access check: the caller made it). */
-  async enqueue(projectId: string, input: PhotoAnalyzeInput, createdBy: string | null, idempotencyKey?: string | null): Promise<JobJson> {
+  /** `runAfter`: held until then (the integration API holds jobs whose photos it just fetched until they are processed). */
+  async enqueue(projectId: string, input: PhotoAnalyzeInput, createdBy: string | null, idempotencyKey?: string | null, runAfter?: number): Promise<JobJson> {
     const parsed = photoAnalyzeInput.parse(input);
     const { job } = await this.jobs.enqueue(projectId, {
       type: PHOTO_ANALYZE_JOB,
@@ -77,6 +78,7 @@ export class PhotoAnalysisService {
       createdBy,
       maxAttempts: 2,
       idempotencyKey: idempotencyKey ?? null,
+      runAfter,
       contentSeconds: SECONDS_PER_PHOTO * new Set(parsed.assetIds).size
     });
     return job;

@@ -1,4 +1,5 @@
 import { CHANNEL_LIVE } from '$lib/live';
+import type { JobJson } from '$lib/job';
 import type { ChannelService } from '../channel/channel.service';
 import type { GeneratorService } from '../generator/generator.service';
 import type { JobService } from '../job/job.service';
@@ -63,4 +64,46 @@ export function attachGeneratorWebhooks(webhooks: WebhookService, generator: Gen
     const { state, hoursBuffered, depletedBelowHours } = e.buffer;
     void webhooks.dispatch(e.type === 'depleted' ? 'generator.depleted' : 'generator.recovered', e.channel, { state, hoursBuffered, depletedBelowHours, reason: e.reason });
   });
+}
+
+/**
+ * Job changes become job.progress (at most once per `progressIntervalMs` per job), job.completed and job.failed
+ * (canceled counts as failed, with its status), for the project's subscribed webhooks and the job's request callbacks.
+ */
+export function attachJobWebhooks(webhooks: WebhookService, jobs: JobService, progressIntervalMs: number, now: () => number = Date.now): void {
+  const lastProgress = new Map<string, number>();
+  jobs.onEvent(({ job, change }) => {
+    if (job.type === CHANNEL_LIVE) return;
+    const data = { job: jobEventView(job) };
+    if (change === 'progress') {
+      const t = now();
+      if (t - (lastProgress.get(job.id) ?? -Infinity) < progressIntervalMs) return;
+      lastProgress.set(job.id, t);
+      void webhooks.dispatchJob('job.progress', job, data);
+    } else if (change === 'succeeded') {
+      lastProgress.delete(job.id);
+      void webhooks.dispatchJob('job.completed', job, data);
+    } else if (change === 'failed' || change === 'canceled') {
+      lastProgress.delete(job.id);
+      void webhooks.dispatchJob('job.failed', job, data);
+    }
+  });
+}
+
+/** What a job event (and GET /api/v1/jobs/:id) tells about a job. */
+export function jobEventView(job: JobJson) {
+  const iso = (t: number | null) => (t === null ? null : new Date(Number(t)).toISOString());
+  return {
+    id: job.id,
+    type: job.type,
+    status: job.status,
+    progress: job.progress,
+    progressMessage: job.progressMessage,
+    result: job.result,
+    error: job.error,
+    attempts: job.attempts,
+    createdAt: iso(job.createdAt),
+    startedAt: iso(job.startedAt),
+    completedAt: iso(job.completedAt)
+  };
 }

@@ -16,8 +16,35 @@ export class WebhookRepository {
     return this.db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** The project's own webhooks (request callbacks are not listed). */
   listByProject(projectId: string): Promise<WebhookRow[]> {
-    return this.db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).orderBy('created_at', 'asc').orderBy('id').execute();
+    return this.db.selectFrom('webhooks').selectAll().where('project_id', '=', projectId).where('job_id', 'is', null).orderBy('created_at', 'asc').orderBy('id').execute();
+  }
+
+  /** Enabled project webhooks plus the callbacks of this one job. */
+  forJob(projectId: string, jobId: string): Promise<WebhookRow[]> {
+    return this.db
+      .selectFrom('webhooks')
+      .selectAll()
+      .where('project_id', '=', projectId)
+      .where('enabled', '=', 1)
+      .where((eb) => eb.or([eb('job_id', 'is', null), eb('job_id', '=', jobId)]))
+      .execute();
+  }
+
+  /** Deliveries of the project's request callbacks, newest first. */
+  callbackDeliveries(projectId: string, limit: number) {
+    return this.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+      .selectAll('d')
+      .select(['w.url', 'w.job_id'])
+      .where('w.project_id', '=', projectId)
+      .where('w.job_id', 'is not', null)
+      .orderBy('d.created_at', 'desc')
+      .orderBy('d.id', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   /** Enabled webhooks of the project that want events of this channel. */
@@ -27,6 +54,7 @@ export class WebhookRepository {
       .selectAll()
       .where('project_id', '=', projectId)
       .where('enabled', '=', 1)
+      .where('job_id', 'is', null)
       .where((eb) => eb.or([eb('channel_id', 'is', null), eb('channel_id', '=', channelId)]))
       .execute();
   }
@@ -72,7 +100,7 @@ export class WebhookRepository {
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
       .selectAll('d')
-      .select(['w.url', 'w.secret'])
+      .select(['w.url', 'w.secret', 'w.job_id'])
       .where('d.status', '=', 'pending')
       .where('d.next_attempt_at', '<=', now)
       .orderBy('d.next_attempt_at', 'asc')

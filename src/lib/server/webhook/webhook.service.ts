@@ -1,14 +1,18 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
 import { isId, newId } from '$lib/editor/model/ids';
+import { canEdit } from '$lib/editor/model/role';
+import type { JobJson } from '$lib/job';
 import type { ChannelRow, UserRow, WebhookDeliveryRow, WebhookRow } from '../db/schema';
 import { badRequest, forbidden, notFound } from '../http/api-error';
+import { privateHostRefusal } from '../http/private-address';
 import type { Logger } from '../log';
 import type { ProjectService } from '../project/project.service';
 import type { ChannelService } from '../channel/channel.service';
 import type { WebhookRepository } from './webhook.repository';
-import type { CreateWebhookInput, UpdateWebhookInput, WebhookDeliveryView, WebhookEventName, WebhookView } from './webhook.schema';
+import type { CreateWebhookInput, JobWebhookEvent, UpdateWebhookInput, WebhookDeliveryView, WebhookEventName, WebhookView } from './webhook.schema';
+
+/** What became of one delivery attempt, for metrics; `callback`: an API request's callbackUrl rather than a project webhook. */
+export type DeliveryOutcome = { outcome: 'delivered' | 'failed' | 'retrying'; callback: boolean };
 
 export interface WebhookOptions {
   allowPrivate: boolean;
@@ -19,23 +23,12 @@ export interface WebhookOptions {
   pollMs?: number;
 }
 
-/** Addresses a webhook may not reach unless WEBHOOK_ALLOW_PRIVATE=1: the server's own network (SSRF). */
-const PRIVATE = new BlockList();
-for (const [net, bits] of [['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4]] as const) PRIVATE.addSubnet(net, bits, 'ipv4');
-for (const [net, bits] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8]] as const) PRIVATE.addSubnet(net, bits, 'ipv6');
-
-function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return PRIVATE.check(mapped[1], 'ipv4');
-  return PRIVATE.check(address, isIP(address) === 6 ? 'ipv6' : 'ipv4');
-}
-
 /** Stripe-style signature: hex HMAC-SHA256 of "<t>.<body>" with the webhook's secret. */
 export function signPayload(secret: string, timestamp: number, body: string): string {
   return createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
 }
 
-type DueDelivery = WebhookDeliveryRow & { url: string; secret: string };
+type DueDelivery = WebhookDeliveryRow & { url: string; secret: string; job_id: string | null };
 
 /**
  * Webhooks: owners manage a project's endpoints; events become rows of webhook_deliveries that an in-process loop
@@ -46,6 +39,7 @@ export class WebhookService {
   private timer: NodeJS.Timeout | undefined;
   private busy = false;
   private again = false;
+  private readonly outcomeListeners = new Set<(o: DeliveryOutcome) => void>();
 
   constructor(
     private readonly repo: WebhookRepository,
@@ -66,6 +60,11 @@ export class WebhookService {
     this.timer = undefined;
   }
 
+  onOutcome(fn: (o: DeliveryOutcome) => void): () => void {
+    this.outcomeListeners.add(fn);
+    return () => this.outcomeListeners.delete(fn);
+  }
+
   // ---- management (owners) ----
 
   private async ownerOf(user: UserRow, projectId: string): Promise<void> {
@@ -75,8 +74,8 @@ export class WebhookService {
 
   private async manageable(user: UserRow, webhookId: string): Promise<WebhookRow> {
     const hook = isId(webhookId) ? await this.repo.findById(webhookId) : undefined;
-    // Unknown, or not a member: the same 404, so ids cannot be probed.
-    if (!hook || !(await this.projects.roleOf(user.id, hook.project_id))) throw notFound('No such webhook.');
+    // Unknown, a request's callback, or not a member: the same 404, so ids cannot be probed.
+    if (!hook || hook.job_id !== null || !(await this.projects.roleOf(user.id, hook.project_id))) throw notFound('No such webhook.');
     await this.ownerOf(user, hook.project_id);
     return hook;
   }
@@ -101,7 +100,8 @@ export class WebhookService {
       enabled: input.enabled ? 1 : 0,
       created_by: user.id,
       created_at: t,
-      updated_at: t
+      updated_at: t,
+      job_id: null
     };
     await this.repo.create(row);
     return { ...toView(row), secret: row.secret };
@@ -141,6 +141,45 @@ export class WebhookService {
     return deliveryView(row);
   }
 
+  /** The delivery log of the project's API request callbacks (owners and editors, who manage API keys). */
+  async callbackDeliveries(user: UserRow, projectId: string): Promise<WebhookDeliveryView[]> {
+    if (!canEdit(await this.projects.requireRole(user.id, projectId))) throw forbidden('Only owners and editors see the API request callbacks.');
+    return (await this.repo.callbackDeliveries(projectId, 100)).map((d) => ({ ...deliveryView(d), url: d.url, jobId: d.job_id ?? undefined }));
+  }
+
+  /** Refuses a callback URL as a webhook URL is refused: a 400 that says why. */
+  async checkCallbackUrl(url: string): Promise<void> {
+    await this.checkTarget(url);
+  }
+
+  /** Makes `url` receive the job events of this one job, signed with `secret` (an API key's signing secret). */
+  async addCallback(projectId: string, jobId: string, url: string, secret: string): Promise<void> {
+    const t = this.now();
+    await this.repo.create({
+      id: newId(),
+      project_id: projectId,
+      channel_id: null,
+      url,
+      events: JSON.stringify(['job.progress', 'job.completed', 'job.failed']),
+      secret,
+      enabled: 1,
+      created_by: null,
+      created_at: t,
+      updated_at: t,
+      job_id: jobId
+    });
+  }
+
+  /** Sends a job event to the project's webhooks that subscribed and to the job's own callbacks (errors are logged). */
+  async dispatchJob(event: JobWebhookEvent, job: JobJson, data: Record<string, unknown>): Promise<void> {
+    try {
+      const hooks = (await this.repo.forJob(job.projectId, job.id)).filter((h) => (JSON.parse(h.events) as string[]).includes(event));
+      for (const hook of hooks) await this.enqueue(hook, event, null, data);
+    } catch (e) {
+      this.logger.error({ err: e, event, jobId: job.id }, 'queuing job webhooks failed');
+    }
+  }
+
   private async checkChannel(projectId: string, channelId: string | null): Promise<void> {
     if (channelId === null) return;
     const channel = await this.channels.findById(channelId);
@@ -155,17 +194,10 @@ export class WebhookService {
 
   private async targetRefusal(url: string): Promise<string | null> {
     if (this.options.allowPrivate) return null;
-    const host = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    let addresses: string[];
-    try {
-      addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
-    } catch {
-      return `The host ${host} does not resolve.`;
-    }
-    if (host === 'localhost' || addresses.some(isPrivateAddress)) {
-      return `${host} is a loopback or private address: webhooks go to public hosts (set WEBHOOK_ALLOW_PRIVATE=1 to allow private ones).`;
-    }
-    return null;
+    const refused = await privateHostRefusal(url);
+    if (!refused) return null;
+    if (refused.reason === 'unresolvable') return `The host ${refused.host} does not resolve.`;
+    return `${refused.host} is a loopback or private address: webhooks go to public hosts (set WEBHOOK_ALLOW_PRIVATE=1 to allow private ones).`;
   }
 
   // ---- events ----
@@ -216,7 +248,7 @@ export class WebhookService {
   private async attempt(d: DueDelivery): Promise<void> {
     const attempts = d.attempts + 1;
     const refusal = await this.targetRefusal(d.url);
-    if (refusal) return this.finish(d.id, attempts, 'failed', null, refusal);
+    if (refusal) return this.finish(d, attempts, 'failed', null, refusal);
     const t = Math.floor(this.now() / 1000);
     let code: number | null = null;
     let error: string | null = null;
@@ -236,20 +268,26 @@ export class WebhookService {
       });
       code = res.status;
       await res.body?.cancel().catch(() => undefined);
-      if (res.ok) return this.finish(d.id, attempts, 'delivered', code, null);
+      if (res.ok) return this.finish(d, attempts, 'delivered', code, null);
       error = `HTTP ${code}`;
       // Other 4xx (and redirects) are the receiver's final word.
-      if (code !== 429 && code < 500) return this.finish(d.id, attempts, 'failed', code, error);
+      if (code !== 429 && code < 500) return this.finish(d, attempts, 'failed', code, error);
     } catch (e) {
       error = (e as Error).name === 'TimeoutError' ? `No answer within ${this.options.timeoutMs} ms.` : `Network error: ${(e as Error).message}`;
     }
-    if (attempts >= this.options.maxAttempts) return this.finish(d.id, attempts, 'failed', code, `${error} (gave up after ${attempts} attempts)`);
+    if (attempts >= this.options.maxAttempts) return this.finish(d, attempts, 'failed', code, `${error} (gave up after ${attempts} attempts)`);
     const wait = Math.min(6 * 3600_000, this.options.backoffBaseMs * 2 ** (attempts - 1));
     await this.repo.updateDelivery(d.id, { attempts, response_code: code, error, next_attempt_at: this.now() + wait, updated_at: this.now() });
+    this.report({ outcome: 'retrying', callback: d.job_id !== null });
   }
 
-  private async finish(id: string, attempts: number, status: 'delivered' | 'failed', code: number | null, error: string | null): Promise<void> {
-    await this.repo.updateDelivery(id, { attempts, status, response_code: code, error, next_attempt_at: null, updated_at: this.now() });
+  private async finish(d: DueDelivery, attempts: number, status: 'delivered' | 'failed', code: number | null, error: string | null): Promise<void> {
+    await this.repo.updateDelivery(d.id, { attempts, status, response_code: code, error, next_attempt_at: null, updated_at: this.now() });
+    this.report({ outcome: status, callback: d.job_id !== null });
+  }
+
+  private report(o: DeliveryOutcome): void {
+    for (const fn of this.outcomeListeners) fn(o);
   }
 }
 
