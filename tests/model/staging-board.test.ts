@@ -44,7 +44,7 @@ function board(n: number) {
   const ids = counterIds('pl');
   for (const asset of ['sofa', 'lamp']) {
     server.transact(SERVER_ORIGIN, () => {
-      const r = st.addPlacement(server.brief.staging(), { photoId: 'photo1', assetId: asset }, { newId: ids });
+      const r = st.addPlacement(server.brief.staging(), { photoId: 'photo1', cutoutId: asset }, { newId: ids });
       if (!r.ok) throw new Error(r.reason);
       server.brief.applyStaging(r.changes);
     });
@@ -67,8 +67,8 @@ describe('staging board operations', () => {
   it('places on top, refuses a photo not in the brief, keeps geometry within limits', () => {
     const [a] = board(1);
     const s = view(a);
-    expect(s.placements.map((p) => p.assetId)).toEqual(['sofa', 'lamp']);
-    expect(st.addPlacement(s, { photoId: 'nope', assetId: 'x' })).toEqual({ ok: false, reason: 'That photo is no longer in the brief.' });
+    expect(s.placements.map((p) => p.cutoutId)).toEqual(['sofa', 'lamp']);
+    expect(st.addPlacement(s, { photoId: 'nope', cutoutId: 'x' })).toEqual({ ok: false, reason: 'That photo is no longer in the brief.' });
     expect(st.movePlacement(s, { id: 'gone', dx: 0.1 })).toEqual({ ok: false, reason: 'That cut-out is no longer on the board.' });
     const far = st.movePlacement(s, { id: 'pl1', x: 3 });
     expect(far.ok).toBe(false);
@@ -130,12 +130,12 @@ describe('staging board co-editing', () => {
 
     const more = board(2);
     expect(runGesture(reorderPlacementCommand, more[0].ctx, { id: 'pl1', to: 'front' })).toBeNull();
-    expect(runGesture(addPlacementCommand, more[1].ctx, { photoId: 'photo1', assetId: 'rug' })).toBeNull();
+    expect(runGesture(addPlacementCommand, more[1].ctx, { photoId: 'photo1', cutoutId: 'rug' })).toBeNull();
     syncAll(more);
     const s = converged(more);
     // Both picked the key above pl2 offline: equal keys, broken by id the same way on every replica.
     expect(s.placements[0].id).toBe('pl2');
-    expect(s.placements.slice(1).map((p) => p.assetId).sort()).toEqual(['rug', 'sofa']);
+    expect(s.placements.slice(1).map((p) => p.cutoutId).sort()).toEqual(['rug', 'sofa']);
   });
 
   it('undo is per user: each undoes only their own gesture', () => {
@@ -144,7 +144,7 @@ describe('staging board co-editing', () => {
     expect(runGesture(scalePlacementCommand, a.ctx, { id: 'pl1', width: 0.5 })).toBeNull();
     syncAll(peers);
     expect(runGesture(movePlacementCommand, b.ctx, { id: 'pl1', dx: 0.1 })).toBeNull();
-    expect(runGesture(addPlacementCommand, b.ctx, { photoId: 'photo1', assetId: 'plant' })).toBeNull();
+    expect(runGesture(addPlacementCommand, b.ctx, { photoId: 'photo1', cutoutId: 'plant' })).toBeNull();
     syncAll(peers);
     expect(view(a).placements).toHaveLength(3);
     expect(runCommand(undo, a.ctx, undefined)).toBe(true);

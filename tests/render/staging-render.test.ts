@@ -41,7 +41,7 @@ const isGrey = ([r, g, b]: number[]) => [r, g, b].every((c) => Math.abs(c - GREY
 
 /** Centre (80, 120), 96×56 (the 48×28 cut-out at 2×): opaque x 40…120 (red left of 80), y 100…140. */
 function at(patch: Partial<StagingPlacement> = {}): StagingPlacement {
-  return { ...newPlacement({ id: 'p1', photoId: 'ph', assetId: 'a', order: 'a0', x: 80 / W, y: 120 / H, width: 96 / W }), shadow: { opacity: 0, blur: 0, offsetX: 0, offsetY: 0 }, ...patch };
+  return { ...newPlacement({ id: 'p1', photoId: 'ph', cutoutId: 'a', order: 'a0', x: 80 / W, y: 120 / H, width: 96 / W }), shadow: { opacity: 0, blur: 0, offsetX: 0, offsetY: 0 }, ...patch };
 }
 
 describe('staging render (sharp + projective warp)', () => {

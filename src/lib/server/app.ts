@@ -47,6 +47,9 @@ import { GeneratorService } from './generator/generator.service';
 import { RequestRepository } from './request/request.repository';
 import { RequestService } from './request/request.service';
 import { BriefService } from './brief/brief.service';
+import { DesignKitRepository } from './design-kit/design-kit.repository';
+import { DesignKitService } from './design-kit/design-kit.service';
+import { StagingService } from './staging/staging.service';
 import { PodcastRepository } from './podcast/podcast.repository';
 import { PodcastService } from './podcast/podcast.service';
 import { RecordingFiles } from './podcast/recording-files';
@@ -92,6 +95,10 @@ export interface App {
   webhooks: WebhookService;
   requests: RequestService;
   briefs: BriefService;
+  /** Design kits (palettes, reference images, cut-outs) shared by the projects of one owner. */
+  designKits: DesignKitService;
+  /** Staged copies of brief photos: the staging board's render or the staging provider's, as `staging.render` jobs. */
+  staging: StagingService;
   podcasts: PodcastService;
   /** A project's AI providers: language model and voice. */
   providers: ProvidersService;
@@ -169,6 +176,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
   const briefs = new BriefService(projects, docs, assets);
+  const designKits = new DesignKitService(projects, new DesignKitRepository(db.kysely), assetRepository, storage);
+  const staging = new StagingService(projects, docs, assetRepository, assets, jobs, signer, providers, designKits);
   const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
   // What aired moves the buffer: look at the channel's generator as each item starts.
   live.onEvent((e) => {
@@ -186,6 +195,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
     assistant: new AssistantService(projects, providers),
     listeners,
     briefs,
+    designKits,
+    staging,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,

@@ -11,8 +11,8 @@ export interface StagingPlacement {
   id: string;
   /** The brief photo it stands on. */
   photoId: string;
-  /** The cut-out (a library image with alpha). */
-  assetId: string;
+  /** The design-kit cut-out (a kit image with transparency). */
+  cutoutId: string;
   /** Stacking: later keys are drawn on top. */
   order: string;
   /** Centre, 0–1 of the photo's width and height. */
@@ -73,7 +73,7 @@ export const cornersSchema: z.ZodType<PlacementCorners> = z.object({ topLeft: of
 export const placementSchema: z.ZodType<StagingPlacement> = z.object({
   id: idSchema<string>('placement'),
   photoId: z.string().min(1).max(64),
-  assetId: z.string().min(1).max(64),
+  cutoutId: z.string().min(1).max(64),
   order: z.string().min(1).max(200),
   // The centre may leave the photo a little (a sofa cut by the frame's edge), not far.
   x: range('A position', -0.5, 1.5),
@@ -91,11 +91,11 @@ export const placementSchema: z.ZodType<StagingPlacement> = z.object({
  */
 export const placementKind: RecordKind<StagingPlacement> = { collection: 'stagingPlacements', schema: placementSchema, nested: ['shadow'] };
 
-export function newPlacement(input: { photoId: string; assetId: string; order: string; id?: string; x?: number; y?: number; width?: number }): StagingPlacement {
+export function newPlacement(input: { photoId: string; cutoutId: string; order: string; id?: string; x?: number; y?: number; width?: number }): StagingPlacement {
   return {
     id: input.id ?? newBriefId<string>(),
     photoId: input.photoId,
-    assetId: input.assetId,
+    cutoutId: input.cutoutId,
     order: input.order,
     x: input.x ?? 0.5,
     y: input.y ?? 0.6,

@@ -57,7 +57,7 @@ function one(s: StagingSnapshot, id: string, patch: (p: StagingPlacement) => Par
 /** A cut-out onto a photo, on top of the others; centre and width in fractions of the photo. */
 export function addPlacement(
   s: StagingSnapshot,
-  args: { photoId: string; assetId: string; x?: number; y?: number; width?: number },
+  args: { photoId: string; cutoutId: string; x?: number; y?: number; width?: number },
   opts: { newId?: () => string } = {}
 ): StagingOperationResult {
   if (!s.photoIds.includes(args.photoId)) return refuse(NO_PHOTO);
