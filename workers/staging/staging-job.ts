@@ -37,12 +37,24 @@ async function fromBoard(ctx: JobContext, room: string, placements: StagingPlace
   for (const p of placements) {
     if (files.has(p.cutoutId)) continue;
     const file = path.join(ctx.workDir, `cutout-${files.size}`);
-    await ctx.download(cutoutUrlKey(p.cutoutId), file);
+    await downloadSigned(ctx, cutoutUrlKey(p.cutoutId), file);
     files.set(p.cutoutId, file);
   }
   ctx.progress(0.1, 'Placing the cut-outs');
   const layers = placements.map((placement) => ({ placement, cutout: files.get(placement.cutoutId)! }));
   return renderStaging(room, layers, (f) => ctx.progress(0.1 + 0.8 * f, 'Placing the cut-outs'));
+}
+
+/**
+ * A kit picture by its signed URL alone: it is served by a SvelteKit route, whose auth refuses the worker's token
+ * (not a user's), and the signature is all the access it needs.
+ */
+async function downloadSigned(ctx: JobContext, key: string, dest: string): Promise<void> {
+  const rel = ctx.job.urls[key];
+  if (!rel || !ctx.serverUrl) throw new PermanentJobError(`The job has no ${key} URL.`);
+  const res = await fetch(new URL(rel, ctx.serverUrl), { signal: ctx.signal });
+  if (!res.ok) throw new Error(`Downloading ${key} failed: HTTP ${res.status} ${await res.text().catch(() => '')}`);
+  await writeFile(dest, Buffer.from(await res.arrayBuffer()));
 }
 
 async function fromProvider(ctx: JobContext, room: string, prompt: string, model: string) {
