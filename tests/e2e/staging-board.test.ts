@@ -106,11 +106,14 @@ describe('the staging board', { timeout: 120_000 }, () => {
 
   it('A nudges it with the arrow keys and flips it with H; B’s board follows; Ctrl+Z undoes A’s flip', async () => {
     const before = placements()[0];
+    const onB = b.locator(`[data-staging-board] img[data-placement="${before.id}"]`);
+    const transformOnB = await onB.evaluate((el) => (el as HTMLElement).style.transform);
     await a.locator('[data-staging-board] .stage').focus();
     await a.keyboard.press('Shift+ArrowRight');
     await a.keyboard.press('h');
     await waitFor(() => placements()[0].flip && placements()[0].x > before.x, 'the nudge and the flip reach the document', WAIT);
-    await expect.poll(() => b.locator(`[data-staging-board] img[data-placement="${before.id}"]`).getAttribute('style'), { timeout: WAIT }).not.toBe(null);
+    // B's board draws the moved, mirrored cut-out (the warp's matrix changes with both).
+    await expect.poll(() => onB.evaluate((el) => (el as HTMLElement).style.transform), { timeout: WAIT }).not.toBe(transformOnB);
     await a.keyboard.press('Control+z');
     await waitFor(() => !placements()[0].flip, 'the flip is undone', WAIT);
     expect(placements()[0].x).toBeGreaterThan(before.x);
