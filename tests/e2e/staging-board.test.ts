@@ -99,6 +99,13 @@ describe('the staging board', { timeout: 120_000 }, () => {
     const id = (await placed.getAttribute('data-placement'))!;
     await b.locator(`[data-staging-board] img[data-placement="${id}"]`).waitFor({ timeout: WAIT });
     await waitFor(() => placements().some((p) => p.id === id && p.cutoutId === cutout.id && p.photoId === photoId), 'the placement is in the document', WAIT);
+    // On screen the cut-out stands where the render will put it: centre and width as fractions of the photo.
+    const p = placements().find((q) => q.id === id)!;
+    const stage = (await a.locator('[data-staging-board] .stage').boundingBox())!;
+    const box = (await placed.boundingBox())!;
+    expect(Math.abs(box.x + box.width / 2 - (stage.x + p.x * stage.width))).toBeLessThan(3);
+    expect(Math.abs(box.y + box.height / 2 - (stage.y + p.y * stage.height))).toBeLessThan(3);
+    expect(Math.abs(box.width - p.width * stage.width)).toBeLessThan(3);
     // Presence: B's board names who is editing the cut-out.
     await b.locator(`[data-editing="${id}"]`).waitFor({ timeout: WAIT });
     await expect(b.locator(`[data-editing="${id}"]`).textContent()).resolves.toContain(team.owner.username);
