@@ -138,4 +138,15 @@ describe('the staging board', { timeout: 120_000 }, () => {
     // B's panel shows the staged copy too.
     await b.locator(`[data-staged-asset="${assetId}"]`).waitFor({ timeout: WAIT });
   });
+
+  it('the design kits page lists the kit with its cut-out, and makes a new kit from its form', async () => {
+    await a.goto(`${server.url}/projects/${team.projectId}/design-kits`, { waitUntil: 'networkidle' });
+    await a.locator(`[data-kit-item="${cutout.id}"][data-role="cutout"]`).waitFor({ timeout: WAIT });
+    await a.locator('input[name="kit-name"]').fill('Mid-century');
+    await a.locator('input[name="kit-palette"]').fill('#c46a2b #2f4f4f');
+    await a.getByRole('button', { name: 'Create kit' }).click();
+    await a.getByRole('region', { name: 'Kit Mid-century' }).waitFor({ timeout: WAIT });
+    const kits = (await api<{ kits: DesignKitJson[] }>(server, 'GET', `/api/projects/${team.projectId}/design-kits`, { token: team.viewer.token })).body.kits;
+    expect(kits.find((k) => k.name === 'Mid-century')?.palette).toEqual(['#c46a2b', '#2f4f4f']);
+  });
 });
