@@ -13,6 +13,7 @@ import * as m0011 from './0011_dj';
 import * as m0012 from './0012_generator';
 import * as m0013 from './0013_video_generation';
 import * as m0014 from './0014_api_keys';
+import * as m0015 from './0015_design_kits';
 
 /** Numbered migrations, applied in key order on SQLite and PostgreSQL alike. */
 export const migrations: Record<string, Migration> = {
@@ -29,5 +30,6 @@ export const migrations: Record<string, Migration> = {
   '0011_dj': m0011,
   '0012_generator': m0012,
   '0013_video_generation': m0013,
-  '0014_api_keys': m0014
+  '0014_api_keys': m0014,
+  '0015_design_kits': m0015
 };

@@ -23,6 +23,8 @@ import { toolSilenceJob } from './tool/silence';
 import { toolSpeechJob } from './tool/speech';
 import { toolStabilizeJob } from './tool/stabilize';
 import { toolUpscaleJob } from './tool/upscale';
+import { stagingRenderJob } from './staging/staging-job';
+import { STAGING_RENDER } from '../src/lib/staging/staging-job';
 import type { JobHandler } from './worker-client';
 
 /** Both tools are on the PATH: looked up rather than run, since running them costs a worker start ~0.5–1 s on a busy box. */
@@ -42,8 +44,15 @@ function hasFfmpeg(): boolean {
 
 /** The job types this machine can run: a worker announces only what its tools allow. */
 export function availableHandlers(log: (msg: string) => void): Record<string, JobHandler> {
-  // Photo analysis and enhancement need no ffmpeg: sharp decodes, tfjs (wasm) detects and upscales.
-  const handlers: Record<string, JobHandler> = { 'system.echo': echoJob, 'system.sleep': sleepJob, [PHOTO_ANALYZE_JOB]: photoAnalyzeJob, [PHOTO_ENHANCE_JOB]: photoEnhanceJob };
+  // Need no ffmpeg: sharp decodes, tfjs (wasm) detects and upscales, and sharp composites the staging board (or marks
+  // what a staging provider made).
+  const handlers: Record<string, JobHandler> = {
+    'system.echo': echoJob,
+    'system.sleep': sleepJob,
+    [PHOTO_ANALYZE_JOB]: photoAnalyzeJob,
+    [PHOTO_ENHANCE_JOB]: photoEnhanceJob,
+    [STAGING_RENDER]: stagingRenderJob
+  };
   if (hasFfmpeg()) {
     handlers['media.process'] = mediaProcessJob;
     handlers['timeline.render'] = timelineRenderJob;

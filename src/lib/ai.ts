@@ -69,8 +69,20 @@ export interface ProvidersView {
   asr: AsrSettingsView;
   video: VideoSettingsView;
   music: MusicSettingsView;
+  staging: StagingSettingsView;
   updatedAt: string | null;
 }
+
+/** A staging provider: an image-edit server speaking OpenAI's `POST /v1/images/edits` (image + prompt → image). */
+export interface StagingSettingsView {
+  baseUrl: string | null;
+  model: string | null;
+  hasKey: boolean;
+  /** Both set: the staging board offers "Stage with provider". */
+  configured: boolean;
+}
+
+export const DEFAULT_STAGING_PROVIDER: StagingSettingsView = { baseUrl: null, model: null, hasKey: false, configured: false };
 
 export interface ProviderTestResult {
   ok: boolean;

@@ -23,6 +23,8 @@ export interface BriefPhotoJson {
   includeInVideo: boolean;
   staging: StagingInstruction;
   status: PhotoStatus;
+  /** The virtually staged copy (a library image carrying the "Virtually staged" mark), or null; the photo itself is the original. */
+  stagedAssetId: string | null;
   notes: BriefNoteJson[];
 }
 

@@ -1,7 +1,15 @@
 import { apiJson, errorFromBody, messageOf } from '$lib/api-client';
 import { BUILTIN_VOICES, type AsrEngine, type ProviderTestResult, type ProvidersView, type TtsEngine } from '$lib/ai';
 
-type Kind = 'llm' | 'tts' | 'asr' | 'video' | 'music';
+type Kind = 'llm' | 'tts' | 'asr' | 'video' | 'music' | 'staging';
+
+/** A server section (video generation, staging): base URL, model and key. */
+interface ServerForm {
+  baseUrl: string;
+  model: string;
+  apiKey: string;
+  clearKey: boolean;
+}
 
 /** The provider settings page: the saved view, the form's draft, and each provider's last test and the voice preview. */
 export class ProvidersState {
@@ -9,7 +17,8 @@ export class ProvidersState {
   llm = $state({ baseUrl: '', model: '', apiKey: '', clearKey: false });
   tts = $state({ engine: 'festival' as TtsEngine, voice: '', rate: 1, pitch: 0, baseUrl: '', model: '', apiKey: '', clearKey: false });
   asr = $state({ engine: 'builtin' as AsrEngine, baseUrl: '', model: '', apiKey: '', clearKey: false });
-  video = $state({ baseUrl: '', model: '', apiKey: '', clearKey: false });
+  video = $state<ServerForm>({ baseUrl: '', model: '', apiKey: '', clearKey: false });
+  staging = $state<ServerForm>({ baseUrl: '', model: '', apiKey: '', clearKey: false });
   music = $state({ engine: 'procedural' as 'procedural' | 'http', baseUrl: '', model: '', apiKey: '', clearKey: false });
   saving = $state<Kind | null>(null);
   testing = $state<Kind | null>(null);
@@ -39,7 +48,8 @@ export class ProvidersState {
       return this.llm.baseUrl.trim() !== (p.baseUrl ?? '') || this.llm.model.trim() !== (p.model ?? '') || this.llm.apiKey !== '' || this.llm.clearKey;
     }
     if (kind === 'asr') return this.asrDirty();
-    if (kind === 'video') return this.videoDirty();
+    if (kind === 'video') return serverDirty(this.video, this.saved.video);
+    if (kind === 'staging') return serverDirty(this.staging, this.saved.staging);
     if (kind === 'music') {
       const m = this.music;
       const s = this.saved.music;
@@ -61,7 +71,7 @@ export class ProvidersState {
     this.errors[kind] = undefined;
     this.results[kind] = undefined;
     try {
-      const body = kind === 'llm' ? { llm: this.llmPatch() } : kind === 'tts' ? { tts: this.ttsPatch() } : kind === 'asr' ? { asr: this.asrPatch() } : kind === 'music' ? { music: this.musicPatch() } : { video: this.videoPatch() };
+      const body = kind === 'llm' ? { llm: this.llmPatch() } : kind === 'tts' ? { tts: this.ttsPatch() } : kind === 'asr' ? { asr: this.asrPatch() } : kind === 'music' ? { music: this.musicPatch() } : kind === 'staging' ? { staging: serverPatch(this.staging) } : { video: serverPatch(this.video) };
       this.reset(await apiJson<ProvidersView>(`/api/projects/${this.projectId}/providers`, { method: 'PUT', body }));
     } catch (e) {
       this.errors[kind] = messageOf(e);
@@ -136,23 +146,11 @@ export class ProvidersState {
     return a.engine !== s.engine || a.baseUrl.trim() !== (s.baseUrl ?? '') || a.model.trim() !== (s.model ?? '') || a.apiKey !== '' || a.clearKey;
   }
 
-  private videoDirty(): boolean {
-    const s = this.saved.video;
-    const v = this.video;
-    return v.baseUrl.trim() !== (s.baseUrl ?? '') || v.model.trim() !== (s.model ?? '') || v.apiKey !== '' || v.clearKey;
-  }
-
   private asrPatch() {
     const a = this.asr;
     const service = a.engine === 'openai';
     const key = a.clearKey ? null : a.apiKey.trim() || undefined;
     return { engine: a.engine, baseUrl: service ? a.baseUrl.trim() || null : null, model: service ? a.model.trim() || null : null, ...(service && key !== undefined ? { apiKey: key } : {}) };
-  }
-
-  private videoPatch() {
-    const v = this.video;
-    const key = v.clearKey ? null : v.apiKey.trim() || undefined;
-    return { baseUrl: v.baseUrl.trim() || null, model: v.model.trim() || null, ...(key !== undefined ? { apiKey: key } : {}) };
   }
 
   private reset(view: ProvidersView): void {
@@ -164,5 +162,15 @@ export class ProvidersState {
     this.tts = { engine: t.engine, voice: t.voice, rate: t.rate, pitch: t.pitch, baseUrl: t.baseUrl ?? '', model: t.model ?? '', apiKey: '', clearKey: false };
     this.asr = { engine: view.asr.engine, baseUrl: view.asr.baseUrl ?? '', model: view.asr.model ?? '', apiKey: '', clearKey: false };
     this.video = { baseUrl: view.video.baseUrl ?? '', model: view.video.model ?? '', apiKey: '', clearKey: false };
+    this.staging = { baseUrl: view.staging.baseUrl ?? '', model: view.staging.model ?? '', apiKey: '', clearKey: false };
   }
+}
+
+function serverDirty(form: ServerForm, saved: { baseUrl: string | null; model: string | null }): boolean {
+  return form.baseUrl.trim() !== (saved.baseUrl ?? '') || form.model.trim() !== (saved.model ?? '') || form.apiKey !== '' || form.clearKey;
+}
+
+function serverPatch(form: ServerForm) {
+  const key = form.clearKey ? null : form.apiKey.trim() || undefined;
+  return { baseUrl: form.baseUrl.trim() || null, model: form.model.trim() || null, ...(key !== undefined ? { apiKey: key } : {}) };
 }

@@ -51,6 +51,9 @@ import { GeneratorService } from './generator/generator.service';
 import { RequestRepository } from './request/request.repository';
 import { RequestService } from './request/request.service';
 import { BriefService } from './brief/brief.service';
+import { DesignKitRepository } from './design-kit/design-kit.repository';
+import { DesignKitService } from './design-kit/design-kit.service';
+import { StagingService } from './staging/staging.service';
 import { PodcastRepository } from './podcast/podcast.repository';
 import { PodcastService } from './podcast/podcast.service';
 import { RecordingFiles } from './podcast/recording-files';
@@ -110,6 +113,10 @@ export interface App {
   integration: IntegrationService;
   requests: RequestService;
   briefs: BriefService;
+  /** Design kits (palettes, reference images, cut-outs) shared by the projects of one owner. */
+  designKits: DesignKitService;
+  /** Staged copies of brief photos: the staging board's render or the staging provider's, as `staging.render` jobs. */
+  staging: StagingService;
   podcasts: PodcastService;
   /** A project's AI providers: language model and voice. */
   providers: ProvidersService;
@@ -193,6 +200,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const photoEnhance = new PhotoEnhanceService(briefs, assetRepository, assets, docs, jobs, signer);
   const apiKeys = new ApiKeyService(new ApiKeyRepository(db.kysely), projects, users);
   const integration = new IntegrationService(jobs, photoAnalysis, jobRepository, assetRepository, new RemoteMediaFetcher(storage, assets, config.apiFetch), webhooks, new IdempotencyRepository(db.kysely), new ProcessingGate(jobs, jobRepository, assetRepository, logger));
+  const designKits = new DesignKitService(projects, new DesignKitRepository(db.kysely), assetRepository, storage);
+  const staging = new StagingService(projects, docs, assetRepository, assets, jobs, signer, providers, designKits);
   const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
   attachGeneratorWebhooks(webhooks, generator);
   // What aired moves the buffer: look at the channel's generator as each item starts.
@@ -213,6 +222,8 @@ export async function createApp(config: Config, logger = createLogger(config.log
     briefs,
     photoAnalysis,
     photoEnhance,
+    designKits,
+    staging,
     playLog: new PlayLogService(liveRepository, channels, projects),
     health: undefined as unknown as HealthService,
     metrics: undefined as unknown as Metrics,

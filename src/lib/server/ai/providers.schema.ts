@@ -75,10 +75,15 @@ const musicSchema = z
     if (m.engine === 'http' && !m.baseUrl) ctx.addIssue({ code: 'custom', message: 'The http engine needs the MusicGen server’s baseUrl.' });
   });
 
-const SECTIONS = ['llm', 'tts', 'asr', 'video', 'music'] as const;
+// An image-edit server for virtual staging; baseUrl and model null turn it off.
+const stagingSchema = z
+  .strictObject({ baseUrl: baseUrl.nullable(), model: model.nullable(), apiKey: apiKey.optional() })
+  .refine((v) => (v.baseUrl === null) === (v.model === null), 'A staging provider needs both baseUrl and model (or both null to turn it off).');
+
+const SECTIONS = ['llm', 'tts', 'asr', 'video', 'music', 'staging'] as const;
 
 export const updateProvidersSchema = z
-  .strictObject({ llm: llmSchema, tts: ttsSchema, asr: asrSchema, video: videoSchema, music: musicSchema })
+  .strictObject({ llm: llmSchema, tts: ttsSchema, asr: asrSchema, video: videoSchema, music: musicSchema, staging: stagingSchema })
   .partial()
   .refine((v) => SECTIONS.some((k) => v[k] !== undefined), `Send at least one of ${SECTIONS.join(', ')}.`);
 export type UpdateProvidersInput = z.infer<typeof updateProvidersSchema>;

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { DEFAULT_ASR_MODEL, DEFAULT_MUSIC, DEFAULT_TTS, type AsrEngine, type AsrSettingsView, type ProviderTestResult, type ProvidersView, type VideoKind, type VideoSettingsView, type VoiceSettings } from '$lib/ai';
+import { DEFAULT_ASR_MODEL, DEFAULT_MUSIC, DEFAULT_TTS, type StagingSettingsView, type AsrEngine, type AsrSettingsView, type ProviderTestResult, type ProvidersView, type VideoKind, type VideoSettingsView, type VoiceSettings } from '$lib/ai';
 import { parseMusicPrompt } from '$lib/music/music-params';
 import { renderProcedural } from '$lib/music/procedural';
 import { generateOverHttp } from '../../../../workers/music/music-http';
@@ -78,6 +78,9 @@ export class ProvidersService {
       music_base_url: null,
       music_model: null,
       music_api_key: null,
+      staging_base_url: null,
+      staging_model: null,
+      staging_api_key: null,
       updated_by: null,
       updated_at: 0
     };
@@ -95,6 +98,11 @@ export class ProvidersService {
     }
     if (input.asr) this.applyAsr(row, input.asr);
     if (input.video) this.applyVideo(row, input.video);
+    if (input.staging) {
+      row.staging_base_url = input.staging.baseUrl;
+      row.staging_model = input.staging.model;
+      row.staging_api_key = this.keyFor(input.staging.baseUrl, input.staging.apiKey, row.staging_api_key);
+    }
     if (input.music) {
       const m = input.music;
       const http = m.engine === 'http';
@@ -109,8 +117,9 @@ export class ProvidersService {
   }
 
   /** Tries the saved settings: lists models and asks for one token, or voices a short line. */
-  async test(user: UserRow, projectId: string, kind: 'llm' | 'tts' | 'asr' | 'video' | 'music'): Promise<ProviderTestResult> {
+  async test(user: UserRow, projectId: string, kind: 'llm' | 'tts' | 'asr' | 'video' | 'music' | 'staging'): Promise<ProviderTestResult> {
     await this.requireEditor(user, projectId);
+    if (kind === 'staging') return this.testStaging(projectId);
     if (kind === 'music') return this.testMusic(projectId);
     if (kind === 'asr') return this.testAsr(projectId);
     if (kind === 'video') return this.testVideo(projectId);
@@ -203,6 +212,13 @@ export class ProvidersService {
     return { kind: row.video_kind, baseUrl: row.video_base_url, model: row.video_model, apiKey: this.opened(row.video_api_key) };
   }
 
+  /** The project's staging provider (an OpenAI-compatible image-edit server), key decrypted, or null when it has none. */
+  async stagingFor(projectId: string): Promise<{ baseUrl: string; model: string; apiKey: string | null } | null> {
+    const row = await this.repo.find(projectId);
+    if (!row?.staging_base_url || !row.staging_model) return null;
+    return { baseUrl: row.staging_base_url, model: row.staging_model, apiKey: this.opened(row.staging_api_key) };
+  }
+
   /** The voice a project speaks with, keys decrypted: for the DJ's voicing jobs and previews. */
   async voiceFor(projectId: string): Promise<VoiceSettings> {
     const row = await this.repo.find(projectId);
@@ -268,6 +284,12 @@ export class ProvidersService {
     return checkModelService(server.baseUrl, server.apiKey, server.model, 'video generation server');
   }
 
+  private async testStaging(projectId: string): Promise<ProviderTestResult> {
+    const server = await this.stagingFor(projectId);
+    if (!server) return { ok: false, message: 'No staging provider is set: give a base URL and a model.' };
+    return checkModelService(server.baseUrl, server.apiKey, server.model, 'staging provider');
+  }
+
   private opened(sealed: string | null | undefined): string | null {
     return (sealed && this.box.open(sealed)) || null;
   }
@@ -311,6 +333,7 @@ export class ProvidersService {
         : DEFAULT_TTS,
       asr: this.asrView(row),
       video: this.videoView(row),
+      staging: this.stagingView(row),
       music: row ? { engine: row.music_engine, baseUrl: row.music_base_url, model: row.music_model, hasKey: this.readable(row.music_api_key) } : DEFAULT_MUSIC,
       updatedAt: row ? new Date(row.updated_at).toISOString() : null
     };
@@ -331,5 +354,11 @@ export class ProvidersService {
     const baseUrl = row?.video_base_url ?? null;
     const model = row?.video_model ?? null;
     return { kind: row?.video_kind ?? 'openai-videos', baseUrl, model, hasKey: this.readable(row?.video_api_key), configured: Boolean(baseUrl && model) };
+  }
+
+  private stagingView(row: ProjectProvidersRow | undefined): StagingSettingsView {
+    const baseUrl = row?.staging_base_url ?? null;
+    const model = row?.staging_model ?? null;
+    return { baseUrl, model, hasKey: this.readable(row?.staging_api_key), configured: Boolean(baseUrl && model) };
   }
 }

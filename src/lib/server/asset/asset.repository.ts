@@ -125,7 +125,8 @@ export class AssetRepository {
     const v = await this.db.selectFrom('asset_variants').select('sha256').where('sha256', 'in', shas).execute();
     // The DJ's voiced intros live in the same store.
     const dj = await this.db.selectFrom('dj_intros').select('voice_sha256 as sha256').where('voice_sha256', 'in', shas).execute();
-    return new Set([...a, ...v, ...dj].map((r) => r.sha256 as string));
+    const kits = await this.db.selectFrom('design_kit_items').select('sha256').where('sha256', 'in', shas).execute();
+    return new Set([...a, ...v, ...dj, ...kits].map((r) => r.sha256 as string));
   }
 
 }

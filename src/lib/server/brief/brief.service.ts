@@ -55,6 +55,7 @@ export class BriefService {
             includeInVideo: p.includeInVideo,
             staging: p.staging,
             status: p.status,
+            stagedAssetId: p.stagedAssetId,
             notes: comments.flatMap((c) => (c.pin?.photoId === p.id ? [{ body: c.body, authorName: c.authorName, x: c.pin.x, y: c.pin.y, resolved: c.resolved }] : []))
           };
         })

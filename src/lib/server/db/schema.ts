@@ -352,6 +352,9 @@ export interface ProjectProvidersTable {
   music_base_url: string | null;
   music_model: string | null;
   music_api_key: string | null;
+  staging_base_url: string | null;
+  staging_model: string | null;
+  staging_api_key: string | null;
   updated_by: string | null;
   updated_at: number;
 }
@@ -461,6 +464,35 @@ export interface CreditPriceTable {
   updated_at: number;
 }
 
+/** A design kit: a named style (palette, reference images, cut-outs) owned by a user, shown in every project they own. */
+export interface DesignKitTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  description: string;
+  /** JSON array of #rrggbb. */
+  palette: string;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A kit image: a reference photo or a cut-out (PNG/WebP with transparency), its own copy of a stored file. */
+export interface DesignKitItemTable {
+  id: string;
+  kit_id: string;
+  role: 'reference' | 'cutout';
+  title: string;
+  sha256: string;
+  bytes: number;
+  mime: string;
+  width: number;
+  height: number;
+  source_asset_id: string | null;
+  created_by: string | null;
+  created_at: number;
+}
+
 export interface Database {
   users: UserTable;
   sessions: SessionTable;
@@ -485,6 +517,8 @@ export interface Database {
   podcasts: PodcastTable;
   podcast_episodes: PodcastEpisodeTable;
   project_providers: ProjectProvidersTable;
+  design_kits: DesignKitTable;
+  design_kit_items: DesignKitItemTable;
   credit_accounts: CreditAccountTable;
   credit_entries: CreditEntryTable;
   credit_prices: CreditPriceTable;
@@ -521,3 +555,5 @@ export type CreditEntryRow = Selectable<CreditEntryTable>;
 export type ChannelGeneratorRow = Selectable<ChannelGeneratorTable>;
 export type GeneratorChunkRow = Selectable<GeneratorChunkTable>;
 export type NewCreditEntry = Insertable<CreditEntryTable>;
+export type DesignKitRow = Selectable<DesignKitTable>;
+export type DesignKitItemRow = Selectable<DesignKitItemTable>;

@@ -5,7 +5,9 @@ import type { BriefChange } from './changes';
 import { LISTING_MAP, listingSchema, patchListing, readListing, writeListing } from './listing';
 import { normalizeBrief } from './normalize';
 import { briefPhotoKind, type BriefPhoto } from './photo';
+import { placementKind, type StagingPlacement } from './placement';
 import type { BriefSnapshot, ListingSnapshot } from './snapshot';
+import { applyStagingChanges, type StagingChange, type StagingSnapshot } from './staging-operations';
 
 /**
  * The typed face of a project's staging brief: the listing in the `briefListing` Y.Map (one key per field) and the
@@ -15,15 +17,18 @@ import type { BriefSnapshot, ListingSnapshot } from './snapshot';
 export class Brief {
   readonly listingMap: Y.Map<unknown>;
   readonly photos: RecordMap<BriefPhoto>;
+  /** Cut-outs placed on the photos' staging boards. */
+  readonly placements: RecordMap<StagingPlacement>;
 
   constructor(readonly doc: Y.Doc) {
     this.listingMap = doc.getMap(LISTING_MAP);
     this.photos = new RecordMap(doc, briefPhotoKind);
+    this.placements = new RecordMap(doc, placementKind);
   }
 
   /** The shared types a per-user `Y.UndoManager` tracks for brief edits. */
   get undoScope(): Y.Map<unknown>[] {
-    return [this.listingMap, this.photos.ymap] as Y.Map<unknown>[];
+    return [this.listingMap, this.photos.ymap, this.placements.ymap] as Y.Map<unknown>[];
   }
 
   listing(): ListingSnapshot {
@@ -32,6 +37,26 @@ export class Brief {
 
   snapshot(): BriefSnapshot {
     return normalizeBrief({ listing: this.listing(), photos: this.photos.all() });
+  }
+
+  /** The staging boards: placements on photos still in the brief (a removed photo's stay stored, so undo brings them back). */
+  staging(): StagingSnapshot {
+    const photoIds = [...this.photos.ymap.keys()].filter((id) => this.photos.get(id));
+    const present = new Set(photoIds);
+    return applyStagingChanges({ photoIds, placements: this.placements.all().filter((p) => present.has(p.photoId)) }, []);
+  }
+
+  /** Writes staging-board changes; inside `ProjectDoc.transact`, validated before the first write as `apply` is. */
+  applyStaging(changes: readonly StagingChange[]): void {
+    if (!this.doc._transaction) throw new Error('Brief.applyStaging runs inside a transaction (ProjectDoc.transact).');
+    const before = new Map(this.placements.all().map((p) => [p.id, p]));
+    const after = applyStagingChanges({ photoIds: [], placements: [...before.values()] }, changes).placements.map((p) => placementKind.schema.parse(p));
+    const kept = new Set(after.map((p) => p.id));
+    for (const id of before.keys()) if (!kept.has(id)) this.placements.delete(id);
+    for (const p of after) {
+      if (!before.has(p.id)) this.placements.insert(p);
+      else if (JSON.stringify(before.get(p.id)) !== JSON.stringify(p)) this.placements.update(p.id, p);
+    }
   }
 
   /**
@@ -71,9 +96,11 @@ export class Brief {
     const handler = () => fn();
     this.listingMap.observeDeep(handler);
     const off = this.photos.observe(fn);
+    const offPlacements = this.placements.observe(fn);
     return () => {
       this.listingMap.unobserveDeep(handler);
       off();
+      offPlacements();
     };
   }
 }

@@ -187,3 +187,8 @@ export function setStaging(s: BriefSnapshot, args: { photoIds: readonly string[]
 export function setStatus(s: BriefSnapshot, args: { photoIds: readonly string[]; status: PhotoStatus }): BriefOperationResult {
   return eachPhoto(s, args.photoIds, (p) => (p.status === args.status ? null : { status: args.status }));
 }
+
+/** The staged copy of a photo (the staging render's result); the photo's own picture stays as it was. */
+export function setStagedAsset(s: BriefSnapshot, args: { photoId: string; assetId: string | null }): BriefOperationResult {
+  return eachPhoto(s, [args.photoId], (p) => (p.stagedAssetId === args.assetId ? null : { stagedAssetId: args.assetId }));
+}

@@ -46,7 +46,7 @@ export interface PhotoQuality {
 
 /** What the human stager is asked to do with a photo. */
 export interface StagingInstruction {
-  /** A design kit's id or a style name ("Scandinavian"); null when none is chosen. */
+  /** A design kit's name or a style name ("Scandinavian"); null when none is chosen. The staging board lists that kit's cut-outs first. */
   style: string | null;
   removeFurniture: boolean;
   dayToDusk: boolean;
