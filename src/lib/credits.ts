@@ -28,7 +28,9 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   // Text2Video Generation: 10-20, Image2Video: 8-15; one job type for both, at text-to-video's low end, per second asked for
   'ai.video': 10,
   // Music Creation: 5, for a MusicGen server's music (the procedural generator's chunks are queued free)
-  'music.generate': 5
+  'music.generate': 5,
+  // Not in the table: a render like the timeline's, at the table's floor, per minute of output summed over the variants
+  'listing.render': 1
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);

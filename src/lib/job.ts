@@ -1,4 +1,5 @@
 /** Jobs as the API, the studio and the worker protocol see them. */
+import { LISTING_RENDER_JOB } from './listing-video';
 import { TOOL_LABELS, TOOLS, toolJobType } from './tool';
 import { DJ_INTRO } from './dj';
 import { MUSIC_GENERATE } from './generator';
@@ -43,6 +44,7 @@ export const JOB_TYPE_LABELS: Record<string, string> = {
   [VIDEO_GENERATION_JOB]: 'Generating video',
   [MUSIC_GENERATE]: 'Generating music',
   [DJ_INTRO]: 'Writing a DJ intro',
+  [LISTING_RENDER_JOB]: 'Rendering listing videos',
   ...Object.fromEntries(TOOLS.map((t) => [toolJobType(t), TOOL_LABELS[t].job])),
   'system.echo': 'Echo (diagnostic)',
   'system.sleep': 'Sleep (diagnostic)'
