@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { listingSchema } from './editor/model/brief/listing';
+import type { ListingCutArgs } from './editor/model/timeline/listing-cut';
 
 /** The job type (credits are priced per job type, so the name is fixed). */
 export const LISTING_RENDER_JOB = 'listing.render';
@@ -95,9 +96,12 @@ export interface ListingRenderResult {
   /** Photo clips taken from the clip cache, and rendered anew. */
   cachedClips: number;
   renderedClips: number;
+  /** The project whose timeline (one per project) received the cut, when the input asked for it. */
   timelineId: string | null;
   /** Each staged photo shown, with the unaltered original it stands for (the end cards link to the originals). */
   staged: { assetId: string; stagedAssetId: string }[];
   /** The public read-only page of the unaltered photos the QR code opens; null without staged photos. */
   originalsUrl: string | null;
+  /** The cut as timeline clips: what "Open in timeline" writes (the timeline.insertListingCut command). */
+  cut: ListingCutArgs;
 }

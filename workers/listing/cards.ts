@@ -3,7 +3,7 @@
  * agent's outro (branded only), the end card of unbranded cuts, and the "Virtually staged" mark.
  */
 import QRCode from 'qrcode';
-import sharp from 'sharp';
+import sharp, { type OverlayOptions, type Sharp } from 'sharp';
 import { formatPrice, listingFacts } from '../../src/lib/brief/brief-labels';
 import type { ListingSnapshot } from '../../src/lib/editor/model/brief/snapshot';
 import { rgbToYuv, type Overlay, type Yuv } from './frames';
@@ -23,13 +23,13 @@ function line(text: string, max: number): string {
   return escapeXml(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
 }
 
-async function toYuv(image: sharp.Sharp, width: number, height: number): Promise<Yuv> {
+async function toYuv(image: Sharp, width: number, height: number): Promise<Yuv> {
   const { data } = await image.resize(width, height, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   return rgbToYuv(data, width, height);
 }
 
 /** A card's background: the photo (RGB raw at the frame's size) darkened under the text, or a flat colour. */
-async function backdrop(width: number, height: number, photo: Buffer | null, colour: string): Promise<sharp.Sharp> {
+async function backdrop(width: number, height: number, photo: Buffer | null, colour: string): Promise<Sharp> {
   const raw = { width, height, channels: 3 as const };
   // Darkened in a pass of its own: sharp would apply `linear` after the composite, dimming the text too.
   if (photo) return sharp(await sharp(photo, { raw }).linear(0.38, 0).raw().toBuffer(), { raw });
@@ -77,7 +77,7 @@ export async function endCard(o: EndCardOptions): Promise<Yuv> {
   const accent = o.branded ? b.accentColor : NEUTRAL.accent;
   const qrSize = Math.round(220 * s);
   const tall = height > width;
-  const layers: sharp.OverlayOptions[] = [];
+  const layers: OverlayOptions[] = [];
   const texts: string[] = [];
   let y = height * (tall ? 0.3 : 0.28);
   if (o.branded && o.logo) {

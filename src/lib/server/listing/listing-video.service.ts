@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { canEdit } from '$lib/editor/model/role';
+import { formatPrice, listingFacts } from '$lib/brief/brief-labels';
+import type { ServiceOrigin } from '$lib/editor/model/origin';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
+import { insertListingCut, type ListingCutArgs } from '$lib/editor/model/timeline/listing-cut';
 import type { JobJson } from '$lib/job';
 import {
   defaultListingVariants,
@@ -42,6 +45,7 @@ export type ListingWorkerResult = z.infer<typeof listingWorkerResult>;
 
 /** The originals page's token: the project and the unaltered photos it shows, signed (nothing stored, nothing to guess). */
 const ORIGINALS_PURPOSE = 'listing-originals';
+const LISTING_ORIGIN: ServiceOrigin = Object.freeze({ kind: 'worker', name: 'listing video' });
 
 /**
  * Listing videos: a brief's photos (or an integrator's) become one `listing.render` job with every variant; each MP4
@@ -55,9 +59,7 @@ export class ListingVideoService {
     private readonly assetRows: AssetRepository,
     private readonly assets: AssetService,
     private readonly jobs: JobService,
-    private readonly signer: UrlSigner,
-    /** Called with the finished job and the worker's cut, to write the 16:9 cut into the project's timeline. */
-    private readonly onRendered?: (job: JobJson, input: ListingRenderInput, result: ListingWorkerResult, assetIds: string[]) => Promise<string | null>
+    private readonly signer: UrlSigner
   ) {
     jobs.registerKind(LISTING_RENDER_JOB, { urls: (job) => this.handout(job), succeeded: (job, raw) => this.applyResult(job, raw) });
   }
@@ -139,6 +141,30 @@ export class ListingVideoService {
     });
   }
 
+  /** The worker's cut with what the timeline needs besides: the pictures shown and their sizes, the cards' text. */
+  private async cutOf(projectId: string, input: ListingRenderInput, result: ListingWorkerResult): Promise<ListingCutArgs> {
+    const shown = input.photos.map((p) => p.stagedAssetId ?? p.assetId);
+    const rows = new Map((await this.assetRows.findByIds(projectId, shown)).map((r) => [r.id, r]));
+    const l = input.listing;
+    const branded = input.variants.some((v) => v.aspect === '16:9' && v.branded) || (!input.variants.some((v) => v.aspect === '16:9') && input.variants.some((v) => v.branded));
+    return {
+      fps: result.cut.fps,
+      half: result.cut.half,
+      cuts: result.cut.cuts,
+      frames: result.cut.frames,
+      photos: input.photos.map((p, i) => ({
+        assetId: shown[i]!,
+        width: rows.get(shown[i]!)?.width ?? null,
+        height: rows.get(shown[i]!)?.height ?? null,
+        focus: p.focus,
+        move: result.cut.moves[i] ?? 'in'
+      })),
+      titleText: [l.address, formatPrice(l.price, l.currency), listingFacts(l)].filter(Boolean).join('\n'),
+      endText: branded ? [l.branding.name, l.branding.phone].filter(Boolean).join('\n') : l.address,
+      musicAssetId: input.musicAssetId
+    };
+  }
+
   private handout(job: JobJson): Record<string, string> {
     const input = job.input as ListingRenderInput;
     const ids = new Set<string>();
@@ -173,8 +199,18 @@ export class ListingVideoService {
       });
       outputs.push({ aspect, branded, assetId: asset.id, width, height, seconds: duration });
     }
-    const timelineId = input.timeline && this.onRendered ? await this.onRendered(job, input, result, outputs.map((o) => o.assetId)) : null;
+    const cut = await this.cutOf(job.projectId, input, result);
+    let timelineId: string | null = null;
+    if (input.timeline) {
+      const written = await this.docs.edit(job.projectId, LISTING_ORIGIN, (pd) => {
+        const r = insertListingCut(pd.timeline.snapshot(), cut);
+        if (r.ok) pd.timeline.apply(r.changes);
+        return r.ok;
+      });
+      timelineId = written ? job.projectId : null;
+    }
     return {
+      cut,
       outputs,
       beats: result.beats,
       cachedClips: result.cachedClips,
