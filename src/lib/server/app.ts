@@ -159,7 +159,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const providers = new ProvidersService(new ProvidersRepository(db.kysely), projects, new SecretBox(Buffer.from(signer.digest('secret-box', 'provider-keys'), 'base64url')), config.llm);
   const tools = new ToolService(projects, assetRepository, assets, jobs, signer, providers);
   const videoGeneration = new VideoGenerationService(projects, assetRepository, assets, jobs, signer, providers);
-  const listingVideos = new ListingVideoService(projects, docs, assetRepository, assets, jobs, signer);
+  const listingVideos = new ListingVideoService(projects, docs, assetRepository, assets, jobs, signer, config.origin);
   const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
   const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
   const liveRepository = new LiveRepository(db.kysely);

@@ -59,7 +59,9 @@ export class ListingVideoService {
     private readonly assetRows: AssetRepository,
     private readonly assets: AssetService,
     private readonly jobs: JobService,
-    private readonly signer: UrlSigner
+    private readonly signer: UrlSigner,
+    /** The studio's public address (ORIGIN): the QR code must open from a phone, not from the worker's loopback. */
+    private readonly origin?: string
   ) {
     jobs.registerKind(LISTING_RENDER_JOB, { urls: (job) => this.handout(job), succeeded: (job, raw) => this.applyResult(job, raw) });
   }
@@ -174,7 +176,7 @@ export class ListingVideoService {
     const staged = input.photos.filter((p) => p.stagedAssetId).map((p) => p.assetId);
     return {
       ...Object.fromEntries([...ids].map((id) => [`asset:${id}`, this.signer.sign(`/api/assets/${id}/file`)])),
-      ...(staged.length ? { originals: this.originalsPath(job.projectId, staged) } : {})
+      ...(staged.length ? { originals: this.origin ? new URL(this.originalsPath(job.projectId, staged), this.origin).toString() : this.originalsPath(job.projectId, staged) } : {})
     };
   }
 
