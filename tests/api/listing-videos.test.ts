@@ -122,7 +122,7 @@ describe('listing videos from the brief', { timeout: 600_000 }, () => {
     try {
       await client.synced;
       const s = new ProjectDoc(client.doc).timeline.snapshot();
-      expect(s.clips.filter((c) => c.keyframes.scale?.length === 2).map((c) => c.assetId)).toEqual([photos[0]!.id, staged.id, photos[2]!.id]);
+      expect(s.clips.filter((c) => c.keyframes.scale?.length === 2).sort((a, b) => a.start - b.start).map((c) => c.assetId)).toEqual([photos[0]!.id, staged.id, photos[2]!.id]);
       expect(s.transitions).toHaveLength(2);
       expect(s.clips.filter((c) => c.title).length).toBe(2);
       expect(s.clips.some((c) => c.assetId === song.id)).toBe(true);
