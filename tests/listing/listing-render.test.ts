@@ -76,7 +76,7 @@ describe('listing.render in the worker (real ffmpeg, sharp, music-tempo)', () =>
     // Clicks on 0.25 s + k·0.5 s: a 120 bpm beat, long enough for the whole video.
     await ffmpeg('-f', 'lavfi', '-i', "aevalsrc='0.8*sin(2*PI*1000*t)*exp(-40*mod(t-0.25\\,0.5))*lt(mod(t-0.25\\,0.5)\\,0.08)':s=44100:d=40", music);
     first = await renderListing(options());
-  }, 900_000);
+  }, 1_800_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('renders every shape branded and unbranded: sizes, 30 fps H.264 + AAC, one duration', async () => {
