@@ -6,6 +6,8 @@ import { videoGenerationJob } from './ai/video-generation';
 import { DJ_INTRO } from '../src/lib/dj';
 import { djIntroJob } from './dj/dj-intro';
 import { channelLiveJob } from './live/live-job';
+import { LISTING_RENDER_JOB } from '../src/lib/listing-video';
+import { listingRenderJob } from './listing/listing-job';
 import { mediaProcessJob } from './media/media-job';
 import { musicGenerateJob } from './music/music-job';
 import { PHOTO_ANALYZE_JOB, PHOTO_ENHANCE_JOB } from '../src/lib/photo-analysis';
@@ -70,10 +72,12 @@ export function availableHandlers(log: (msg: string) => void): Record<string, Jo
     handlers[MUSIC_GENERATE] = musicGenerateJob;
     // Writes and voices (espeak-ng, flite, festival or a speech service; ffmpeg resamples).
     handlers[DJ_INTRO] = djIntroJob;
+    // Frames composed here (sharp, raw yuv), encoded by ffmpeg's x264.
+    handlers[LISTING_RENDER_JOB] = listingRenderJob;
     // Runs beside the worker's --concurrency slots (the gateway gives live jobs a slot of their own).
     handlers[CHANNEL_LIVE] = channelLiveJob;
   } else {
-    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.*, ai.video, music.generate, dj.intro or channel.live jobs (apt-get install ffmpeg)');
+    log('ffmpeg/ffprobe not found: not taking media.process, timeline.render, tool.*, ai.video, music.generate, dj.intro, listing.render or channel.live jobs (apt-get install ffmpeg)');
   }
   return handlers;
 }

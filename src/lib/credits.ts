@@ -32,7 +32,9 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   // Smart Video Analysis' floor, per photo (each photo analysed is charged as one minute): quality, room and focus
   'photo.analyze': 1,
   // Smart Upscaling's floor, per photo (ESRGAN on small photos, levels, white balance, verticals)
-  'photo.enhance': 2
+  'photo.enhance': 2,
+  // Not in the table: a render like the timeline's, at the table's floor, per minute of output summed over the variants
+  'listing.render': 1
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);

@@ -1,5 +1,6 @@
 /** Jobs as the API, the studio and the worker protocol see them. */
 import { PHOTO_ANALYZE_JOB, PHOTO_ENHANCE_JOB } from './photo-analysis';
+import { LISTING_RENDER_JOB } from './listing-video';
 import { TOOL_LABELS, TOOLS, toolJobType } from './tool';
 import { DJ_INTRO } from './dj';
 import { MUSIC_GENERATE } from './generator';
@@ -46,6 +47,7 @@ export const JOB_TYPE_LABELS: Record<string, string> = {
   [DJ_INTRO]: 'Writing a DJ intro',
   [PHOTO_ANALYZE_JOB]: 'Analysing photos',
   [PHOTO_ENHANCE_JOB]: 'Enhancing a photo',
+  [LISTING_RENDER_JOB]: 'Rendering listing videos',
   ...Object.fromEntries(TOOLS.map((t) => [toolJobType(t), TOOL_LABELS[t].job])),
   'system.echo': 'Echo (diagnostic)',
   'system.sleep': 'Sleep (diagnostic)'

@@ -62,6 +62,7 @@ import { ProvidersService } from './ai/providers.service';
 import { AssistantService } from './assistant/assistant.service';
 import { SecretBox } from './ai/secret-box';
 import { VideoGenerationService } from './ai/video-generation.service';
+import { ListingVideoService } from './listing/listing-video.service';
 import { CreditRepository } from './credit/credit.repository';
 import { CreditService } from './credit/credit.service';
 import { DjRepository } from './dj/dj.repository';
@@ -122,6 +123,8 @@ export interface App {
   providers: ProvidersService;
   /** Text- and image-to-video on the project's configured video server, as `ai.video` jobs. */
   videoGeneration: VideoGenerationService;
+  /** Listing videos from the brief (and the integration API), as `listing.render` jobs; the originals page. */
+  listingVideos: ListingVideoService;
   /** The credit ledger that pays for priced jobs. */
   credits: CreditService;
   /** The assistant panel's language-model turns (tool calls run in the asker's client). */
@@ -182,6 +185,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const providers = new ProvidersService(new ProvidersRepository(db.kysely), projects, new SecretBox(Buffer.from(signer.digest('secret-box', 'provider-keys'), 'base64url')), config.llm);
   const tools = new ToolService(projects, assetRepository, assets, jobs, signer, providers);
   const videoGeneration = new VideoGenerationService(projects, assetRepository, assets, jobs, signer, providers);
+  const listingVideos = new ListingVideoService(projects, docs, assetRepository, assets, jobs, signer, config.origin);
   const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
   const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
   const liveRepository = new LiveRepository(db.kysely);
@@ -216,7 +220,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
   live.listenerCounter = listeners;
   const app: App = {
     config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
-    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, apiKeys, integration, requests, takeover, podcasts, providers, videoGeneration, credits, generator, dj,
+    jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, apiKeys, integration, requests, takeover, podcasts, providers, videoGeneration, listingVideos, credits, generator, dj,
     assistant: new AssistantService(projects, providers),
     listeners,
     briefs,

@@ -355,7 +355,7 @@ export class AssetService {
    * A generated video (see VideoGenerationService) joins the library, processed like an upload; approved, since only
    * owners and editors can ask for one. The same file made again answers the first asset.
    */
-  async addGeneratedVideo(projectId: string, o: { createdBy: string | null; sha256: string; bytes: number; title: string; description: string; duration: number | null; width: number | null; height: number | null }): Promise<AssetJson> {
+  async addGeneratedVideo(projectId: string, o: { createdBy: string | null; sha256: string; bytes: number; title: string; description: string; duration: number | null; width: number | null; height: number | null; category?: string; tags?: string[] }): Promise<AssetJson> {
     const { row, created } = await this.insertMade({
       projectId,
       createdBy: o.createdBy,
@@ -367,8 +367,8 @@ export class AssetService {
       title: o.title.slice(0, 200),
       fileName: `${o.title.replace(/[^\w .,-]+/g, '').trim().slice(0, 80) || 'generated video'}.mp4`,
       description: o.description.slice(0, 2000),
-      category: 'Generated',
-      tags: ['generated', 'video generation'],
+      category: o.category ?? 'Generated',
+      tags: o.tags ?? ['generated', 'video generation'],
       duration: o.duration,
       width: o.width,
       height: o.height,
