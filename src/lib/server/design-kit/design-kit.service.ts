@@ -84,7 +84,7 @@ export class DesignKitService {
     const asset = await this.assets.findById(input.assetId);
     if (!asset || asset.project_id !== projectId) throw notFound('No asset with that id in this project’s library.');
     if (asset.kind !== 'image') throw new ApiError(422, 'not_an_image', `“${asset.title}” is ${asset.kind === 'audio' ? 'audio' : 'a video'}: kits hold pictures.`);
-    const image = await inspectKitImage(this.storage.pathOf(asset.sha256), input.role, `“${asset.title}”`);
+    const image = await inspectKitImage(await this.storage.localFile(asset.sha256), input.role, `“${asset.title}”`);
     return this.insertItem(kit, user, { role: input.role, title: asset.title, sha256: asset.sha256, bytes: Number(asset.bytes), sourceAssetId: asset.id, ...image }, projectId);
   }
 
@@ -106,7 +106,7 @@ export class DesignKitService {
     const asset = await this.assets.findById(input.assetId);
     if (!asset || asset.project_id !== projectId) throw notFound('No asset with that id in this project’s library.');
     if (asset.kind !== 'image') throw new ApiError(422, 'not_an_image', `“${asset.title}” is not a photo: cut-outs are drawn on pictures.`);
-    const cut = await cutOutPolygon(this.storage.pathOf(asset.sha256), input.points, input.feather);
+    const cut = await cutOutPolygon(await this.storage.localFile(asset.sha256), input.points, input.feather);
     const stored = await this.storage.putStream(Readable.from(cut.data));
     const title = input.title ?? `${asset.title} (cut-out)`.slice(0, 120);
     const item = await this.insertItem(kit, user, { role: 'cutout', title, sha256: stored.sha256, bytes: stored.bytes, sourceAssetId: asset.id, mime: 'image/png', width: cut.width, height: cut.height }, projectId);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_LISTING, listingSchema } from '$lib/editor/model/brief/listing';
-import { LISTING_ASPECTS, listingVariant, MAX_LISTING_PHOTOS } from '$lib/listing-video';
+import { LISTING_ASPECTS, listingRenderInput, listingVariant, MAX_LISTING_PHOTOS } from '$lib/listing-video';
 import { isHttpUrlWithoutCredentials } from '../http/http-url';
 
 /** Photos one classify request may name (they become jobs of MAX_PHOTOS_PER_ANALYSIS each). */
@@ -46,6 +46,7 @@ export const renderRequestSchema = z.strictObject({
   listing: listing.default(DEFAULT_LISTING),
   variants: z.array(listingVariant).min(1, 'ask for at least one variant').max(8).default([{ aspect: LISTING_ASPECTS[0], branded: true }]),
   timeline: z.boolean({ error: 'timeline is true or false' }).default(true),
+  photoSeconds: listingRenderInput.shape.photoSeconds,
   callbackUrl
 });
 export type RenderRequest = z.infer<typeof renderRequestSchema>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MAX_PHOTOS_PER_ANALYSIS, photoAnalyzeInput } from '$lib/photo-analysis';
-import { LISTING_RENDER_JOB, listingRenderInput } from '$lib/listing-video';
+import { listingRenderInput } from '$lib/listing-video';
 import { ApiError, notFound } from '../http/api-error';
 import { requireScope, type ApiKeyPrincipal } from '../api-key/api-key.service';
 import type { AssetRepository } from '../asset/asset.repository';
@@ -8,6 +8,7 @@ import type { JobRepository } from '../job/job.repository';
 import { jobJson, type JobService } from '../job/job.service';
 import type { WebhookService } from '../webhook/webhook.service';
 import type { PhotoAnalysisService } from '../photo/photo-analysis.service';
+import type { ListingVideoService } from '../listing/listing-video.service';
 import { jobEventView } from '../webhook/webhook-events';
 import type { IdempotencyRepository } from './idempotency.repository';
 import type { ProcessingGate } from './processing-gate';
@@ -29,6 +30,7 @@ export class IntegrationService {
   constructor(
     private readonly jobs: JobService,
     private readonly photoAnalysis: PhotoAnalysisService,
+    private readonly listingVideos: ListingVideoService,
     private readonly jobRepository: JobRepository,
     private readonly assets: AssetRepository,
     private readonly media: RemoteMediaFetcher,
@@ -94,10 +96,11 @@ export class IntegrationService {
       musicAssetId: musicId,
       listing: req.listing,
       variants: req.variants,
-      timeline: req.timeline
+      timeline: req.timeline,
+      photoSeconds: req.photoSeconds
     });
     const runAfter = await this.gate.runAfter(p.projectId, [...photoIds, ...stagedIds.filter((id) => id !== null), ...(musicId ? [musicId] : [])]);
-    const { job } = await this.jobs.enqueue(p.projectId, { type: LISTING_RENDER_JOB, input, createdBy: p.actor.id, runAfter });
+    const job = await this.listingVideos.enqueue(p.projectId, input, p.actor.id, runAfter);
     if (req.callbackUrl) await this.webhooks.addCallback(p.projectId, job.id, req.callbackUrl, p.signingSecret);
     await this.gate.releaseReady(p.projectId);
     return { status: 202, body: { job: jobEventView(job), photos: req.photos.map((ph, i) => ({ assetId: photoIds[i], stagedAssetId: stagedIds[i] })), musicAssetId: musicId } };

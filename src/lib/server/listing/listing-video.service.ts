@@ -94,8 +94,16 @@ export class ListingVideoService {
   /** Any validated input (the studio's, or the integration API's): its assets checked, charged per minute of output. */
   async start(user: UserRow | null, projectId: string, input: ListingRenderInput): Promise<JobJson> {
     await this.checkAssets(projectId, input);
+    return this.enqueue(projectId, input, user?.id ?? null);
+  }
+
+  /**
+   * Queues the job, charged per minute of output summed over the variants. The integration API comes here directly: its
+   * freshly fetched photos are still processing, and its job waits for them (`runAfter`) instead of being refused.
+   */
+  async enqueue(projectId: string, input: ListingRenderInput, createdBy: string | null, runAfter?: number): Promise<JobJson> {
     const seconds = estimatedListingSeconds(input.photos.length, input.photoSeconds) * input.variants.length;
-    const { job } = await this.jobs.enqueue(projectId, { type: LISTING_RENDER_JOB, input, createdBy: user?.id ?? null, maxAttempts: 2, contentSeconds: seconds });
+    const { job } = await this.jobs.enqueue(projectId, { type: LISTING_RENDER_JOB, input, createdBy, maxAttempts: 2, contentSeconds: seconds, runAfter });
     return job;
   }
 

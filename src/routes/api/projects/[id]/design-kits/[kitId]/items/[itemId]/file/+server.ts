@@ -13,9 +13,12 @@ export const GET: RequestHandler = apiRoute(async ({ params, locals, url }) => {
   if (signature === 'absent' && !locals.user) throw new ApiError(401, 'unauthorized', 'Sign in or send an API token.');
   const user = signature === 'valid' ? null : (locals.user ?? null);
   const file = await app.designKits.itemFile(user, params.id, params.kitId, params.itemId, signature === 'valid');
-  const body = await readFile(app.storage.pathOf(file.sha256)).catch(() => {
-    throw new ApiError(404, 'not_found', 'The image is missing from storage.');
-  });
+  const body = await app.storage
+    .localFile(file.sha256)
+    .then((f) => readFile(f))
+    .catch(() => {
+      throw new ApiError(404, 'not_found', 'The image is missing from storage.');
+    });
   return new Response(new Uint8Array(body), {
     headers: {
       'content-type': file.mime,
