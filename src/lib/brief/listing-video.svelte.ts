@@ -16,14 +16,20 @@ export class ListingVideoPanel {
   busy = $state(false);
   error = $state<string | null>(null);
   job = $state<JobJson | null>(null);
-  /** Set once the cut has been written into the timeline from here. */
+  /** While the cut written from here is still in the timeline (an undo takes it out, and the button comes back). */
   inTimeline = $state(false);
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The clips "Open in timeline" wrote. */
+  private placed: string[] = [];
+  private readonly unobserve: () => void;
 
   constructor(
     private readonly session: ProjectSession,
     private readonly projectId: string
-  ) {}
+  ) {
+    const clips = session.project.timeline.clips;
+    this.unobserve = session.project.timeline.observe(() => (this.inTimeline = this.placed.some((id) => clips.has(id))));
+  }
 
   get result(): ListingRenderResult | null {
     return this.job?.status === 'succeeded' ? (this.job.result as ListingRenderResult) : null;
@@ -50,6 +56,7 @@ export class ListingVideoPanel {
     this.error = null;
     this.job = null;
     this.inTimeline = false;
+    this.placed = [];
     clearTimeout(this.timer);
     try {
       // The studio writes the timeline itself ("Open in timeline"), as one step of the user's undo.
@@ -79,13 +86,17 @@ export class ListingVideoPanel {
   openInTimeline(): boolean {
     const cut = this.result?.cut;
     if (!cut) return false;
+    const clips = this.session.project.timeline.clips;
+    const before = new Set(clips.ymap.keys());
     const ran = runCommand(insertListingCutCommand, this.session.context, cut);
-    if (ran) this.inTimeline = true;
+    this.placed = [...clips.ymap.keys()].filter((id) => !before.has(id));
+    if (ran) this.inTimeline = this.placed.length > 0;
     else this.error = 'The cut could not be written into the timeline (viewers cannot edit it).';
     return ran;
   }
 
   destroy(): void {
     clearTimeout(this.timer);
+    this.unobserve();
   }
 }
