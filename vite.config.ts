@@ -7,6 +7,8 @@ import { realtimeDevPlugin } from './src/lib/server/dev-plugin';
 
 /** Test folders whose files neither stream in real time nor drive a browser nor encode much media. */
 const PARALLEL_TESTS = ['tests/{unit,model,db,protocol,socket,api,dj}/**/*.test.ts'];
+/** The live output's files: they stream in real time and measure what they hear. */
+const LIVE_TESTS = ['tests/live/**/*.test.ts'];
 
 /** Under `vite dev`, the exact preview's ffmpeg.wasm cores and font from where the build copies them from. */
 function previewAssetsDevPlugin(): Plugin {
@@ -37,11 +39,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Two groups, one after the other: files that only compute or talk to the database run two at a time; those that
-    // stream in real time, drive Chromium or encode media run alone, so their timing is not starved by a neighbour.
+    // Three groups, one after the other: files that only compute or use the database, two at a time; browser and media
+    // files, two at a time; then the live output's files alone, since they measure audio streamed in real time.
     projects: [
       { extends: true, test: { name: 'parallel', include: PARALLEL_TESTS, maxWorkers: 2, sequence: { groupOrder: 0 } } },
-      { extends: true, test: { name: 'serial', include: ['tests/**/*.test.ts'], exclude: PARALLEL_TESTS, fileParallelism: false, sequence: { groupOrder: 1 } } }
+      { extends: true, test: { name: 'media', include: ['tests/**/*.test.ts'], exclude: [...PARALLEL_TESTS, ...LIVE_TESTS], maxWorkers: 2, sequence: { groupOrder: 1 } } },
+      { extends: true, test: { name: 'live', include: LIVE_TESTS, fileParallelism: false, sequence: { groupOrder: 2 } } }
     ]
   }
 });

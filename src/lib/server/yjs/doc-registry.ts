@@ -45,6 +45,8 @@ export class DocRegistry {
    * (a render's snapshot) without keeping the document loaded.
    */
   async copyOf(projectId: string): Promise<Y.Doc> {
+    // While the last client's leave is persisting and compacting, the stored log is mid-rewrite: read it after.
+    await this.unloading.get(projectId);
     const copy = new Y.Doc();
     const loaded = this.docs.get(projectId);
     if (loaded) {
