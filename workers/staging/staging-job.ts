@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import OpenAI, { toFile } from 'openai';
+import sharp from 'sharp';
 import type { StagingPlacement } from '../../src/lib/editor/model/brief/placement';
 import { cutoutUrlKey, STAGING_RENDER, stagingRenderInput } from '../../src/lib/staging/staging-job';
 import { PermanentJobError, type JobContext, type JobHandler } from '../worker-client';
@@ -60,7 +61,6 @@ async function downloadSigned(ctx: JobContext, key: string, dest: string): Promi
 async function fromProvider(ctx: JobContext, room: string, prompt: string, model: string) {
   const baseURL = ctx.job.urls.stagingBaseUrl;
   if (!baseURL) throw new PermanentJobError('The server handed out no staging provider for this job.');
-  const { default: sharp } = await import('sharp');
   // PNG: the format every image-edit server takes; upright and no larger than the model works at.
   const png = await sharp(room, { limitInputPixels: 150_000_000, failOn: 'error' })
     .rotate()

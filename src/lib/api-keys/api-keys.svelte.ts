@@ -1,4 +1,5 @@
 import { apiJson, messageOf } from '$lib/api-client';
+import type { WebhookDelivery } from '$lib/webhook';
 
 export const API_SCOPES = ['photos:classify', 'video:render', 'jobs:read', 'assets:write'] as const;
 
@@ -11,16 +12,10 @@ export interface ApiKeyInfo {
   revokedAt: string | null;
 }
 
-export interface CallbackDelivery {
-  id: string;
+/** A request callback's delivery: which job and URL it was for. */
+export interface CallbackDelivery extends WebhookDelivery {
   jobId: string;
   url: string;
-  event: string;
-  status: string;
-  attempts: number;
-  responseCode: number | null;
-  error: string | null;
-  createdAt: string;
 }
 
 /** The API keys page: the project's keys, a new key and its signing secret (shown once), and the request callbacks' delivery log. */

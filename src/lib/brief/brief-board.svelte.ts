@@ -21,6 +21,7 @@ import { PHOTO_STATUSES, ROOM_TYPES, type BriefAssets, type BriefPhotoSnapshot, 
 import type { Comment } from '$lib/editor/model/comment';
 import { canEdit } from '$lib/editor/model/role';
 import type { ProjectSession } from '$lib/editor/project-session.svelte';
+import { listenToSession } from '$lib/editor/session-listeners';
 import { presenceMarks, type PresenceMark } from '$lib/station/station-presence';
 import { briefPresence, readPeerBriefs, type PeerBrief } from './brief-presence';
 
@@ -67,19 +68,8 @@ export class BriefBoard {
       if (this.#viewing && !ids.has(this.#viewing)) this.viewing = null;
     };
     refresh();
-    // Read after the transaction has ended: inside an observer the cached reading is not yet invalidated.
-    let dirty = false;
-    const unobserve = session.project.brief.observe(() => (dirty = true));
-    const after = () => {
-      if (dirty) refresh();
-      dirty = false;
-    };
-    session.doc.on('afterTransaction', after);
-    const awareness = session.provider.awareness;
-    const readPeersNow = () => (this.peers = readPeerBriefs(awareness.getStates(), session.doc.clientID));
-    awareness.on('change', readPeersNow);
-    readPeersNow();
-    this.#stop.push(unobserve, () => session.doc.off('afterTransaction', after), () => awareness.off('change', readPeersNow));
+    const readPeers = () => (this.peers = readPeerBriefs(session.provider.awareness.getStates(), session.doc.clientID));
+    this.#stop.push(listenToSession(session, (changed) => session.project.brief.observe(changed), refresh, readPeers));
     this.share();
   }
 

@@ -16,6 +16,7 @@ import type { PlacementCorners, PlacementShadow, StagingPlacement } from '$lib/e
 import { placementsOn } from '$lib/editor/model/brief/staging-operations';
 import { canEdit } from '$lib/editor/model/role';
 import type { ProjectSession } from '$lib/editor/project-session.svelte';
+import { listenToSession } from '$lib/editor/session-listeners';
 import { isFinished, type JobJson } from '$lib/job';
 import { readPeerStagings, type PeerStaging } from './staging-presence';
 
@@ -44,21 +45,13 @@ export class StagingBoard {
     readonly projectId: string,
     readonly photoId: string
   ) {
-    const refresh = () => (this.placements = placementsOn(session.project.brief.staging(), photoId));
-    refresh();
-    let dirty = false;
-    const unobserve = session.project.brief.placements.observe(() => (dirty = true));
-    const after = () => {
-      if (dirty) refresh();
-      dirty = false;
+    const refresh = () => {
+      this.placements = placementsOn(session.project.brief.staging(), photoId);
       if (this.selected && !this.placements.some((p) => p.id === this.selected)) this.select(null);
     };
-    session.doc.on('afterTransaction', after);
-    const awareness = session.provider.awareness;
-    const readPeersNow = () => (this.peers = readPeerStagings(awareness.getStates(), session.doc.clientID).filter((p) => p.photoId === photoId));
-    awareness.on('change', readPeersNow);
-    readPeersNow();
-    this.#stop.push(unobserve, () => session.doc.off('afterTransaction', after), () => awareness.off('change', readPeersNow));
+    refresh();
+    const readPeers = () => (this.peers = readPeerStagings(session.provider.awareness.getStates(), session.doc.clientID).filter((p) => p.photoId === photoId));
+    this.#stop.push(listenToSession(session, (changed) => session.project.brief.placements.observe(changed), refresh, readPeers));
     this.share();
   }
 

@@ -1,16 +1,6 @@
 import { z } from 'zod';
+import { WEBHOOK_EVENTS, type WebhookEventName } from '$lib/webhook';
 import { isHttpUrlWithoutCredentials } from '../http/http-url';
-
-/** Job events: every job of the project (progress throttled), and what an API request's callbackUrl receives. */
-export const JOB_WEBHOOK_EVENTS = ['job.progress', 'job.completed', 'job.failed'] as const;
-export type JobWebhookEvent = (typeof JOB_WEBHOOK_EVENTS)[number];
-
-/**
- * Every event a webhook can subscribe to (live.* are live takeover's: a live source connecting and leaving;
- * generator.* the generated music buffer falling under DEPLETED and leaving it).
- */
-export const WEBHOOK_EVENTS = ['song.changed', 'live.connected', 'live.disconnected', 'channel.online', 'channel.offline', 'generator.depleted', 'generator.recovered', ...JOB_WEBHOOK_EVENTS] as const;
-export type WebhookEventName = (typeof WEBHOOK_EVENTS)[number];
 
 const urlSchema = z
   .string({ error: 'url is a string' })

@@ -9,7 +9,8 @@ import type { Logger } from '../log';
 import type { ProjectService } from '../project/project.service';
 import type { ChannelService } from '../channel/channel.service';
 import type { WebhookRepository } from './webhook.repository';
-import type { CreateWebhookInput, JobWebhookEvent, UpdateWebhookInput, WebhookDeliveryView, WebhookEventName, WebhookView } from './webhook.schema';
+import type { JobWebhookEvent, WebhookEventName } from '$lib/webhook';
+import type { CreateWebhookInput, UpdateWebhookInput, WebhookDeliveryView, WebhookView } from './webhook.schema';
 
 /** What became of one delivery attempt, for metrics; `callback`: an API request's callbackUrl rather than a project webhook. */
 export type DeliveryOutcome = { outcome: 'delivered' | 'failed' | 'retrying'; callback: boolean };
