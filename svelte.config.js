@@ -5,7 +5,10 @@ import { vitePreprocess } from '@sveltejs/vite-plugin-svelte';
 export default {
   preprocess: vitePreprocess(),
   kit: {
-    // SvelteKit's default origin check guards form actions against CSRF; the JSON API relies on SameSite=Lax cookies.
+    // Cross-site form posts are refused in hooks.server.ts instead (csrfRefusal): SvelteKit's own check would also
+    // refuse a script's multipart upload carrying a bearer token, which no browser sends on its own. The JSON API
+    // relies on SameSite=Lax cookies.
+    csrf: { trustedOrigins: ['*'] },
     adapter: adapter({ out: 'build' }),
     // Scripts only from us (SvelteKit adds nonces for its inline start-up); CodeMirror injects <style>, hence inline styles.
     // The exact preview compiles ffmpeg.wasm in a worker, which some browsers hold to this page's policy

@@ -39,10 +39,11 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // Three groups, one after the other: files that only compute or use the database, two at a time; browser and media
-    // files, two at a time; then the live output's files alone, since they measure audio streamed in real time.
+    // Three groups, one after the other: files that only compute or use the database, three at a time (they mostly wait
+    // on sockets and databases); browser and media files, two at a time; then the live output's files alone, since they
+    // measure audio streamed in real time.
     projects: [
-      { extends: true, test: { name: 'parallel', include: PARALLEL_TESTS, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'parallel', include: PARALLEL_TESTS, maxWorkers: 3, sequence: { groupOrder: 0 } } },
       { extends: true, test: { name: 'media', include: ['tests/**/*.test.ts'], exclude: [...PARALLEL_TESTS, ...LIVE_TESTS], maxWorkers: 2, sequence: { groupOrder: 1 } } },
       { extends: true, test: { name: 'live', include: LIVE_TESTS, fileParallelism: false, sequence: { groupOrder: 2 } } }
     ]

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_LISTING } from '../src/lib/editor/model/brief/listing';
-import { renderListing, type RenderListingOptions } from '../workers/listing/listing-render';
+import { renderListing, type RenderedListing, type RenderListingOptions } from '../workers/listing/listing-render';
 import { deadline, machine, printTargets, round, writeResult, type TargetRow } from './lib/common';
 
 const PHOTOS = Number(process.env.BENCH_LISTING_PHOTOS ?? 20);
@@ -41,22 +41,41 @@ const options = (o: Partial<RenderListingOptions> = {}): RenderListingOptions =>
   ...o
 });
 const load = () => fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+/** CPU seconds of this process and of its finished children (ffmpeg), from /proc (clock ticks of 1/100 s). */
+const cpu = () => {
+  const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ').map(Number);
+  return { self: (f[11]! + f[12]!) / 100, children: (f[13]! + f[14]!) / 100 };
+};
+/** Each stage's time, so a render can be re-measured and compared stage by stage (the stages overlap: see RenderTimings). */
+const stages = (label: string, r: RenderedListing, c0: ReturnType<typeof cpu>) => {
+  const c = cpu();
+  const used = { node: round(c.self - c0.self, 1), ffmpeg: round(c.children - c0.children, 1) };
+  console.log(`  ${label}: ${Object.entries(r.timings).map(([k, v]) => `${k} ${round(v / 1000, 2)} s`).join(', ')}; CPU ${used.node} s node + ${used.ffmpeg} s ffmpeg; pieces ${r.renderedClips} rendered, ${r.cachedClips} cached`);
+  return { ...r.timings, cpuNodeS: used.node, cpuFfmpegS: used.ffmpeg };
+};
 
 const loadBefore = load();
+let c0 = cpu();
 const t0 = performance.now();
 const first = await renderListing(options());
 const fullMs = performance.now() - t0;
+const firstStages = stages('full render', first, c0);
 const seconds = first.outputs[0]!.seconds;
 
 const changed = path.join(dir, 'photo-changed.jpg');
 photo(changed, 99);
+c0 = cpu();
 const t1 = performance.now();
 const second = await renderListing(options({ photos: options().photos.map((p, i) => (i === 7 ? { ...p, file: changed } : p)), workDir: path.join(dir, 'work2') }));
 const oneMs = performance.now() - t1;
+const secondStages = stages('one photo changed', second, c0);
+c0 = cpu();
 const t2 = performance.now();
-await renderListing(options({ photos: options().photos.map((p, i) => (i === 7 ? { ...p, file: changed } : p)), workDir: path.join(dir, 'work3') }));
+const third = await renderListing(options({ photos: options().photos.map((p, i) => (i === 7 ? { ...p, file: changed } : p)), workDir: path.join(dir, 'work3') }));
 const noneMs = performance.now() - t2;
+const thirdStages = stages('nothing changed', third, c0);
 const loadAfter = load();
+const bytes = fs.statSync(first.outputs[0]!.file).size;
 fs.rmSync(dir, { recursive: true, force: true });
 
 const full = fullMs / 1000;
@@ -67,7 +86,7 @@ const targets: TargetRow[] = [
   { metric: `re-render after one photo changed (${second.renderedClips} clip rendered, ${second.cachedClips} from the cache)`, target: '(none set)', measured: `${round(oneMs / 1000, 1)} s`, met: null },
   { metric: 're-render with nothing changed (every piece cached)', target: '(none set)', measured: `${round(noneMs / 1000, 1)} s`, met: null }
 ];
-const details = { photos: PHOTOS, videoSeconds: round(seconds, 2), beats: first.beats.length, fullMs: round(fullMs), oneChangedMs: round(oneMs), nothingChangedMs: round(noneMs), loadBefore, loadAfter };
+const details = { photos: PHOTOS, videoSeconds: round(seconds, 2), beats: first.beats.length, fullMs: round(fullMs), oneChangedMs: round(oneMs), nothingChangedMs: round(noneMs), stagesMs: { full: firstStages, oneChanged: secondStages, nothingChanged: thirdStages }, videoBytes: bytes, loadBefore, loadAfter };
 printTargets(targets);
 console.log(JSON.stringify(details));
 const file = writeResult({

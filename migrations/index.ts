@@ -14,6 +14,7 @@ import * as m0012 from './0012_generator';
 import * as m0013 from './0013_video_generation';
 import * as m0014 from './0014_api_keys';
 import * as m0015 from './0015_design_kits';
+import * as m0016 from './0016_generator_cluster_state';
 
 /** Numbered migrations, applied in key order on SQLite and PostgreSQL alike. */
 export const migrations: Record<string, Migration> = {
@@ -31,5 +32,6 @@ export const migrations: Record<string, Migration> = {
   '0012_generator': m0012,
   '0013_video_generation': m0013,
   '0014_api_keys': m0014,
-  '0015_design_kits': m0015
+  '0015_design_kits': m0015,
+  '0016_generator_cluster_state': m0016
 };

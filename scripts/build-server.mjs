@@ -5,7 +5,9 @@ import path from 'node:path';
 const entries = {
   server: 'src/lib/server/main.ts',
   worker: 'workers/main.ts',
-  'worker-token': 'src/lib/server/worker/worker-token-cli.ts'
+  'worker-token': 'src/lib/server/worker/worker-token-cli.ts',
+  'db-to-postgres': 'src/lib/server/db/database-copy-cli.ts',
+  'storage-to-s3': 'src/lib/server/storage/storage-copy-cli.ts'
 };
 await Promise.all(
   Object.entries(entries).map(([name, entry]) =>

@@ -85,4 +85,11 @@ if [ "$mode" = test ]; then
     fi
     as_root su postgres -c "psql -tAc \"select 1 from pg_database where datname='test'\" | grep -q 1 || createdb test" || true
   fi
+  # Scale-out tests (several web processes) share a Redis; a fresh box gets Debian's, started without systemd.
+  if ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+    install_without_services redis-server
+    log "starting Redis"
+    as_root redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save '' --appendonly no || true
+    for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null && break; sleep 1; done
+  fi
 fi

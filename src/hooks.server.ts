@@ -15,10 +15,27 @@ const SECURITY_HEADERS: Record<string, string> = {
   'X-Frame-Options': 'DENY'
 };
 
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * SvelteKit's CSRF rule (a form post from another origin is refused), except for requests carrying a bearer token:
+ * a browser never adds one by itself, so a token-authenticated upload from a script needs no Origin header.
+ */
+function csrfRefusal(request: Request, url: URL, bearer: string | null): Response | null {
+  if (bearer || !UNSAFE_METHODS.has(request.method)) return null;
+  const type = request.headers.get('content-type')?.split(';', 1)[0]!.trim().toLowerCase() ?? '';
+  if (!FORM_TYPES.includes(type) || request.headers.get('origin') === url.origin) return null;
+  const message = `Cross-site ${request.method} form submissions are forbidden: send the form from this site, or authenticate with an API token (Authorization: Bearer).`;
+  return new Response(JSON.stringify({ error: { code: 'cross_site_form', message } }), { status: 403, headers: { 'Content-Type': 'application/json' } });
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
   const app = await getApp();
   const header = event.request.headers.get('authorization');
   const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+  const refused = csrfRefusal(event.request, event.url, bearer);
+  if (refused) return refused;
   const cookieToken = event.cookies.get(SESSION_COOKIE) ?? null;
   event.locals.user = null;
   event.locals.sessionId = null;

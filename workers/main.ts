@@ -5,7 +5,8 @@ import { availableHandlers } from './handlers';
 import { WorkerClient } from './worker-client';
 
 const USAGE = `Usage: npm run worker -- --server URL --token TOKEN [--name NAME] [--concurrency N] [--only type,type]
-  --server       the studio's URL (env AIRSTUDIO_SERVER)
+  --server       the studio's URL, or its web processes' URLs separated by commas: the worker uses one and moves to
+                 the next when it cannot reach it or loses it, keeping its jobs (env AIRSTUDIO_SERVER)
   --token        a worker token from settings or \`npm run worker-token\` (env AIRSTUDIO_WORKER_TOKEN)
   --concurrency  jobs at once (default 1; env AIRSTUDIO_WORKER_CONCURRENCY)
   --only         take only these job types (default: every type this machine can run)`;
@@ -53,7 +54,9 @@ async function main() {
     concurrency,
     version: '0.1.0',
     handlers,
-    log: (level, msg, extra) => logger[level]({ worker: name, ...extra }, msg)
+    log: (level, msg, extra) => logger[level]({ worker: name, ...extra }, msg),
+    // Exit code 3, as for a refusal at start: the supervisor does not restart a worker whose token is refused.
+    onRefused: () => void client.stop().then(() => process.exit(3))
   });
   const stop = () => void client.stop().then(() => process.exit(0));
   // Started by the web process's supervisor: do not outlive it.

@@ -2,8 +2,8 @@
 // the channel as a guest and times every message it receives; a few of them also send.
 import { parentPort, workerData } from 'node:worker_threads';
 import { mapLimit } from './common';
-import { io, type Socket } from 'socket.io-client';
-import type { ChatJoinResult } from '../../src/lib/events';
+import type { Socket } from 'socket.io-client';
+import { joinedChatGuest } from './chat-guest';
 
 // As in common.ts (not imported here: it manages server processes, which a client thread has no business with).
 const nowMs = () => performance.timeOrigin + performance.now();
@@ -23,14 +23,8 @@ const perMessage = new Uint32Array(messages);
 let foreign = 0;
 
 async function connect(): Promise<void> {
-  const s = io(`${url}/chat`, { path: '/socket.io', transports: ['websocket'], forceNew: true, reconnection: false });
+  const s = await joinedChatGuest(url, slug);
   sockets.push(s);
-  await new Promise<void>((resolve, reject) => {
-    s.once('connect', () => resolve());
-    s.once('connect_error', reject);
-  });
-  const joined = (await s.timeout(60_000).emitWithAck('chat:join', { slug })) as ChatJoinResult;
-  if (!joined.ok) throw new Error(`chat:join refused: ${JSON.stringify(joined)}`);
   s.on('chat:messages', (batch: { body: string; at: string }[]) => {
     const at = nowMs();
     for (const m of batch) {

@@ -18,6 +18,8 @@ export interface RunningNginx {
   pid: number;
   proc: ChildProcess;
   output(): string;
+  /** With `accessLog`: one line a request, `METHOD URI STATUS UPSTREAM-ADDRESS`. */
+  accessLog(): string;
   stop(): Promise<void>;
 }
 
@@ -39,7 +41,12 @@ export function documentedConfig(upstream: string, port: number, cacheDir: strin
   return conf;
 }
 
-export async function startNginx(upstream: string): Promise<RunningNginx> {
+export function startNginx(upstream: string): Promise<RunningNginx> {
+  return runNginx((port, cacheDir) => documentedConfig(upstream, port, cacheDir));
+}
+
+/** Debian's nginx as a child process, with `httpConfig` (given its port and cache folder) inside its http block. */
+export async function runNginx(httpConfig: (port: number, cacheDir: string) => string, opts: { accessLog?: boolean } = {}): Promise<RunningNginx> {
   const prefix = fs.mkdtempSync(path.join(os.tmpdir(), 'airstudio-bench-nginx-'));
   // As root, nginx's workers drop to nobody: they must reach the prefix and write the cache and temp folders.
   fs.chmodSync(prefix, 0o755);
@@ -56,14 +63,14 @@ pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
 events { worker_connections 8192; }
 http {
-  access_log off;
+  ${opts.accessLog ? `log_format upstreams '$request_method $uri $status $upstream_addr';\n  access_log ${prefix}/access.log upstreams;` : 'access_log off;'}
   types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; }
   client_body_temp_path ${prefix}/tmp/body;
   proxy_temp_path ${prefix}/tmp/proxy;
   fastcgi_temp_path ${prefix}/tmp/fastcgi;
   uwsgi_temp_path ${prefix}/tmp/uwsgi;
   scgi_temp_path ${prefix}/tmp/scgi;
-${documentedConfig(upstream, port, path.join(prefix, 'cache'))}
+${httpConfig(port, path.join(prefix, 'cache'))}
 }
 `
   );
@@ -85,6 +92,7 @@ ${documentedConfig(upstream, port, path.join(prefix, 'cache'))}
     pid: proc.pid!,
     proc,
     output: () => out + (fs.existsSync(path.join(prefix, 'error.log')) ? fs.readFileSync(path.join(prefix, 'error.log'), 'utf8') : ''),
+    accessLog: () => (fs.existsSync(path.join(prefix, 'access.log')) ? fs.readFileSync(path.join(prefix, 'access.log'), 'utf8') : ''),
     async stop() {
       if (proc.exitCode === null) {
         proc.kill('SIGQUIT');

@@ -33,14 +33,18 @@ export const CREDIT_DEFAULT_PRICES: Record<string, number> = {
   'photo.analyze': 1,
   // Smart Upscaling's floor, per photo (ESRGAN on small photos, levels, white balance, verticals)
   'photo.enhance': 2,
+  // Not in the table: a staged copy per photo at Color Enhancement's floor (the board's composite is sharp, not a model;
+  // a staging provider's image model bills the operator itself)
+  'staging.render': 1,
   // Not in the table: a render like the timeline's, at the table's floor, per minute of output summed over the variants
   'listing.render': 1
 };
 
 export const CREDIT_PRICED_TYPES = Object.keys(CREDIT_DEFAULT_PRICES);
 
-/** What a price is per, where it is not a minute of content: photo analysis and enhancement charge each photo as one minute. */
-export const creditUnit = (jobType: string) => (jobType === 'photo.analyze' || jobType === 'photo.enhance' ? 'a photo' : 'a minute');
+/** What a price is per, where it is not a minute of content: photo analysis, enhancement and staging charge each photo as one minute. */
+export const creditUnit = (jobType: string) => (PER_PHOTO.has(jobType) ? 'a photo' : 'a minute');
+const PER_PHOTO = new Set(['photo.analyze', 'photo.enhance', 'staging.render']);
 
 export const CREDIT_MAX_PRICE = 10_000;
 

@@ -19,6 +19,15 @@ export const MAX_KIT_IMAGE_SIDE = 8000;
 export const REFINEMENT_UNAVAILABLE =
   'Automatic refinement is not available: no permissively licensed segmentation model is configured on this server, so the cut-out follows the drawn outline (with a feathered edge).';
 
+/** Whether drawn cut-outs are refined by a segmentation model here, in the words the page shows. */
+export interface CutoutRefinementJson {
+  available: boolean;
+  message: string;
+}
+
+export const refinementAvailable = (model: string): string =>
+  `Automatic refinement: the segmentation model ${model} configured on this server keeps the object inside your outline (draw loosely around it; untick to keep the outline as drawn).`;
+
 export interface KitItemJson {
   id: string;
   kitId: string;
@@ -70,6 +79,8 @@ export const cutoutRequest = z.strictObject({
     .min(3, 'Draw at least three points around the object.')
     .max(2000, 'An outline has at most 2000 points.'),
   feather: z.number().min(0).max(50).default(3),
+  /** Refine the outline with the server's segmentation model when it has one. */
+  refine: z.boolean().default(true),
   title: z.string().trim().min(1).max(120).optional()
 });
 export type CutoutRequest = z.infer<typeof cutoutRequest>;

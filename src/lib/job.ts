@@ -5,6 +5,7 @@ import { TOOL_LABELS, TOOLS, toolJobType } from './tool';
 import { DJ_INTRO } from './dj';
 import { MUSIC_GENERATE } from './generator';
 import { VIDEO_GENERATION_JOB } from './video-generation';
+import { STAGING_RENDER } from './staging/staging-job';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -47,6 +48,7 @@ export const JOB_TYPE_LABELS: Record<string, string> = {
   [DJ_INTRO]: 'Writing a DJ intro',
   [PHOTO_ANALYZE_JOB]: 'Analysing photos',
   [PHOTO_ENHANCE_JOB]: 'Enhancing a photo',
+  [STAGING_RENDER]: 'Staging a photo',
   [LISTING_RENDER_JOB]: 'Rendering listing videos',
   ...Object.fromEntries(TOOLS.map((t) => [toolJobType(t), TOOL_LABELS[t].job])),
   'system.echo': 'Echo (diagnostic)',

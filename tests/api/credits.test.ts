@@ -116,7 +116,7 @@ describe('credits', () => {
     expect(set.status).toBe(200);
     expect(set.body.prices.map((p: { jobType: string; creditsPerMinute: number }) => [p.jobType, p.creditsPerMinute])).toEqual([
       ['timeline.render', 2], ['tool.cleanup', 1], ['tool.silence', 5], ['tool.scenes', 4], ['tool.stabilize', 3],
-      ['tool.denoise', 3], ['tool.color', 1], ['tool.upscale', 2], ['tool.captions', 2], ['tool.speech', 3], ['ai.video', 10], ['music.generate', 5], ['photo.analyze', 1], ['photo.enhance', 2], ['listing.render', 1]
+      ['tool.denoise', 3], ['tool.color', 1], ['tool.upscale', 2], ['tool.captions', 2], ['tool.speech', 3], ['ai.video', 10], ['music.generate', 5], ['photo.analyze', 1], ['photo.enhance', 2], ['staging.render', 1], ['listing.render', 1]
     ]);
     expect((await api(server, 'GET', '/api/credits/prices', { token: operator.token })).body.prices[0]).toEqual({ jobType: 'timeline.render', creditsPerMinute: 2, isDefault: false });
     expect((await credits()).prices[0].creditsPerMinute).toBe(2);

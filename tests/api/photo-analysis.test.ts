@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AssetJson } from '$lib/asset';
+import type { BriefJson } from '$lib/brief/brief-json';
 import type { JobJson } from '$lib/job';
 import type { PhotoAnalyzeResult, PhotoEnhanceResult } from '$lib/photo-analysis';
 import * as br from '$lib/editor/model/brief/operations';
@@ -90,6 +91,11 @@ describe.each(KINDS)('photo analysis into the brief on %s', (kind) => {
     expect(photo.room.detected!.confidence).toBeGreaterThan(0);
     expect(photo.focus).not.toBeNull();
     expect(photoOf('nosuchimage1').quality).toBeNull();
+    // The read API gives the same analysis.
+    await waitFor(async () => (await api<BriefJson>(server, 'GET', `/api/projects/${team.projectId}/brief`, { token: team.viewer.token })).body.photos.some((p) => p.focus !== null), 'the brief API has the focus');
+    const listed = (await api<BriefJson>(server, 'GET', `/api/projects/${team.projectId}/brief`, { token: team.viewer.token })).body.photos.find((p) => p.assetId === yard.id)!;
+    expect(listed.focus).toEqual(photo.focus);
+    expect(listed.quality?.score).toBe(photo.quality!.score);
   }, SLOW_MS);
 
   it('a person’s room wins over the detector and survives a re-analysis; the detector’s own guess is renewed', async () => {
@@ -117,6 +123,7 @@ describe.each(KINDS)('photo analysis into the brief on %s', (kind) => {
     expect(result).toMatchObject({ sourceAssetId: yard.id, width: 960, height: 640 });
     expect(result.steps.some((s) => s.startsWith('Upscaled 2× by ESRGAN'))).toBe(true);
     await waitFor(() => photoOf(yard.id).enhancedAssetId === result.assetId, 'the brief links the copy');
+    await waitFor(async () => (await api<BriefJson>(server, 'GET', `/api/projects/${team.projectId}/brief`, { token: team.viewer.token })).body.photos.find((p) => p.assetId === yard.id)?.enhancedAssetId === result.assetId, 'the brief API links the copy');
     expect(photoOf(yard.id).assetId).toBe(yard.id);
     const copy = (await api<AssetJson>(server, 'GET', `/api/assets/${result.assetId}`, { token: team.editor.token })).body;
     expect(copy).toMatchObject({ kind: 'image', width: 960, height: 640 });

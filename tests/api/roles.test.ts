@@ -184,13 +184,19 @@ describe('roles on every account route', () => {
     expect((await api(server, 'GET', '/health')).status).toBe(200);
   });
 
-  it('a cross-site form POST with the session cookie is refused (SvelteKit origin check against CSRF)', async () => {
+  it('a cross-site form POST with the session cookie is refused (the CSRF rule); a token-authenticated one is not', async () => {
     const before = (await api(server, 'GET', '/api/projects', { token: creds.owner })).body.projects.length;
     const r = await api(server, 'POST', '/api/projects', {
       raw: 'name=csrf',
       headers: { cookie: `airstudio_session=${creds.owner}`, 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' }
     });
     expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('cross_site_form');
+    // A cookie-authenticated form post without any Origin is refused as well; one with the token (a script) is not.
+    const bare = await api(server, 'POST', '/api/projects', { raw: 'name=csrf', headers: { cookie: `airstudio_session=${creds.owner}`, 'content-type': 'multipart/form-data; boundary=x' } });
+    expect(bare.status).toBe(403);
     expect((await api(server, 'GET', '/api/projects', { token: creds.owner })).body.projects.length).toBe(before);
+    const scripted = await api(server, 'POST', '/api/projects', { token: creds.owner, raw: 'name=csrf', headers: { 'content-type': 'text/plain' } });
+    expect(scripted.status).not.toBe(403);
   });
 });

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { BriefJson } from '$lib/brief/brief-json';
@@ -15,6 +17,8 @@ import { startImageEditStub, type ImageEditStub } from '../helpers/image-edit-st
 import { startServer, type RunningServer } from '../helpers/server';
 import { processed } from '../helpers/studio';
 import { connectClient, waitFor } from '../helpers/yclient';
+import type { ProjectCreditsJson } from '$lib/credits';
+import { redObjectSegmenter } from '../helpers/onnx-model';
 
 const KINDS = process.env.TEST_DATABASE_URL ? DIALECTS : (['sqlite'] as const);
 
@@ -30,8 +34,8 @@ async function upload(user: TestUser, url: string, data: Buffer, name: string, f
   const form = new FormData();
   form.append('file', new Blob([new Uint8Array(data)]), name);
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  // SvelteKit's CSRF check asks form posts for their origin, as a browser sends it.
-  const r = await fetch(server.url + url, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, origin: server.url }, body: form });
+  // A script with a token sends no Origin header: the CSRF rule is for cookies only.
+  const r = await fetch(server.url + url, { method: 'POST', headers: { authorization: `Bearer ${user.token}` }, body: form });
   const text = await r.text();
   return { status: r.status, body: text ? JSON.parse(text) : null, headers: r.headers };
 }
@@ -124,7 +128,8 @@ describe.each(KINDS)('design kits and the staging render on %s (image-edit stub)
   it('cuts an outlined object out of a photo: transparent outside, opaque inside; says refinement is not available', async () => {
     const r = await api(server, 'POST', `${kits()}/${kit.id}/cutouts`, { token: team.editor.token, body: { assetId: roomAssetId, points: [[0.25, 0.25], [0.75, 0.25], [0.75, 0.75], [0.25, 0.75]], feather: 2 } });
     expect(r.status, JSON.stringify(r.body)).toBe(201);
-    expect(r.body.refinement).toEqual({ available: false, message: REFINEMENT_UNAVAILABLE });
+    expect(r.body.refinement).toEqual({ available: false, applied: false, message: REFINEMENT_UNAVAILABLE });
+    expect((await api(server, 'GET', kits(), { token: team.viewer.token })).body.refinement).toEqual({ available: false, message: REFINEMENT_UNAVAILABLE });
     const item: KitItemJson = r.body.item;
     expect(item).toMatchObject({ role: 'cutout', mime: 'image/png', sourceAssetId: roomAssetId });
     const px = await pixel(item.url, team.viewer.token, Math.round(item.width / 2), Math.round(item.height / 2));
@@ -133,6 +138,38 @@ describe.each(KINDS)('design kits and the staging render on %s (image-edit stub)
     expectApiError(await api(server, 'POST', `${kits()}/${kit.id}/cutouts`, { token: team.editor.token, body: { assetId: roomAssetId, points: [[0.1, 0.1], [0.2, 0.2]] } }), 400, 'invalid_input');
     expectApiError(await api(server, 'POST', `${kits()}/${kit.id}/cutouts`, { token: team.editor.token, body: { assetId: roomAssetId, points: [[0.1, 0.1], [2, 0.2], [0.3, 0.3]] } }), 400, 'invalid_input');
     expectApiError(await api(server, 'POST', `${kits()}/${kit.id}/cutouts`, { token: team.viewer.token, body: { assetId: roomAssetId, points: [[0.1, 0.1], [0.5, 0.1], [0.3, 0.5]] } }), 403);
+  });
+
+  it('refines a loosely drawn cut-out where the operator configured a segmentation model (a hand-built ONNX model that calls red things the object)', async () => {
+    const model = path.join(server.dataDir, 'segmenter.onnx');
+    fs.writeFileSync(model, redObjectSegmenter());
+    // A second web process on the same database and data, configured with the model.
+    const refining = await startServer({ databaseUrl: database!.url, dataDir: server.dataDir, env: { CUTOUT_SEGMENTATION_MODEL: model } });
+    try {
+      const listed = (await api(refining, 'GET', kits(), { token: team.viewer.token })).body.refinement;
+      expect(listed.available).toBe(true);
+      expect(listed.message).toContain('segmenter.onnx');
+      const photo = await sharp({ create: { width: 400, height: 300, channels: 3, background: { r: 30, g: 40, b: 230 } } })
+        .composite([{ input: await sharp({ create: { width: 100, height: 80, channels: 3, background: { r: 220, g: 30, b: 30 } } }).png().toBuffer(), left: 100, top: 100 }])
+        .png()
+        .toBuffer();
+      const up = await upload(team.editor, `/api/projects/${team.projectId}/assets`, photo, 'red chair.png');
+      const photoId = (await processed(server, team.editor, up.body.id)).id;
+      const loose = [[0.2, 80 / 300], [0.55, 80 / 300], [0.55, 0.7], [0.2, 0.7]];
+      const r = await api(refining, 'POST', `${kits()}/${kit.id}/cutouts`, { token: team.editor.token, body: { assetId: photoId, points: loose, feather: 1 } });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      expect(r.body.refinement).toMatchObject({ available: true, applied: true });
+      // The crop starts 2 px outside the outline, at (78, 78): the block's middle is kept, the blue inside the outline dropped.
+      const px = await pixel(r.body.item.url, team.viewer.token, 150 - 78, 140 - 78);
+      expect(px.value[3]).toBeGreaterThan(240);
+      expect(px.at(90 - 78, 90 - 78)[3]).toBeLessThan(15);
+      const asDrawn = await api(refining, 'POST', `${kits()}/${kit.id}/cutouts`, { token: team.editor.token, body: { assetId: photoId, points: loose, feather: 1, refine: false } });
+      expect(asDrawn.body.refinement).toMatchObject({ available: true, applied: false });
+      expect((await pixel(asDrawn.body.item.url, team.viewer.token, 90 - 78, 90 - 78)).value[3]).toBe(255);
+      for (const id of [r.body.item.id, asDrawn.body.item.id]) expect((await api(server, 'DELETE', `${kits()}/${kit.id}/items/${id}`, { token: team.editor.token })).status).toBe(204);
+    } finally {
+      await refining.stop();
+    }
   });
 
   it('shares kits across the owner’s projects only', async () => {
@@ -166,9 +203,15 @@ describe.each(KINDS)('design kits and the staging render on %s (image-edit stub)
     await new Promise((r) => setTimeout(r, 300));
     expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/brief/photos/${photoId}/staging/render`, { token: team.viewer.token }), 403);
     expectApiError(await api(server, 'POST', `/api/projects/${team.projectId}/brief/photos/nosuchphoto/staging/render`, { token: team.editor.token }), 404);
+    const balance = async () => (await api<ProjectCreditsJson>(server, 'GET', `/api/projects/${team.projectId}/credits`, { token: team.owner.token })).body;
+    const before = (await balance()).balance;
     const started = await api<JobJson>(server, 'POST', `/api/projects/${team.projectId}/brief/photos/${photoId}/staging/render`, { token: team.editor.token });
     expect(started.status, JSON.stringify(started.body)).toBe(202);
     const job = await finished(started.body.id);
+    // One staged photo is one credit, charged to the owner's account.
+    const after = await balance();
+    expect(after.balance).toBe(before - 1);
+    expect(after.entries[0]).toMatchObject({ kind: 'charge', amount: -1, jobId: job.id, jobType: 'staging.render' });
     expect(job.error).toBeNull();
     const result = job.result as StagingResult;
     const asset = await processed(server, team.viewer, result.assetId);

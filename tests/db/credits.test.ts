@@ -129,7 +129,7 @@ describe.each(DIALECTS)('credit ledger on %s', (kind) => {
     await expect(t.app.credits.grant(editor, { username: editor.username, amount: 5 })).rejects.toMatchObject({ status: 403 });
     const prices = await t.app.credits.setPrices(operator, { 'timeline.render': 4, 'tool.cleanup': 2 });
     expect(prices.find((p) => p.jobType === 'timeline.render')).toEqual({ jobType: 'timeline.render', creditsPerMinute: 4, isDefault: false });
-    expect(prices.map((p) => p.jobType)).toEqual(['timeline.render', 'tool.cleanup', 'tool.silence', 'tool.scenes', 'tool.stabilize', 'tool.denoise', 'tool.color', 'tool.upscale', 'tool.captions', 'tool.speech', 'ai.video', 'music.generate', 'photo.analyze', 'photo.enhance', 'listing.render']);
+    expect(prices.map((p) => p.jobType)).toEqual(['timeline.render', 'tool.cleanup', 'tool.silence', 'tool.scenes', 'tool.stabilize', 'tool.denoise', 'tool.color', 'tool.upscale', 'tool.captions', 'tool.speech', 'ai.video', 'music.generate', 'photo.analyze', 'photo.enhance', 'staging.render', 'listing.render']);
     const before = await balance();
     await render(30);
     expect(await balance()).toBe(before - 2);

@@ -82,7 +82,7 @@ describe.each(DIALECTS)('ProjectService on %s', (kind) => {
     off();
     expect(events).toContainEqual({ type: 'deleted', projectId: id });
     await expect(t.app.projects.get(owner, id)).rejects.toMatchObject({ status: 404 });
-    expect(await t.app.docLog.load(id)).toEqual({ snapshot: null, updates: [], lastUpdateId: 0 });
+    expect(await t.app.docLog.load(id)).toEqual({ snapshot: null, updates: [], updateIds: [], snapshotUpToId: 0, lastUpdateId: 0 });
   });
 
   it('tells the realtime layers about membership changes', async () => {

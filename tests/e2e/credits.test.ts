@@ -72,7 +72,7 @@ describe('credits in the studio', () => {
       'Rendering the cut credits a minute (not the default)', 'Cleaning up audio credits a minute', 'Finding silence credits a minute', 'Detecting scenes credits a minute',
       'Stabilizing video credits a minute', 'Denoising video credits a minute', 'Correcting colour credits a minute', 'Upscaling credits a minute',
       'Transcribing speech credits a minute', 'Detecting speech credits a minute', 'Generating video credits a minute',
-      'Generating music credits a minute', 'Analysing photos credits a photo', 'Enhancing a photo credits a photo', 'Rendering listing videos credits a minute'
+      'Generating music credits a minute', 'Analysing photos credits a photo', 'Enhancing a photo credits a photo', 'Staging a photo credits a photo', 'Rendering listing videos credits a minute'
     ]);
     await ops.getByLabel('Username', { exact: true }).fill(team.owner.username);
     await ops.getByLabel('Credits', { exact: true }).fill('-1000');

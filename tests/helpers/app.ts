@@ -15,9 +15,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real composition root (createApp) on a fresh SQLite or PostgreSQL database, configured by environment. */
-export async function createTestApp(kind: DialectKind, env: Record<string, string> = {}): Promise<TestApp> {
-  const database = await createTestDatabase(kind);
+/**
+ * The real composition root (createApp) on a fresh SQLite or PostgreSQL database, configured by environment.
+ * With `shared`, the app uses that database (several web processes on one database) and leaves dropping it to the caller.
+ */
+export async function createTestApp(kind: DialectKind, env: Record<string, string> = {}, shared?: TestDatabase): Promise<TestApp> {
+  const database = shared ?? (await createTestDatabase(kind));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'airstudio-app-'));
   const app = await createApp(loadConfig({ DATA_DIR: dataDir, DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...env }));
   return {
@@ -26,7 +29,8 @@ export async function createTestApp(kind: DialectKind, env: Record<string, strin
     dataDir,
     async close() {
       await app.db.close();
-      await database.drop();
+      await app.redis?.close();
+      if (!shared) await database.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
   };

@@ -135,7 +135,7 @@ describe('listing.render in the worker (real ffmpeg, sharp, music-tempo)', () =>
       expect(plain, aspect).toBeGreaterThan(150);
       expect(staged, aspect).toBeLessThan(plain - 60);
     }
-  });
+  }, 120_000); // two full videos decoded: more than the default 30 s on a loaded box
 
   it('re-renders exactly one photo clip per shape after one photo changes, and reuses the rest', async () => {
     expect(first.renderedClips).toBe(PHOTOS * LISTING_ASPECTS.length);
@@ -145,6 +145,9 @@ describe('listing.render in the worker (real ffmpeg, sharp, music-tempo)', () =>
     const again = await renderListing(options({ photos: options().photos.map((p, i) => (i === 7 ? { ...p, file: changed } : p)), workDir: path.join(dir, 'work2') }));
     expect(again.renderedClips).toBe(LISTING_ASPECTS.length);
     expect(again.cachedClips).toBe((PHOTOS - 1) * LISTING_ASPECTS.length);
+    // The music's beats were kept from the first render (one analysis of one track), and the cut is the same.
+    expect(fs.readdirSync(path.join(dir, 'cache', 'beats'))).toHaveLength(1);
+    expect(again.beats).toEqual(first.beats);
     const p = await ffprobe(again.outputs[0]!.file);
     expect(Number(p.streams.find((s) => s.codec_type === 'video')!.nb_frames)).toBe(first.plan.frames);
   }, 300_000);

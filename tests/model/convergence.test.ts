@@ -12,6 +12,7 @@ import { deleteComment } from '$lib/editor/commands/delete-comment';
 import { toggleCommentResolved } from '$lib/editor/commands/resolve-comment';
 import { undo } from '$lib/editor/commands/undo';
 import { seededRng, type Rng } from '../helpers/prng';
+import { randomEdit } from '../helpers/random-edit';
 import { docFingerprint } from '../helpers/ydoc';
 
 /** One peer: its own Y.Doc behind the typed model, edited through commands as the UI would. */
@@ -148,31 +149,6 @@ class SimPeer {
 const peers = new Map<number, SimPeer>();
 const peerOrigin = (i: number) => peers.get(i) ?? peers.set(i, new SimPeer(i)).get(i)!;
 
-const WORDS = ['intro', 'jingle', 'promo', 'ad break', 'news', 'weather', 'outro', 'ünïcødé ✓', '🎧', '\n'];
-
-/** One random edit, chosen by the seeded generator, made the way the studio makes it. */
-function randomEdit(r: Replica, rng: Rng) {
-  const p = r.project;
-  const comments = p.commentList();
-  const roll = rng.int(100);
-  if (roll < 35) {
-    p.transact(r.ctx.origin, () => p.notes.insert(rng.int(p.notes.length + 1), rng.pick(WORDS) + ' '));
-  } else if (roll < 50) {
-    if (p.notes.length === 0) return;
-    const at = rng.int(p.notes.length);
-    p.transact(r.ctx.origin, () => p.notes.delete(at, 1 + rng.int(Math.min(6, p.notes.length - at))));
-  } else if (roll < 65) {
-    runCommand(addComment, r.ctx, { body: `${rng.pick(WORDS)} #${rng.int(1000)}` });
-  } else if (roll < 75) {
-    if (comments.length) runCommand(deleteComment, r.ctx, { id: rng.pick(comments).id });
-  } else if (roll < 85) {
-    if (comments.length) runCommand(toggleCommentResolved, r.ctx, { id: rng.pick(comments).id });
-  } else if (comments.length) {
-    const c = rng.pick(comments);
-    p.transact(r.ctx.origin, () => p.comments.update(c.id, { body: `${c.body} +${rng.pick(WORDS)}` }));
-  }
-}
-
 function assertConverged(replicas: Replica[]) {
   const first = docFingerprint(replicas[0].doc);
   for (const r of replicas) {
@@ -199,7 +175,7 @@ describe('model convergence over a simulated network', () => {
       const random = op < cut || op > heal;
       if (op === cut || (random && rng.chance(0.02))) net.partition();
       if (op === heal || (random && rng.chance(0.02))) net.heal();
-      randomEdit(rng.pick(replicas), rng);
+      randomEdit(rng.pick(replicas).ctx, rng);
       if (rng.chance(0.6)) net.tick();
     }
     net.settle();

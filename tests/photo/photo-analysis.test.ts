@@ -8,7 +8,8 @@ import { verticalTilt } from '../../workers/photo/quality';
 import { detectObjects, humanModelsDir } from '../../workers/photo/detector';
 import { decideRoom } from '../../workers/photo/room-rules';
 import { sceneCues } from '../../workers/photo/scene-cues';
-import { roomOfScene, sceneModelConfig } from '../../workers/photo/scene-model';
+import { classifyScene, roomOfScene, sceneModelConfig } from '../../workers/photo/scene-model';
+import { meanColourClassifier } from '../helpers/onnx-model';
 import { scoreQuality } from '../../workers/photo/quality';
 import { tempDir } from '../helpers/media';
 import { seededRng } from '../helpers/prng';
@@ -155,6 +156,42 @@ describe('interior, exterior and room', () => {
     expect(roomOfScene('/c/church/outdoor 92')).toEqual({ room: null, setting: 'exterior' });
     expect(sceneModelConfig({ PHOTO_SCENE_MODEL: '/m.onnx' })).toBeNull();
     expect(sceneModelConfig({ PHOTO_SCENE_MODEL: '/m.onnx', PHOTO_SCENE_LABELS: '/l.txt' })).toEqual({ model: '/m.onnx', labels: '/l.txt' });
+  });
+
+  it('runs an operator’s ONNX scene classifier (a 3-class mean-colour model built by the test) on onnxruntime-node, and it decides the room', async () => {
+    const model = path.join(dir, 'scene.onnx');
+    const labels = path.join(dir, 'scene-labels.txt');
+    // Identity weights: the class of the strongest colour channel wins (red → kitchen, green → bedroom, blue → pool).
+    fs.writeFileSync(model, meanColourClassifier([[4, 0, 0], [0, 4, 0], [0, 0, 4]]));
+    fs.writeFileSync(labels, '/k/kitchen 0\n/b/bedroom 1\n/s/swimming_pool/outdoor 2\n');
+    const solid = async (name: string, rgb: [number, number, number]) => {
+      const file = path.join(dir, name);
+      await sharp({ create: { width: 640, height: 480, channels: 3, background: { r: rgb[0], g: rgb[1], b: rgb[2] } } }).png().toFile(file);
+      return file;
+    };
+    const config = { model, labels };
+    expect(sceneModelConfig({ PHOTO_SCENE_MODEL: model, PHOTO_SCENE_LABELS: labels })).toEqual(config);
+    const red = await sharp(await solid('red.png', [220, 30, 30])).resize(224, 224).raw().toBuffer();
+    const onRed = await classifyScene(config, red);
+    expect(onRed.scene).toBe('kitchen');
+    expect(onRed.room?.value).toBe('kitchen');
+    expect(onRed.setting?.value).toBe('interior');
+    expect(onRed.room!.confidence).toBeGreaterThan(0.9);
+
+    // Through the whole analysis, as the worker runs it with the two settings in its environment.
+    process.env.PHOTO_SCENE_MODEL = model;
+    process.env.PHOTO_SCENE_LABELS = labels;
+    try {
+      const blue = await analyzePhoto(await solid('blue.png', [20, 40, 230]), 'a-blue');
+      expect(blue.classifier).toBe('scene model (swimming_pool/outdoor)');
+      expect(blue.room?.value).toBe('pool');
+      expect(blue.setting?.value).toBe('exterior');
+      const green = await analyzePhoto(await solid('green.png', [30, 200, 40]), 'a-green');
+      expect(green.room?.value).toBe('bedroom');
+    } finally {
+      delete process.env.PHOTO_SCENE_MODEL;
+      delete process.env.PHOTO_SCENE_LABELS;
+    }
   });
 });
 

@@ -5,39 +5,11 @@ import { runCommand } from '$lib/editor/commands/command';
 import { addComment } from '$lib/editor/commands/add-comment';
 import { api, createApiToken, createTeam, type Team } from '../helpers/api';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/db';
-import { seededRng, type Rng } from '../helpers/prng';
+import { seededRng } from '../helpers/prng';
 import { startServer, type RunningServer } from '../helpers/server';
 import { docFingerprint } from '../helpers/ydoc';
-import { clientTracker, notes, waitFor, type YClient } from '../helpers/yclient';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * Inserts `count` unique tokens like `[a17]` at random token boundaries (never inside another token, so each
- * stays intact whatever the other client does), pausing between edits; records each token as it is made.
- */
-async function editStream(c: YClient, tag: string, rng: Rng, count: number, made: string[], pauseMs = 8): Promise<void> {
-  for (let i = 0; i < count; i++) {
-    const text = c.doc.getText('notes');
-    const s = text.toString();
-    const boundaries = [0];
-    for (let j = 0; j < s.length; j++) if (s[j] === ']') boundaries.push(j + 1);
-    const token = `[${tag}${i}]`;
-    c.doc.transact(() => text.insert(rng.pick(boundaries), token), userOrigin(tag));
-    made.push(token);
-    await sleep(pauseMs);
-  }
-}
-
-function occurrences(text: string, token: string): number {
-  return text.split(token).length - 1;
-}
-
-/** Every token made is in the text exactly once. */
-function expectAll(text: string, tokens: string[], who: string) {
-  const missing = tokens.filter((t) => occurrences(text, t) !== 1);
-  expect(missing, `${who}: tokens missing or duplicated`).toEqual([]);
-}
+import { editStream, expectAll } from '../helpers/token-edits';
+import { clientTracker, notes, waitFor } from '../helpers/yclient';
 
 describe.each(DIALECTS)('durability and convergence through the real server on %s', (kind) => {
   let database: TestDatabase | undefined;

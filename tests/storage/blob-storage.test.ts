@@ -125,6 +125,84 @@ describe.each(backends)('BlobStorage contract: %s', (_name, make) => {
   it('reports itself healthy', async () => {
     expect(await storage.check()).toMatchObject({ ok: true, kind: storage.kind });
   });
+
+  const objectKeys = async (prefix: string) => {
+    const all: { key: string; bytes: number }[] = [];
+    for await (const o of storage.listObjects(prefix)) all.push({ key: o.key, bytes: o.bytes });
+    return all.sort((a, b) => a.key.localeCompare(b.key));
+  };
+
+  it('keeps named objects: put, replace, read whole and by range, list by prefix, delete', async () => {
+    const bytes = randomBytes(30_000);
+    expect(await storage.putObject('live/ch1/seg-00001.ts', chunked(bytes))).toEqual({ bytes: bytes.length });
+    await storage.putObject('live/ch1/stream.m3u8', chunked(Buffer.from('#EXTM3U\nold\n')));
+    await storage.putObject('live/ch1/stream.m3u8', chunked(Buffer.from('#EXTM3U\nnew\n')));
+    await storage.putObject('live/ch10/seg-00001.ts', chunked(Buffer.from('other channel')));
+
+    const whole = await storage.getObject('live/ch1/seg-00001.ts');
+    expect(whole.size).toBe(bytes.length);
+    expect((await drain(whole.body)).equals(bytes)).toBe(true);
+    const part = await storage.getObject('live/ch1/seg-00001.ts', { start: 100, end: 1099 });
+    expect(part.size).toBe(bytes.length);
+    expect((await drain(part.body)).equals(bytes.subarray(100, 1100))).toBe(true);
+    expect((await drain((await storage.getObject('live/ch1/stream.m3u8')).body)).toString()).toBe('#EXTM3U\nnew\n');
+    expect(fs.readFileSync(await storage.objectFile('live/ch1/seg-00001.ts')).equals(bytes)).toBe(true);
+
+    expect(await objectKeys('live/ch1/')).toEqual([
+      { key: 'live/ch1/seg-00001.ts', bytes: bytes.length },
+      { key: 'live/ch1/stream.m3u8', bytes: 12 }
+    ]);
+    expect((await objectKeys('live/')).map((o) => o.key)).toContain('live/ch10/seg-00001.ts');
+    // Named objects are not blobs: the content-addressed listing (garbage collection's) never sees them.
+    expect((await listed(storage)).map((b) => b.sha256)).not.toContain(sha(bytes));
+
+    await storage.deleteObject('live/ch1/seg-00001.ts');
+    await expect(storage.getObject('live/ch1/seg-00001.ts')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(storage.objectFile('live/ch1/seg-00001.ts')).rejects.toMatchObject({ code: 'ENOENT' });
+    await storage.deleteObject('live/ch1/seg-00001.ts'); // deleting what is gone is no error
+    expect(await storage.deleteObjects('live/')).toBe(2);
+    expect(await objectKeys('live/')).toEqual([]);
+  });
+
+  it('keeps the old object when a replacement is too large or fails midway, and leaves no scratch file', async () => {
+    await storage.putObject('recordings/ch2/rec-20260101-000000.m4a', chunked(Buffer.from('first')));
+    await expect(storage.putObject('recordings/ch2/rec-20260101-000000.m4a', chunked(randomBytes(20_000)), 10_000)).rejects.toBeInstanceOf(TooLarge);
+    const broken = new Readable({ read() {} });
+    broken.push(randomBytes(5000));
+    setTimeout(() => broken.destroy(new Error('worker went away')), 20);
+    await expect(storage.putObject('recordings/ch2/rec-20260101-000000.m4a', broken)).rejects.toThrow('worker went away');
+    expect((await drain((await storage.getObject('recordings/ch2/rec-20260101-000000.m4a')).body)).toString()).toBe('first');
+    expect(await objectKeys('recordings/ch2/')).toEqual([{ key: 'recordings/ch2/rec-20260101-000000.m4a', bytes: 5 }]);
+    expect(filesUnder(path.join(dir, 'tmp'))).toEqual([]);
+    await storage.deleteObjects('recordings/');
+  });
+
+  it('deletes by prefix only what is older than asked', async () => {
+    await storage.putObject('live/old/a.ts', chunked(Buffer.from('a')));
+    const between = Date.now() + 1000;
+    expect(await storage.deleteObjects('live/old/', between - 60_000)).toBe(0);
+    expect(await storage.deleteObjects('live/old/', between)).toBe(1);
+    expect(await objectKeys('live/old/')).toEqual([]);
+  });
+
+  it('moves a named object to its content address', async () => {
+    const bytes = randomBytes(4000);
+    await storage.putObject('uploads/0123456789abcdef0123456789abcdef', chunked(bytes));
+    const copy = await storage.spool((await storage.getObject('uploads/0123456789abcdef0123456789abcdef')).body);
+    expect(copy.sha256).toBe(sha(bytes));
+    await storage.adoptObject('uploads/0123456789abcdef0123456789abcdef', copy.sha256, copy.file);
+    expect(await objectKeys('uploads/')).toEqual([]);
+    expect(fs.existsSync(copy.file)).toBe(false);
+    expect((await drain(storage.read(copy.sha256))).equals(bytes)).toBe(true);
+    expect(fs.readFileSync(await storage.localFile(copy.sha256)).equals(bytes)).toBe(true);
+  });
+
+  it('refuses keys that could leave the store', async () => {
+    for (const bad of ['../etc/passwd', 'live/../../x', '/abs', 'live/.hidden', 'live//x', '']) {
+      await expect(storage.putObject(bad, chunked(Buffer.from('x')))).rejects.toThrow(/not an object key/);
+      await expect(storage.getObject(bad)).rejects.toThrow(/not an object key/);
+    }
+  });
 });
 
 describe('S3Storage on s3rver: keys, large objects, cache, failures', () => {

@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LoginThrottle } from '$lib/server/auth/login-throttle';
+import { RedisConnection } from '$lib/server/redis/redis-connection';
+import { redisRateLimiters } from '$lib/server/redis/rate-limiters';
+import { dropRedisPrefix, TEST_REDIS_URL, testRedisPrefix } from '../helpers/redis';
 
 const policy = { maxFailuresPerUser: 3, maxFailuresPerIp: 5, windowSeconds: 600 };
 
@@ -46,5 +51,42 @@ describe('LoginThrottle', () => {
     // Five from this address reach the per-IP limit, which a success does not clear.
     await t.recordSuccess('carol');
     expect(await t.retryAfter('dave', '10.0.1.1')).toBeGreaterThan(0);
+  });
+});
+
+describe('LoginThrottle in Redis (several web processes)', () => {
+  const prefix = testRedisPrefix('throttle');
+  const opened: RedisConnection[] = [];
+  /** A web process's limiters: its own Redis connection, and a log the test reads. */
+  const webProcess = async () => {
+    const lines: { msg: string; level: number }[] = [];
+    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _enc, done) => (lines.push(JSON.parse(String(chunk))), done()) }));
+    const redis = await RedisConnection.open({ url: TEST_REDIS_URL, prefix }, logger);
+    opened.push(redis);
+    return { redis, lines, throttle: new LoginThrottle(policy, redisRateLimiters(redis, logger)) };
+  };
+  afterAll(async () => {
+    for (const r of opened) await r.close();
+    await dropRedisPrefix(prefix);
+  });
+
+  it('adds up failures made on different processes', async () => {
+    const [a, b] = [await webProcess(), await webProcess()];
+    await a.throttle.recordFailure('erin', '10.0.2.1');
+    await b.throttle.recordFailure('erin', '10.0.2.2');
+    expect(await a.throttle.retryAfter('erin', '10.0.2.3')).toBe(0);
+    await a.throttle.recordFailure('erin', '10.0.2.4');
+    expect(await b.throttle.retryAfter('erin', '10.0.2.5')).toBeGreaterThan(policy.windowSeconds - 60);
+  });
+
+  it('keeps limiting in memory while Redis is down, and tells the operator once rather than per attempt', async () => {
+    const p = await webProcess();
+    p.redis.client.disconnect();
+    await fail(p.throttle, 'frank', '10.0.3.1', 3);
+    expect(await p.throttle.retryAfter('frank', '10.0.3.2')).toBeGreaterThan(policy.windowSeconds - 60);
+    expect(await p.throttle.retryAfter('grace', '10.0.3.2')).toBe(0);
+    const warnings = p.lines.filter((l) => l.msg.includes('rate limits'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ level: 50, msg: expect.stringContaining('Redis does not answer') });
   });
 });

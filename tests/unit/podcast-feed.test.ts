@@ -2,6 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { escapeXml, hms, renderFeed, rfc822 } from '../../src/lib/server/podcast/podcast-feed';
 import { RecordingFiles, type RecordingFile } from '../../src/lib/server/podcast/recording-files';
+import { LocalStorage } from '../../src/lib/server/storage/local-storage';
 
 const HOSTILE = `]]></title><script>x</script> & "q" 'a' \u0001bell`;
 
@@ -37,18 +38,18 @@ describe('the podcast feed writer', () => {
 
 describe('recording slices', () => {
   const files: RecordingFile[] = [
-    { name: 'a', file: '/r/a.m4a', start: 0, end: 3_600_000, bytes: 1 },
-    { name: 'b', file: '/r/b.m4a', start: 3_601_000, end: 7_200_000, bytes: 1 },
-    { name: 'c', file: '/r/c.m4a', start: 9_000_000, end: 10_000_000, bytes: 1 }
+    { name: 'a', key: 'r/a.m4a', start: 0, end: 3_600_000, bytes: 1 },
+    { name: 'b', key: 'r/b.m4a', start: 3_601_000, end: 7_200_000, bytes: 1 },
+    { name: 'c', key: 'r/c.m4a', start: 9_000_000, end: 10_000_000, bytes: 1 }
   ];
-  const rec = new RecordingFiles(() => '/r');
+  const rec = new RecordingFiles(new LocalStorage('/r'));
 
   it('cover a range across files with in/out points in each file, a restart\'s short gap included', () => {
     expect(rec.slices(files, 1_800_000, 5_400_000)).toEqual({
       ok: true,
       slices: [
-        { file: '/r/a.m4a', inpoint: 1800, outpoint: 3600 },
-        { file: '/r/b.m4a', inpoint: 0, outpoint: 1799 }
+        { file: 'r/a.m4a', inpoint: 1800, outpoint: 3600 },
+        { file: 'r/b.m4a', inpoint: 0, outpoint: 1799 }
       ]
     });
   });

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { LISTING_RENDER_JOB, listingRenderInput } from '../../src/lib/listing-video';
 import { PermanentJobError, type JobHandler } from '../worker-client';
-import { defaultClipCacheDir } from './clip-cache';
+import { defaultClipCacheDir, httpClipStore } from './clip-cache';
 import { ListingInputError, renderListing } from './listing-render';
 
 export const listingRenderJob: JobHandler = async (ctx) => {
@@ -42,6 +42,7 @@ export const listingRenderJob: JobHandler = async (ctx) => {
       photoSeconds: input.photoSeconds,
       workDir: path.join(ctx.workDir, 'render'),
       cacheDir: defaultClipCacheDir(),
+      sharedCache: ctx.request ? httpClipStore(ctx.request) : null,
       signal: ctx.signal,
       onProgress: (f, m) => ctx.progress(0.05 + 0.85 * f, m)
     });

@@ -6,12 +6,11 @@
  * deviation. None ships with the app: without one the detector rules decide.
  */
 import fs from 'node:fs/promises';
+import { imagenetInput } from '../../src/lib/imagenet-input';
 import type { PhotoAnalysis } from '../../src/lib/photo-analysis';
 import type { RoomType } from '../../src/lib/editor/model/brief/snapshot';
 
 const SIZE = 224;
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
 
 /** Scene names (Places365's, without the letter folder) for each room; `/outdoor` and `/indoor` suffixes are read too. */
 const SCENE_ROOMS: Record<RoomType, string[]> = {
@@ -75,9 +74,7 @@ function load(config: SceneModelConfig): Promise<{ session: Session; labels: str
 export async function classifyScene(config: SceneModelConfig, rgb224: Uint8Array): Promise<Pick<PhotoAnalysis, 'room' | 'setting'> & { scene: string }> {
   const ort = await import('onnxruntime-node');
   const { session, labels } = await load(config);
-  const input = new Float32Array(3 * SIZE * SIZE);
-  for (let i = 0; i < SIZE * SIZE; i++) for (let c = 0; c < 3; c++) input[c * SIZE * SIZE + i] = (rgb224[i * 3 + c]! / 255 - MEAN[c]!) / STD[c]!;
-  const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', input, [1, 3, SIZE, SIZE]) });
+  const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', imagenetInput(rgb224, SIZE), [1, 3, SIZE, SIZE]) });
   const logits = out[session.outputNames[0]!]!.data as Float32Array;
   const max = Math.max(...logits);
   const exp = Array.from(logits, (v) => Math.exp(v - max));

@@ -19,12 +19,16 @@ export interface BriefPhotoJson {
   room: ResolvedTag<RoomType> | null;
   setting: ResolvedTag<PhotoSetting> | null;
   quality: PhotoQuality | null;
+  /** Where the picture's subject is (0–1 from the top left), from analysis: smart crops and Ken Burns aim at it. */
+  focus: { x: number; y: number } | null;
   hero: boolean;
   includeInVideo: boolean;
   staging: StagingInstruction;
   status: PhotoStatus;
   /** The virtually staged copy (a library image carrying the "Virtually staged" mark), or null; the photo itself is the original. */
   stagedAssetId: string | null;
+  /** The enhanced copy (exposure, white balance, verticals, upscaled when small), or null; the original stays the photo's asset. */
+  enhancedAssetId: string | null;
   notes: BriefNoteJson[];
 }
 

@@ -2,6 +2,7 @@ import * as Y from 'yjs';
 import { WebsocketProvider } from 'y-websocket';
 import { IndexeddbPersistence } from 'y-indexeddb';
 import { io, type Socket } from 'socket.io-client';
+import { SOCKET_TRANSPORTS } from '$lib/realtime/socket-transports';
 import type { ClientToServerEvents, ServerToClientEvents } from '$lib/events';
 import type { MemberView } from '$lib/project';
 import type { CommandContext } from './commands/command';
@@ -95,7 +96,7 @@ export class ProjectSession {
       events.gone(why);
     };
 
-    this.socket = io({ path: '/socket.io' });
+    this.socket = io(SOCKET_TRANSPORTS);
     const join = () =>
       this.socket.emit('project:join', projectId, (r) => {
         // Only a refusal means you are out; a server error must not delete edits not yet sent.

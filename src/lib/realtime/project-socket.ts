@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { SOCKET_TRANSPORTS } from './socket-transports';
 import type { ClientToServerEvents, ServerToClientEvents } from '$lib/events';
 import type { Role } from '$lib/editor/model/role';
 
@@ -18,7 +19,7 @@ export interface ProjectSocketHandlers {
  * Browser only. Disconnect it when the page goes.
  */
 export function openProjectSocket(projectId: string, handlers: ProjectSocketHandlers = {}): ProjectSocket {
-  const socket: ProjectSocket = io({ path: '/socket.io' });
+  const socket: ProjectSocket = io(SOCKET_TRANSPORTS);
   let joins = 0;
   socket.on('connect', () =>
     socket.emit('project:join', projectId, (r) => {

@@ -19,6 +19,7 @@ import type { BlobStorage } from './storage/storage';
 import { Metrics } from './metrics/metrics';
 import { DocLogRepository } from './yjs/doc-log.repository';
 import { DocRegistry } from './yjs/doc-registry';
+import { DocFanout } from './yjs/doc-fanout';
 import { AssetRepository } from './asset/asset.repository';
 import { AssetService } from './asset/asset.service';
 import { DEFAULT_MEDIA_LIMITS, maxUploadBytes, type MediaLimits } from './asset/media-inspect';
@@ -36,10 +37,11 @@ import { ChannelRepository } from './channel/channel.repository';
 import { ChannelService } from './channel/channel.service';
 import { ChatRepository } from './chat/chat.repository';
 import { ChatService } from './chat/chat.service';
-import { MemoryChatRateLimiter } from './chat/chat-rate-limiter';
+import { FlexibleChatRateLimiter } from './chat/chat-rate-limiter';
 import { LiveRepository } from './live/live.repository';
 import { LiveService } from './live/live.service';
-import { MemoryListenerCounter, type ListenerCounter } from './live/listeners';
+import { MemoryListenerCounter, RedisListenerCounter, type ListenerCounter } from './live/listeners';
+import { RedisLiveAirState } from './live/live-air-state';
 import { PlayLogService } from './live/play-log.service';
 import { WebhookRepository } from './webhook/webhook.repository';
 import { WebhookService } from './webhook/webhook.service';
@@ -53,6 +55,7 @@ import { RequestService } from './request/request.service';
 import { BriefService } from './brief/brief.service';
 import { DesignKitRepository } from './design-kit/design-kit.repository';
 import { DesignKitService } from './design-kit/design-kit.service';
+import { CutoutRefiner } from './design-kit/cutout-refinement';
 import { StagingService } from './staging/staging.service';
 import { PodcastRepository } from './podcast/podcast.repository';
 import { PodcastService } from './podcast/podcast.service';
@@ -73,6 +76,9 @@ import { IdempotencyRepository } from './integration/idempotency.repository';
 import { IntegrationService } from './integration/integration.service';
 import { RemoteMediaFetcher } from './integration/remote-media';
 import { ProcessingGate } from './integration/processing-gate';
+import { RedisConnection } from './redis/redis-connection';
+import { memoryRateLimiters, redisRateLimiters } from './redis/rate-limiters';
+import { LeaseLock } from './redis/redis-lock';
 import path from 'node:path';
 
 export const VERSION = '0.1.0';
@@ -82,6 +88,10 @@ export interface App {
   config: Config;
   logger: Logger;
   db: Db;
+  /** Present with REDIS_URL: what several web processes share beyond the database and the storage. */
+  redis: RedisConnection | null;
+  /** Lease locks for work one web process at a time does (in Redis with REDIS_URL, else in this process). */
+  locks: LeaseLock;
   storage: BlobStorage;
   users: UserRepository;
   sessions: SessionService;
@@ -150,6 +160,9 @@ export async function createApp(config: Config, logger = createLogger(config.log
   // First, so a bucket that does not answer stops the start before anything else is opened.
   const storage = config.storage.kind === 's3' ? new S3Storage(config.dataDir, config.storage) : new LocalStorage(config.dataDir);
   await storage.init();
+  const redis = config.redis ? await RedisConnection.open(config.redis, logger) : null;
+  const limiters = redis ? redisRateLimiters(redis, logger) : memoryRateLimiters;
+  const locks = new LeaseLock(redis);
   const db = openDatabase(config.databaseUrl);
   const applied = await migrateToLatest(db.kysely);
   if (applied.length) logger.info({ applied }, 'migrations applied');
@@ -157,11 +170,11 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const users = new UserRepository(db.kysely);
   const sessions = new SessionService(new SessionRepository(db.kysely), config.session);
   const tokens = new ApiTokenService(new ApiTokenRepository(db.kysely), users);
-  const accounts = new AccountService(users, sessions, new LoginThrottle(config.loginThrottle));
+  const accounts = new AccountService(users, sessions, new LoginThrottle(config.loginThrottle, limiters));
   const auth = new Authenticator(sessions, tokens);
   const projects = new ProjectService(new ProjectRepository(db.kysely), users);
-  const docLog = new DocLogRepository(db.kysely);
-  const docs = new DocRegistry(docLog, { compactAfterUpdates: config.yjs.compactAfterUpdates }, logger);
+  const docLog = new DocLogRepository(db.kysely, db.dialect);
+  const docs = new DocRegistry(docLog, { compactAfterUpdates: config.yjs.compactAfterUpdates }, logger, redis ? await DocFanout.open(redis, logger) : null);
   const jobRepository = new JobRepository(db.kysely, db.dialect);
   const jobs = new JobService(jobRepository, projects, logger, {
     leaseMs: config.jobs.leaseMs,
@@ -187,16 +200,16 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const videoGeneration = new VideoGenerationService(projects, assetRepository, assets, jobs, signer, providers);
   const listingVideos = new ListingVideoService(projects, docs, assetRepository, assets, jobs, signer, config.origin);
   const channels = new ChannelService(new ChannelRepository(db.kysely), projects);
-  const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new MemoryChatRateLimiter(config.chat.rate), (ip) => signer.digest('chat-ip', ip));
+  const chat = new ChatService(new ChatRepository(db.kysely), channels, projects, users, new FlexibleChatRateLimiter(config.chat.rate, limiters), (ip) => signer.digest('chat-ip', ip));
   const liveRepository = new LiveRepository(db.kysely);
-  const live = new LiveService(liveRepository, channels, projects, jobs, jobRepository, docs, signer, workerTokens, path.join(config.dataDir, 'live'), logger);
-  const webhooks = new WebhookService(new WebhookRepository(db.kysely), projects, channels, { ...config.webhooks, pollMs: Math.min(1000, Math.max(50, config.webhooks.backoffBaseMs)) }, logger);
+  const live = new LiveService(liveRepository, channels, projects, jobs, jobRepository, docs, signer, workerTokens, storage, logger, locks);
+  const webhooks = new WebhookService(new WebhookRepository(db.kysely, db.dialect), projects, channels, { ...config.webhooks, pollMs: Math.min(1000, Math.max(50, config.webhooks.backoffBaseMs)) }, logger);
   webhooks.start();
-  attachWebhookEvents(webhooks, live, jobs, channels);
+  attachWebhookEvents(webhooks, live, jobs, channels, locks);
   attachJobWebhooks(webhooks, jobs, config.webhooks.progressIntervalMs);
-    const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds);
+    const requests = new RequestService(new RequestRepository(db.kysely), channels, projects, docs, (ip) => signer.digest('request-ip', ip), config.requests.rateSeconds, limiters);
   live.requests = requests;
-  const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles((id) => live.recordingsDirOf(id)), path.join(config.dataDir, 'podcasts'), config.origin, logger);
+  const podcasts = new PodcastService(new PodcastRepository(db.kysely), channels, projects, assetRepository, storage, docs, new RecordingFiles(storage), path.join(config.dataDir, 'podcasts'), config.origin, logger);
   const takeover = new TakeoverService(channels, projects, live, new IngestServer({ ...config.ingest, dir: path.join(config.dataDir, 'takeover') }, logger), logger);
   attachTakeoverWebhooks(webhooks, takeover);
   const briefs = new BriefService(projects, docs, assets);
@@ -204,24 +217,25 @@ export async function createApp(config: Config, logger = createLogger(config.log
   const photoEnhance = new PhotoEnhanceService(briefs, assetRepository, assets, docs, jobs, signer);
   const apiKeys = new ApiKeyService(new ApiKeyRepository(db.kysely), projects, users);
   const integration = new IntegrationService(jobs, photoAnalysis, listingVideos, jobRepository, assetRepository, new RemoteMediaFetcher(storage, assets, config.apiFetch), webhooks, new IdempotencyRepository(db.kysely), new ProcessingGate(jobs, jobRepository, assetRepository, logger));
-  const designKits = new DesignKitService(projects, new DesignKitRepository(db.kysely), assetRepository, storage);
+  const designKits = new DesignKitService(projects, new DesignKitRepository(db.kysely), assetRepository, storage, new CutoutRefiner(config.cutoutSegmentationModel, logger));
   const staging = new StagingService(projects, docs, assetRepository, assets, jobs, signer, providers, designKits);
-  const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator);
+  const generator = new GeneratorService(new GeneratorRepository(db.kysely), channels, projects, jobs, jobRepository, assets, docs, providers, logger, config.generator, locks);
   attachGeneratorWebhooks(webhooks, generator);
   // What aired moves the buffer: look at the channel's generator as each item starts.
   live.onEvent((e) => {
     if (e.type === 'now-playing') void generator.tick(e.channelId);
   });
-  const dj = new DjService(new DjRepository(db.kysely), channels, jobs, providers, assetRepository, users, signer, logger);
+  const dj = new DjService(new DjRepository(db.kysely), channels, jobs, providers, assetRepository, users, signer, logger, locks);
   dj.plan = live;
   live.dj = dj;
   dj.start();
-  const listeners = new MemoryListenerCounter();
+  const listeners = redis ? new RedisListenerCounter(redis) : new MemoryListenerCounter();
   live.listenerCounter = listeners;
+  if (redis) live.air = new RedisLiveAirState(redis);
   const app: App = {
-    config, logger, db, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
+    config, logger, db, redis, locks, storage, users, sessions, tokens, accounts, auth, projects, docLog, docs,
     jobRepository, jobs, workerTokens, signer, mediaLimits, assets, renders, tools, channels, chat, live, webhooks, apiKeys, integration, requests, takeover, podcasts, providers, videoGeneration, listingVideos, credits, generator, dj,
-    assistant: new AssistantService(projects, providers),
+    assistant: new AssistantService(projects, providers, limiters),
     listeners,
     briefs,
     photoAnalysis,
@@ -234,7 +248,7 @@ export async function createApp(config: Config, logger = createLogger(config.log
     realtimeStats: () => ({ yjsConnections: 0, loadedDocuments: docs.loadedCount, socketClients: 0 }),
     connectedWorkers: () => []
   };
-  app.health = new HealthService(db, storage, () => app.realtimeStats(), () => app.connectedWorkers(), () => jobs.queueDepth(), VERSION);
+  app.health = new HealthService(db, storage, () => app.realtimeStats(), () => app.connectedWorkers(), () => jobs.queueDepth(), VERSION, redis);
   app.metrics = new Metrics(() => app.realtimeStats(), () => app.connectedWorkers().length, () => jobs.queueDepth());
   jobs.onEvent(({ job, change }) => app.metrics.jobChanged(job, change));
   webhooks.onOutcome((o) => app.metrics.webhookDelivered(o));

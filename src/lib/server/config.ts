@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { RedisSettings } from './redis/redis-connection';
 import type { S3Settings } from './storage/s3-storage';
 
 const MB = 1024 * 1024;
@@ -55,6 +56,9 @@ const envSchema = z.object({
   LLM_API_KEY: z.string().optional(),
   CREDITS: z.enum(['on', 'off']).default('on'),
   CREDITS_START: z.coerce.number().int().min(0).max(1_000_000_000).default(1000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL').optional().or(z.literal('')),
+  REDIS_PREFIX: z.string().regex(/^[\w.:\-]*$/, 'letters, digits, . _ - and :').default('airstudio:'),
+  CUTOUT_SEGMENTATION_MODEL: z.string().optional(),
   STORAGE: z.enum(['local', 's3']).default('local'),
   S3_ENDPOINT: z.string().url().optional().or(z.literal('')),
   S3_REGION: z.string().optional(),
@@ -116,6 +120,10 @@ export interface Config {
   credits: { enabled: boolean; startingCredits: number };
   /** Where media blobs live: DATA_DIR/media, or an S3-compatible bucket. */
   storage: { kind: 'local' } | ({ kind: 's3' } & S3Settings);
+  /** An operator's salient-object segmentation model (ONNX) refining drawn cut-outs; null: cut-outs follow the outline. */
+  cutoutSegmentationModel: string | null;
+  /** Set when several web processes share the work (REDIS_URL): socket.io's adapter, document fan-out, shared limits. */
+  redis: RedisSettings | null;
 }
 
 /** STORAGE=s3's settings, S3_* first and the AWS SDK's usual names as fallbacks; every missing one is named. */
@@ -189,6 +197,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ingest: { port: e.INGEST_RTMP_PORT, host: e.INGEST_RTMP_HOST },
     llm: { baseUrl: e.LLM_BASE_URL ? e.LLM_BASE_URL.replace(/\/+$/, '') : null, model: e.LLM_MODEL || null, apiKey: e.LLM_API_KEY || null },
     credits: { enabled: e.CREDITS === 'on', startingCredits: e.CREDITS_START },
-    storage: e.STORAGE === 's3' ? { kind: 's3', ...s3Settings(e) } : { kind: 'local' }
+    storage: e.STORAGE === 's3' ? { kind: 's3', ...s3Settings(e) } : { kind: 'local' },
+    cutoutSegmentationModel: e.CUTOUT_SEGMENTATION_MODEL?.trim() ? path.resolve(e.CUTOUT_SEGMENTATION_MODEL.trim()) : null,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : null
   };
 }

@@ -56,10 +56,13 @@ async function main() {
     supervisor.start();
   }
 
+  // One conditional DELETE: any number of web processes may run it.
   const purge = setInterval(() => void app.sessions.purgeExpired().catch(() => {}), 3600_000);
   purge.unref();
-  // Files of deleted projects and of jobs that failed after delivering results: a sweep a minute after start, then every 6 h.
-  const collect = () => void app.assets.collectGarbage().catch((err) => logger.error({ err }, 'media garbage collection failed'));
+  // Files of deleted projects and of jobs that failed after delivering results: a sweep a minute after start, then every
+  // 6 h, by one web process at a time (they share the store; the lease outlasts a long sweep).
+  const collect = () =>
+    void app.locks.run('asset-gc', 3600_000, () => app.assets.collectGarbage()).catch((err) => logger.error({ err }, 'media garbage collection failed'));
   setTimeout(collect, 60_000).unref();
   setInterval(collect, 6 * 3600_000).unref();
 
@@ -78,6 +81,7 @@ async function main() {
       await app.takeover.ingest.stop();
       await studio.close();
       await app.db.close();
+      await app.redis?.close();
       logger.info('shutdown complete');
       process.exit(0);
     } catch (e) {

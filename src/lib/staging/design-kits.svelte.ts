@@ -1,6 +1,6 @@
 import { apiJson, errorFromBody, messageOf } from '$lib/api-client';
 import type { AssetJson } from '$lib/asset';
-import { REFINEMENT_UNAVAILABLE, type DesignKitJson, type KitItemRole } from '$lib/design-kit';
+import type { CutoutRefinementJson, DesignKitJson, KitItemRole } from '$lib/design-kit';
 
 /** The design kits page: the kits, the library's images to take pictures from, and the outline being drawn. */
 export class DesignKitsState {
@@ -74,17 +74,20 @@ export class DesignKitsState {
     });
   }
 
-  /** Sends the drawn outline: the server cuts the object out (feathered edge) into the kit. */
-  cutOut(feather: number) {
+  /** Sends the drawn outline: the server cuts the object out (feathered edge, or refined by its model) into the kit. */
+  cutOut(feather: number, refine: boolean) {
     const o = this.outline;
     if (!o || o.points.length < 3) {
       this.error = 'Click at least three points around the object.';
       return Promise.resolve();
     }
     return this.act(async () => {
-      await apiJson(`/api/projects/${this.projectId}/design-kits/${o.kitId}/cutouts`, { method: 'POST', body: { assetId: o.assetId, points: o.points, feather } });
+      const answer = await apiJson<{ refinement: CutoutRefinementJson & { applied: boolean } }>(`/api/projects/${this.projectId}/design-kits/${o.kitId}/cutouts`, {
+        method: 'POST',
+        body: { assetId: o.assetId, points: o.points, feather, refine }
+      });
       this.outline = null;
-      this.notice = `Cut-out added. ${REFINEMENT_UNAVAILABLE}`;
+      this.notice = answer.refinement.applied ? 'Cut-out added, its edge refined by the segmentation model.' : `Cut-out added. ${answer.refinement.available && !refine ? 'It follows the outline as drawn.' : answer.refinement.message}`;
     });
   }
 }

@@ -1,4 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
+import { SOCKET_TRANSPORTS } from '$lib/realtime/socket-transports';
 import type { ChatClientToServerEvents, ChatServerToClientEvents } from '$lib/events';
 
 export type StationSocket = Socket<ChatServerToClientEvents, ChatClientToServerEvents>;
@@ -11,7 +12,7 @@ const NICK_KEY = 'airstudio.nickname';
 
 /** The stream page's one connection: the `/chat` namespace carries chat, now playing and listener heartbeats. */
 export function openStationSocket(): StationSocket {
-  return io('/chat', { path: '/socket.io' });
+  return io('/chat', SOCKET_TRANSPORTS);
 }
 
 /** What a guest keeps between visits: the id the server gave (so bans and the listener count follow them) and their nickname. */

@@ -26,6 +26,8 @@ export interface IngestInput {
   user: UserRow;
   /** A finished upload on the store's filesystem; moved into the store or removed. */
   file: string;
+  /** The named object holding the same bytes (an upload in the bucket): moved to its content address instead of uploading `file` again. */
+  stored?: string;
   sha256: string;
   bytes: number;
   originalName: string | null | undefined;
@@ -190,7 +192,8 @@ export class AssetService {
         if (e instanceof MediaRejected) throw new ApiError(e.status, e.code, e.message);
         throw e;
       }
-      await this.storage.adoptFile(input.file, input.sha256);
+      if (input.stored) await this.storage.adoptObject(input.stored, input.sha256, input.file);
+      else await this.storage.adoptFile(input.file, input.sha256);
       const t = this.now();
       const { asset: row, created } = await this.assets.insert({
         id: newId(),

@@ -1,6 +1,5 @@
 import fs from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
 import busboy from 'busboy';
 import { Server as TusServer, type Upload } from '@tus/server';
 import type { Authenticator } from '../auth/authenticator';
@@ -10,7 +9,7 @@ import { originAllowed } from '../http/upgrade';
 import type { Logger } from '../log';
 import { TooLarge, type BlobStorage } from '../storage/storage';
 import type { AssetService } from './asset.service';
-import { HashingFileStore } from './hashing-file-store';
+import { uploadStore, type UploadStore } from './upload-store';
 import { isId } from '$lib/editor/model/ids';
 import type { UserRepository } from '../auth/user.repository';
 
@@ -51,8 +50,8 @@ const tusError = (status: number, code: string, message: string) => ({ status_co
  * POST /api/projects/:id/assets for small files and scripts. Both hash while the bytes stream in.
  */
 export class UploadServer {
-  readonly store: HashingFileStore;
-  private readonly tus: TusServer;
+  /** The upload store and tus server, made once the store is ready (the bucket's brings the AWS SDK, loaded on demand). */
+  private readonly ready: Promise<{ uploads: UploadStore; tus: TusServer }>;
   private readonly sweep: NodeJS.Timeout;
 
   constructor(
@@ -65,14 +64,21 @@ export class UploadServer {
     private readonly logger: Logger,
     private readonly origin?: string
   ) {
-    // Unfinished uploads are kept a day for resuming, then removed.
-    this.store = new HashingFileStore({ directory: path.join(dataDir, 'uploads'), expirationPeriodInMilliseconds: 24 * 3600_000 });
-    this.tus = new TusServer({
+    this.ready = uploadStore(dataDir, storage).then((uploads) => ({ uploads, tus: this.tusServer(uploads) }));
+    // A store that cannot be made fails each tus request (500, logged) rather than the process.
+    this.ready.catch((err) => this.logger.error({ err }, 'the upload store could not be made'));
+    this.sweep = setInterval(() => void this.ready.then(({ uploads }) => uploads.sweep()).catch((err) => this.logger.warn({ err }, 'sweeping expired uploads failed')), 3600_000);
+    this.sweep.unref();
+  }
+
+  private tusServer(uploads: UploadStore): TusServer {
+    return new TusServer({
+      ...uploads.options,
       path: '/api/uploads',
-      datastore: this.store,
+      datastore: uploads.datastore,
       relativeLocation: true,
       respectForwardedHeaders: true,
-      maxSize: limits.maxUploadBytes,
+      maxSize: this.limits.maxUploadBytes,
       onUploadCreate: async (req, upload) => {
         const user = await this.userOf(userIdOf(req));
         const projectId = upload.metadata?.projectId ?? '';
@@ -101,7 +107,7 @@ export class UploadServer {
         if (req.method === 'POST' || req.method === 'OPTIONS') return;
         let upload: Upload;
         try {
-          upload = await this.store.getUpload(id);
+          upload = await uploads.datastore.getUpload(id);
         } catch {
           return; // tus answers 404 itself.
         }
@@ -109,13 +115,13 @@ export class UploadServer {
       },
       onUploadFinish: async (req, upload) => {
         const user = await this.userOf(userIdOf(req));
-        const file = this.store.filePath(upload.id);
         try {
-          const sha256 = await this.store.digest(upload.id, upload.size ?? upload.offset);
+          const { file, sha256, stored } = await uploads.finished(upload);
           const { asset, duplicate } = await this.assets.ingest({
             projectId: upload.metadata?.projectId ?? '',
             user,
             file,
+            stored,
             sha256,
             bytes: upload.size ?? upload.offset,
             originalName: upload.metadata?.filename,
@@ -127,17 +133,10 @@ export class UploadServer {
           this.logger.error({ err: e }, 'finishing an upload failed');
           throw tusError(500, 'internal', 'The upload arrived but could not be added; it has been logged.');
         } finally {
-          this.store.forget(upload.id);
-          await fs.rm(file, { force: true });
-          await fs.rm(`${file}.json`, { force: true });
+          await uploads.discard(upload).catch((err) => this.logger.error({ err, uploadId: upload.id }, 'removing a finished upload failed'));
         }
       }
     });
-    this.sweep = setInterval(() => {
-      this.store.sweep();
-      void this.store.deleteExpired().catch(() => undefined);
-    }, 3600_000);
-    this.sweep.unref();
   }
 
   private async userOf(id: string | null): Promise<UserRow> {
@@ -171,7 +170,7 @@ export class UploadServer {
           if (status >= 400) rest = rest.map((h) => (typeof h === 'object' && h !== null ? jsonContentType(h) : h));
           return writeHead(status, ...rest);
         }) as typeof res.writeHead;
-        return await this.tus.handle(req, res);
+        return await (await this.ready).tus.handle(req, res);
       }
       let projectId = '';
       try {

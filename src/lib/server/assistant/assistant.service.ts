@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryRateLimiters, type RateLimiterFactory } from '../redis/rate-limiters';
 import { parseToolCall, toolDefinitions } from '$lib/editor/assistant/assistant-tools';
 import type { AssistantEvent } from '$lib/assistant';
 import { canEdit } from '$lib/editor/model/role';
@@ -20,12 +21,15 @@ Call a tool for every change asked for; refer to playlists, shows, clips and fil
  * tool calls back. The tool calls are run by the asker's client (so their undo takes them back), never here.
  */
 export class AssistantService {
-  private readonly limiter = new RateLimiterMemory({ points: TURNS_PER_MINUTE, duration: 60 });
+  private readonly limiter: RateLimiterAbstract;
 
   constructor(
     private readonly projects: ProjectService,
-    private readonly providers: ProvidersService
-  ) {}
+    private readonly providers: ProvidersService,
+    limiters: RateLimiterFactory = memoryRateLimiters
+  ) {
+    this.limiter = limiters({ keyPrefix: 'assistant_turns', points: TURNS_PER_MINUTE, duration: 60 });
+  }
 
   /** Refuses before any streaming starts: not an editor, too many turns, or no language model. */
   async prepare(user: UserRow, projectId: string): Promise<LlmClient> {

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import { memoryRateLimiters, type RateLimiterFactory } from '../redis/rate-limiters';
 
 export interface ThrottlePolicy {
   maxFailuresPerUser: number;
@@ -8,12 +9,12 @@ export interface ThrottlePolicy {
 
 /** Counts failed logins per username and per IP; past the limit, logins wait (429 with Retry-After). */
 export class LoginThrottle {
-  private readonly byUser: RateLimiterMemory;
-  private readonly byIp: RateLimiterMemory;
+  private readonly byUser: RateLimiterAbstract;
+  private readonly byIp: RateLimiterAbstract;
 
-  constructor(policy: ThrottlePolicy) {
-    this.byUser = new RateLimiterMemory({ keyPrefix: 'login_user', points: policy.maxFailuresPerUser, duration: policy.windowSeconds });
-    this.byIp = new RateLimiterMemory({ keyPrefix: 'login_ip', points: policy.maxFailuresPerIp, duration: policy.windowSeconds });
+  constructor(policy: ThrottlePolicy, limiters: RateLimiterFactory = memoryRateLimiters) {
+    this.byUser = limiters({ keyPrefix: 'login_user', points: policy.maxFailuresPerUser, duration: policy.windowSeconds });
+    this.byIp = limiters({ keyPrefix: 'login_ip', points: policy.maxFailuresPerIp, duration: policy.windowSeconds });
   }
 
   /** Seconds to wait before another attempt may be made, or 0. */

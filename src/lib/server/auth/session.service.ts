@@ -79,6 +79,12 @@ export class SessionService {
     return { session, user, renewed, expiresAt: session.last_verified_at + this.policy.inactivityTimeoutMs };
   }
 
+  /** Whether the session still stands (not ended, not expired), for a connection resumed without its cookie. */
+  async isActive(sessionId: string): Promise<boolean> {
+    const found = await this.sessions.findWithUser(sessionId);
+    return !!found && this.now() - found.session.last_verified_at < this.policy.inactivityTimeoutMs;
+  }
+
   /** Realtime layers close the sockets a logged-out session opened: an ended session must not keep editing. */
   onEnded(fn: (e: SessionsEnded) => void): () => void {
     this.endedListeners.add(fn);

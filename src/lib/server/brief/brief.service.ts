@@ -51,11 +51,13 @@ export class BriefService {
             room: resolveTag(p.room),
             setting: resolveTag(p.setting),
             quality: p.quality,
+            focus: p.focus,
             hero: p.id === hero,
             includeInVideo: p.includeInVideo,
             staging: p.staging,
             status: p.status,
             stagedAssetId: p.stagedAssetId,
+            enhancedAssetId: p.enhancedAssetId,
             notes: comments.flatMap((c) => (c.pin?.photoId === p.id ? [{ body: c.body, authorName: c.authorName, x: c.pin.x, y: c.pin.y, resolved: c.resolved }] : []))
           };
         })

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryRateLimiters, type RateLimiterFactory } from '../redis/rate-limiters';
 
 export interface ChatRatePolicy {
   points: number;
@@ -6,18 +7,22 @@ export interface ChatRatePolicy {
   blockSeconds: number;
 }
 
-/** Counts chat messages per connection and per address; a Redis-backed one can replace it for several web processes. */
+/** Counts chat messages per connection and per address. */
 export interface ChatRateLimiter {
   /** Counts one message; the seconds to wait when over either limit, else 0. */
   consume(connectionId: string, ip: string): Promise<number>;
 }
 
-/** Base for any rate-limiter-flexible store (memory here; RateLimiterRedis takes the same options plus a client). */
+/** On rate-limiter-flexible: in memory for one web process, in Redis when several share the chat. */
 export class FlexibleChatRateLimiter implements ChatRateLimiter {
-  constructor(
-    private readonly byConnection: RateLimiterAbstract,
-    private readonly byIp: RateLimiterAbstract
-  ) {}
+  private readonly byConnection: RateLimiterAbstract;
+  private readonly byIp: RateLimiterAbstract;
+
+  constructor(policy: ChatRatePolicy, limiters: RateLimiterFactory = memoryRateLimiters) {
+    const options = (keyPrefix: string) => ({ keyPrefix, points: policy.points, duration: policy.durationSeconds, blockDuration: policy.blockSeconds });
+    this.byConnection = limiters(options('chat_conn'));
+    this.byIp = limiters(options('chat_ip'));
+  }
 
   async consume(connectionId: string, ip: string): Promise<number> {
     const results = await Promise.allSettled([this.byConnection.consume(connectionId), this.byIp.consume(ip)]);
@@ -29,12 +34,5 @@ export class FlexibleChatRateLimiter implements ChatRateLimiter {
       wait = Math.max(wait, r.reason.msBeforeNext / 1000);
     }
     return wait;
-  }
-}
-
-export class MemoryChatRateLimiter extends FlexibleChatRateLimiter {
-  constructor(policy: ChatRatePolicy) {
-    const options = (keyPrefix: string) => ({ keyPrefix, points: policy.points, duration: policy.durationSeconds, blockDuration: policy.blockSeconds });
-    super(new RateLimiterMemory(options('chat_conn')), new RateLimiterMemory(options('chat_ip')));
   }
 }

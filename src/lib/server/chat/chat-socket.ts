@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Namespace, Socket } from 'socket.io';
 import { chatRoom, type AckResult, type ChatClientToServerEvents, type ChatServerToClientEvents } from '$lib/events';
 import type { App } from '../app';
-import { sessionEnded } from '../auth/session.service';
+import { disconnectEndedSessions, joinSessionRooms } from '../realtime/session-sockets';
 import type { StudioIo } from '../realtime/socket-server';
 import { ChatFanout } from './chat-fanout';
 import { ChatError, type Participant } from './chat.service';
@@ -42,7 +42,8 @@ export function attachChat(io: StudioIo, app: App): ChatNamespace {
       socket.data.userId = a?.user.id ?? null;
       socket.data.sessionId = a?.via === 'session' ? a.session.id : null;
       socket.data.ipHash = chat.hashIp(clientAddress(socket.request));
-      socket.data.participant = null;
+      // A connection recovered after a blip (Redis mode) stays joined as the same participant, if still the same person.
+      if (!socket.recovered || socket.data.participant?.userId !== socket.data.userId) socket.data.participant = null;
       next();
     } catch (e) {
       logger.error({ err: e }, 'chat connection setup failed');
@@ -52,6 +53,7 @@ export function attachChat(io: StudioIo, app: App): ChatNamespace {
 
   nsp.on('connection', (socket: ChatSocket) => {
     metrics.chatConnections.inc();
+    joinSessionRooms(socket as unknown as Socket, socket.data);
 
     /** Every handler answers through its ack, whatever the client sent; nothing a client sends throws past here. */
     const handle = (event: string, fn: (payload: Record<string, unknown>, p: Participant | null) => Promise<AckResult<object>>) => {
@@ -140,11 +142,7 @@ export function attachChat(io: StudioIo, app: App): ChatNamespace {
     }
   });
 
-  auth.onSessionsEnded((e) => {
-    for (const socket of nsp.sockets.values()) {
-      if (socket.data.userId && sessionEnded(e, socket.data.userId, socket.data.sessionId)) socket.disconnect(true);
-    }
-  });
+  auth.onSessionsEnded((e) => void disconnectEndedSessions(nsp as unknown as Namespace, e).catch((err) => logger.error({ err }, 'ending chat sockets of ended sessions failed')));
 
   return nsp;
 }

@@ -371,6 +371,10 @@ export interface ChannelGeneratorTable {
   playlist_id: string | null;
   last_error: string | null;
   updated_at: number;
+  /** 1 while the buffer is DEPLETED as last announced (the webhook goes out once per transition, cluster-wide). */
+  depleted: Generated<number>;
+  /** After a failed chunk, no new chunk starts before this time (ms). */
+  paused_until: Generated<number | null>;
 }
 
 /** One generated file of a channel's generator, in the order it airs (seq). */

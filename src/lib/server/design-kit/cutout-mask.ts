@@ -1,12 +1,18 @@
 import sharp from 'sharp';
 import { ApiError } from '../http/api-error';
+import type { CutoutRefiner } from './cutout-refinement';
 
 /**
  * Cuts the area inside a drawn outline out of a photo: a polygon mask (points in 0–1 of the photo), its edge
- * feathered by a Gaussian blur of `feather` px, as the alpha of a PNG cropped to the outline. No model refines the
- * edge (none with a permissive licence is on this server).
+ * feathered by a Gaussian blur of `feather` px, as the alpha of a PNG cropped to the outline. With a `refiner` (an
+ * operator's segmentation model), the model's object mask within the outline replaces the feathered polygon.
  */
-export async function cutOutPolygon(photo: Buffer | string, points: readonly (readonly [number, number])[], feather: number): Promise<{ data: Buffer; width: number; height: number }> {
+export async function cutOutPolygon(
+  photo: Buffer | string,
+  points: readonly (readonly [number, number])[],
+  feather: number,
+  refiner?: CutoutRefiner
+): Promise<{ data: Buffer; width: number; height: number; refined: boolean }> {
   let source;
   let W;
   let H;
@@ -29,13 +35,13 @@ export async function cutOutPolygon(photo: Buffer | string, points: readonly (re
   if (w < 4 || h < 4) throw new ApiError(422, 'outline_too_small', 'The outline encloses almost nothing: draw around the object.');
   const polygon = px.map(([x, y]) => `${(x - left).toFixed(2)},${(y - top).toFixed(2)}`).join(' ');
   const svg = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="${w}" height="${h}" fill="#000"/><polygon points="${polygon}" fill="#fff"/></svg>`);
-  let mask = sharp(svg).extractChannel(0);
-  if (feather >= 0.3) mask = sharp(await mask.png().toBuffer()).blur(feather).extractChannel(0);
-  const alpha = await mask.raw().toBuffer();
+  const outline = await sharp(svg).extractChannel(0).raw().toBuffer();
   const rgb = await source.extract({ left, top, width: w, height: h }).removeAlpha().raw().toBuffer();
+  const refinedAlpha = refiner?.available ? await refiner.refine(rgb, w, h, outline) : null;
+  const alpha = refinedAlpha ?? (feather >= 0.3 ? await sharp(outline, { raw: { width: w, height: h, channels: 1 } }).blur(feather).extractChannel(0).raw().toBuffer() : outline);
   const data = await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
     .joinChannel(alpha, { raw: { width: w, height: h, channels: 1 } })
     .png()
     .toBuffer();
-  return { data, width: w, height: h };
+  return { data, width: w, height: h, refined: refinedAlpha !== null };
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { canEdit } from '$lib/editor/model/role';
 import { newId } from '$lib/editor/model/ids';
-import { REFINEMENT_UNAVAILABLE, type CutoutRequest, type DesignKitJson, type KitInput, type KitItemJson, type KitItemRole } from '$lib/design-kit';
+import { REFINEMENT_UNAVAILABLE, refinementAvailable, type CutoutRefinementJson, type CutoutRequest, type DesignKitJson, type KitInput, type KitItemJson, type KitItemRole } from '$lib/design-kit';
 import type { DesignKitItemRow, DesignKitRow, UserRow } from '../db/schema';
 import type { AssetRepository } from '../asset/asset.repository';
 import { displayName, titleFromName } from '../asset/file-name';
@@ -9,6 +9,7 @@ import { ApiError, forbidden, notFound } from '../http/api-error';
 import type { ProjectService } from '../project/project.service';
 import type { BlobStorage } from '../storage/local-storage';
 import { cutOutPolygon } from './cutout-mask';
+import type { CutoutRefiner } from './cutout-refinement';
 import type { DesignKitRepository } from './design-kit.repository';
 import { inspectKitImage } from './kit-image';
 
@@ -24,6 +25,7 @@ export class DesignKitService {
     private readonly kits: DesignKitRepository,
     private readonly assets: AssetRepository,
     private readonly storage: BlobStorage,
+    private readonly refiner: CutoutRefiner,
     private readonly now: () => number = Date.now
   ) {}
 
@@ -97,20 +99,28 @@ export class DesignKitService {
     return this.insertItem(kit, user, { role: input.role, title: titleFromName(name), sha256: stored.sha256, bytes: stored.bytes, sourceAssetId: null, ...image }, projectId);
   }
 
+  /** Whether drawn cut-outs are refined automatically here (an operator's segmentation model), and how it is said. */
+  refinement(): CutoutRefinementJson {
+    const model = this.refiner.modelName;
+    return model ? { available: true, message: refinementAvailable(model) } : { available: false, message: REFINEMENT_UNAVAILABLE };
+  }
+
   /**
-   * Cuts an object out of a library photo along the outline a person drew, into the kit as a cut-out. The answer says
-   * that automatic refinement is not available (no segmentation model is configured).
+   * Cuts an object out of a library photo along the outline a person drew, into the kit as a cut-out, refined by the
+   * server's segmentation model when it has one and the request leaves `refine` on. `refinement.applied` says which.
    */
-  async cutout(user: UserRow, projectId: string, kitId: string, input: CutoutRequest): Promise<{ item: KitItemJson; refinement: { available: false; message: string } }> {
+  async cutout(user: UserRow, projectId: string, kitId: string, input: CutoutRequest): Promise<{ item: KitItemJson; refinement: CutoutRefinementJson & { applied: boolean } }> {
     const kit = await this.kitFor(user, projectId, kitId, true);
     const asset = await this.assets.findById(input.assetId);
     if (!asset || asset.project_id !== projectId) throw notFound('No asset with that id in this project’s library.');
     if (asset.kind !== 'image') throw new ApiError(422, 'not_an_image', `“${asset.title}” is not a photo: cut-outs are drawn on pictures.`);
-    const cut = await cutOutPolygon(await this.storage.localFile(asset.sha256), input.points, input.feather);
+    const cut = await cutOutPolygon(await this.storage.localFile(asset.sha256), input.points, input.feather, input.refine ? this.refiner : undefined);
     const stored = await this.storage.putStream(Readable.from(cut.data));
     const title = input.title ?? `${asset.title} (cut-out)`.slice(0, 120);
     const item = await this.insertItem(kit, user, { role: 'cutout', title, sha256: stored.sha256, bytes: stored.bytes, sourceAssetId: asset.id, mime: 'image/png', width: cut.width, height: cut.height }, projectId);
-    return { item, refinement: { available: false, message: REFINEMENT_UNAVAILABLE } };
+    const refinement = this.refinement();
+    const failed = refinement.available && input.refine && !cut.refined;
+    return { item, refinement: { ...refinement, applied: cut.refined, ...(failed ? { message: 'The segmentation model failed on this photo (it is logged), so the cut-out follows the drawn outline.' } : {}) } };
   }
 
   async removeItem(user: UserRow, projectId: string, kitId: string, itemId: string): Promise<void> {

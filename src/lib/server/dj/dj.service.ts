@@ -13,6 +13,7 @@ import type { ChannelDjRow, ChannelRow, DjIntroRow, UserRow } from '../db/schema
 import { forbidden, notFound } from '../http/api-error';
 import type { JobService } from '../job/job.service';
 import type { Logger } from '../log';
+import type { LeaseLock } from '../redis/redis-lock';
 import type { DjRepository } from './dj.repository';
 import { djIntroResultSchema, type DjPersonaInput } from './dj.schema';
 
@@ -23,6 +24,8 @@ const LOOKAHEAD_ITEMS = 12;
 const TAIL_MS = 1000;
 const SCHEDULE_EVERY_MS = 30_000;
 const FETCH_SCHEDULE_MS = 5000;
+/** The longest one channel's scheduling may hold its lock before another web process may schedule it too. */
+const SCHEDULE_LEASE_MS = 60_000;
 
 /** The plan as the DJ reads it (the live service; absent, nothing is scheduled). */
 export interface DjPlanSource {
@@ -42,8 +45,6 @@ interface IntroJobInput {
 export class DjService {
   plan: DjPlanSource | null = null;
   private timer: NodeJS.Timeout | null = null;
-  /** Channels being scheduled now: a second call while one runs is skipped. */
-  private readonly scheduling = new Set<string>();
   /** When each channel was last scheduled from a plan fetch: the plan is computed again only every few seconds. */
   private readonly lastFetchSchedule = new Map<string, number>();
 
@@ -56,6 +57,8 @@ export class DjService {
     private readonly users: UserRepository,
     private readonly signer: UrlSigner,
     private readonly logger: Logger,
+    /** Channels being scheduled now, here or by another web process: a second call while one runs is skipped. */
+    private readonly lock: LeaseLock,
     private readonly now: () => number = Date.now
   ) {
     jobs.registerKind(DJ_INTRO, {
@@ -195,50 +198,50 @@ export class DjService {
 
   /** Queues a `dj.intro` job for each item in the next 20 minutes that is due one and has none; returns how many. */
   async schedule(channel: ChannelRow): Promise<number> {
-    if (!this.plan || this.scheduling.has(channel.id)) return 0;
-    this.scheduling.add(channel.id);
-    try {
-      const persona = await this.repo.persona(channel.id);
-      if (!persona?.enabled) return 0;
-      const t = this.now();
-      // Before the first item is in the play log, each plan is anchored at the time it is asked for: times would not hold.
-      if (!(await this.repo.airingAt(channel.id, t))) return 0;
-      const { items, timezone } = await this.plan.upcoming(channel, t, LOOKAHEAD_ITEMS);
-      const last = items.at(-1);
-      if (last) await this.repo.dropUnplanned(channel.id, t + DJ_MIN_LEAD_MS, last.start, items.filter((i) => i.assetId).map(introItemKey));
-      const due = await this.dueItems(channel, persona, items.filter((i) => i.start < t + LOOKAHEAD_MS), t, timezone);
-      let queued = 0;
-      for (const d of due) {
-        const row: DjIntroRow = {
-          id: newId(),
-          channel_id: channel.id,
-          kind: d.kind,
-          item_key: introItemKey(d.item),
-          asset_id: d.item.assetId,
-          title: d.item.title,
-          planned_start: d.item.start,
-          text: '',
-          source: 'template',
-          status: 'queued',
-          voice_sha256: null,
-          duration: null,
-          error: null,
-          job_id: null,
-          edited_by: null,
-          created_at: t,
-          updated_at: t
-        };
-        if (!(await this.repo.insertIntro(row))) continue;
-        const context = { ...(await this.contextFor(channel, row, persona, timezone)), previous: d.previous, next: d.next };
-        const input = await this.jobInput(channel, persona, row, null, context);
-        const { job } = await this.jobs.enqueue(channel.project_id, { type: DJ_INTRO, input, idempotencyKey: `${DJ_INTRO}:${channel.id}:${row.item_key}`, maxAttempts: 2 });
-        await this.repo.updateIntro(row.id, { job_id: job.id });
-        queued++;
-      }
-      return queued;
-    } finally {
-      this.scheduling.delete(channel.id);
+    if (!this.plan) return 0;
+    const r = await this.lock.run(`dj:${channel.id}`, SCHEDULE_LEASE_MS, () => this.scheduleNow(channel, this.plan!));
+    return r.ran ? r.value : 0;
+  }
+
+  private async scheduleNow(channel: ChannelRow, plan: DjPlanSource): Promise<number> {
+    const persona = await this.repo.persona(channel.id);
+    if (!persona?.enabled) return 0;
+    const t = this.now();
+    // Before the first item is in the play log, each plan is anchored at the time it is asked for: times would not hold.
+    if (!(await this.repo.airingAt(channel.id, t))) return 0;
+    const { items, timezone } = await plan.upcoming(channel, t, LOOKAHEAD_ITEMS);
+    const last = items.at(-1);
+    if (last) await this.repo.dropUnplanned(channel.id, t + DJ_MIN_LEAD_MS, last.start, items.filter((i) => i.assetId).map(introItemKey));
+    const due = await this.dueItems(channel, persona, items.filter((i) => i.start < t + LOOKAHEAD_MS), t, timezone);
+    let queued = 0;
+    for (const d of due) {
+      const row: DjIntroRow = {
+        id: newId(),
+        channel_id: channel.id,
+        kind: d.kind,
+        item_key: introItemKey(d.item),
+        asset_id: d.item.assetId,
+        title: d.item.title,
+        planned_start: d.item.start,
+        text: '',
+        source: 'template',
+        status: 'queued',
+        voice_sha256: null,
+        duration: null,
+        error: null,
+        job_id: null,
+        edited_by: null,
+        created_at: t,
+        updated_at: t
+      };
+      if (!(await this.repo.insertIntro(row))) continue;
+      const context = { ...(await this.contextFor(channel, row, persona, timezone)), previous: d.previous, next: d.next };
+      const input = await this.jobInput(channel, persona, row, null, context);
+      const { job } = await this.jobs.enqueue(channel.project_id, { type: DJ_INTRO, input, idempotencyKey: `${DJ_INTRO}:${channel.id}:${row.item_key}`, maxAttempts: 2 });
+      await this.repo.updateIntro(row.id, { job_id: job.id });
+      queued++;
     }
+    return queued;
   }
 
   /** The items the policy gives a line and that have none (see dueIntros). */

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import type { ChannelGeneratorRow, Database, GeneratorChunkRow } from '../db/schema';
+import type { Insertable, Kysely } from 'kysely';
+import type { ChannelGeneratorRow, ChannelGeneratorTable, Database, GeneratorChunkRow } from '../db/schema';
 
 /** All SQL of channel generators: their settings, their chunks, and which chunks have aired. */
 export class GeneratorRepository {
@@ -9,7 +9,7 @@ export class GeneratorRepository {
     return this.db.selectFrom('channel_generators').selectAll().where('channel_id', '=', channelId).executeTakeFirst();
   }
 
-  async upsert(row: ChannelGeneratorRow): Promise<void> {
+  async upsert(row: Insertable<ChannelGeneratorTable>): Promise<void> {
     const { channel_id, ...rest } = row;
     await this.db.insertInto('channel_generators').values(row).onConflict((oc) => oc.column('channel_id').doUpdateSet(rest)).execute();
   }
@@ -20,6 +20,21 @@ export class GeneratorRepository {
 
   async setLastError(channelId: string, message: string | null): Promise<void> {
     await this.db.updateTable('channel_generators').set({ last_error: message }).where('channel_id', '=', channelId).execute();
+  }
+
+  /** Records the DEPLETED state if it changed; true for the one caller (of any web process) that changed it. */
+  async markDepleted(channelId: string, depleted: boolean): Promise<boolean> {
+    const r = await this.db
+      .updateTable('channel_generators')
+      .set({ depleted: depleted ? 1 : 0 })
+      .where('channel_id', '=', channelId)
+      .where('depleted', '=', depleted ? 0 : 1)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async pauseUntil(channelId: string, until: number | null): Promise<void> {
+    await this.db.updateTable('channel_generators').set({ paused_until: until }).where('channel_id', '=', channelId).execute();
   }
 
   /** Channel ids with the generator switched on. */
@@ -45,8 +60,10 @@ export class GeneratorRepository {
     return (r?.seq ?? 0) + 1;
   }
 
-  async insertChunk(row: GeneratorChunkRow): Promise<void> {
-    await this.db.insertInto('generator_chunks').values(row).execute();
+  /** Inserts the chunk unless its seq is taken (another web process started that chunk first); true when inserted. */
+  async insertChunk(row: GeneratorChunkRow): Promise<boolean> {
+    const r = await this.db.insertInto('generator_chunks').values(row).onConflict((oc) => oc.columns(['channel_id', 'seq']).doNothing()).executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   async updateChunk(id: string, patch: Partial<Omit<GeneratorChunkRow, 'id' | 'channel_id'>>): Promise<void> {

@@ -37,6 +37,7 @@ import type { JobService } from '../job/job.service';
 import type { Logger } from '../log';
 import type { ProjectService } from '../project/project.service';
 import type { DocRegistry } from '../yjs/doc-registry';
+import type { LeaseLock } from '../redis/redis-lock';
 import type { GeneratorRepository } from './generator.repository';
 
 /** The generator's edits of the project document (new chunks, cleanup) are attributed to it, not to a person. */
@@ -73,6 +74,8 @@ const MADE_BY: Record<MusicEngine, string> = { procedural: 'the procedural gener
 
 /** After a chunk fails, the channel waits this long before trying again (a server down must not be hammered). */
 const FAILURE_PAUSE_MS = (Number(process.env.GENERATOR_FAILURE_PAUSE_SECONDS) || 60) * 1000;
+/** The longest one channel's step may hold its lock before another web process may take the step too. */
+const STEP_LEASE_MS = 60_000;
 /** Speed is averaged over this many recent chunks. */
 const SPEED_WINDOW = 10;
 
@@ -97,10 +100,7 @@ export interface GeneratorOptions {
  */
 export class GeneratorService {
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly pausedUntil = new Map<string, number>();
-  /** Channels whose buffer is DEPLETED as last seen (a restart forgets it: a still depleted buffer is announced again). */
-  private readonly depleted = new Set<string>();
-  /** The buffer each channel's studio was last told of, to push changes only. */
+  /** The buffer each channel's studio was last told of by this process, to push changes only. */
   private readonly pushed = new Map<string, string>();
   private readonly listeners = new Set<(e: GeneratorEvent) => void>();
   private readonly timer: NodeJS.Timeout;
@@ -116,6 +116,7 @@ export class GeneratorService {
     private readonly providers: ProvidersService,
     private readonly logger: Logger,
     options: GeneratorOptions,
+    private readonly lock: LeaseLock,
     private readonly now: () => number = Date.now
   ) {
     jobs.registerKind(MUSIC_GENERATE, {
@@ -178,7 +179,7 @@ export class GeneratorService {
       updated_at: this.now()
     });
     if (c.enabled) {
-      this.pausedUntil.delete(channel.id);
+      await this.repo.pauseUntil(channel.id, null);
       await this.ensurePlaylist(channel);
     }
     // Switched off, the step only settles the alert.
@@ -188,10 +189,16 @@ export class GeneratorService {
 
   // ---- the loop ----
 
-  /** Looks at one channel's buffer now: marks what aired, cleans up, starts what the state asks for. Serialised per channel. */
+  /**
+   * Looks at one channel's buffer now: marks what aired, cleans up, starts what the state asks for. Serialised per
+   * channel here, and across web processes by a lease lock (a step another process is taking is skipped: it sees the
+   * same buffer).
+   */
   tick(channelId: string): Promise<void> {
     const next = (this.chains.get(channelId) ?? Promise.resolve())
-      .then(() => this.step(channelId))
+      .then(async () => {
+        await this.lock.run(`generator:${channelId}`, STEP_LEASE_MS, () => this.step(channelId));
+      })
       .catch((err) => this.logger.error({ err, channelId }, 'generator tick failed'));
     this.chains.set(channelId, next);
     void next.finally(() => {
@@ -211,34 +218,35 @@ export class GeneratorService {
     const config = configOf(row);
     if (!row.enabled) {
       const { state, hours } = this.bufferOf(await this.repo.chunks(channelId), config);
-      this.settle(channel, { enabled: false, state, hoursBuffered: hours, depletedBelowHours: config.thresholds.emergency });
+      await this.settle(channel, { enabled: false, state, hoursBuffered: hours, depletedBelowHours: config.thresholds.emergency });
       return;
     }
     await this.repo.markAired(channelId);
     const chunks = await this.cleanup(channel, await this.repo.chunks(channelId));
     const { state, hours } = this.bufferOf(chunks, config);
-    this.settle(channel, { enabled: true, state, hoursBuffered: hours, depletedBelowHours: config.thresholds.emergency });
-    if ((this.pausedUntil.get(channelId) ?? 0) > this.now()) return;
+    await this.settle(channel, { enabled: true, state, hoursBuffered: hours, depletedBelowHours: config.thresholds.emergency });
+    if ((row.paused_until ?? 0) > this.now()) return;
     const inFlight = chunks.filter((c) => c.state === 'generating').length;
     const start = chunksToStart(state, inFlight, config.parallel);
     for (let i = 0; i < start; i++) if (!(await this.startChunk(channel, config, chunks))) break;
   }
 
-  /** Tells the studio of a changed buffer, and the webhooks (and the log) of entering or leaving DEPLETED, once each. */
-  private settle(channel: ChannelRow, buffer: GeneratorBufferView): void {
+  /**
+   * Tells the studio of a changed buffer, and the webhooks (and the log) of entering or leaving DEPLETED, once each:
+   * the state is in the database, so once across web processes and restarts.
+   */
+  private async settle(channel: ChannelRow, buffer: GeneratorBufferView): Promise<void> {
     const seen = JSON.stringify([buffer.enabled, buffer.state, buffer.hoursBuffered.toFixed(1)]);
     if (this.pushed.get(channel.id) !== seen) {
       this.pushed.set(channel.id, seen);
       this.emit({ type: 'buffer', channel, buffer });
     }
     const depleted = buffer.enabled && buffer.state === 'DEPLETED';
-    if (depleted === this.depleted.has(channel.id)) return;
+    if (!(await this.repo.markDepleted(channel.id, depleted))) return;
     if (depleted) {
-      this.depleted.add(channel.id);
       this.logger.warn({ channelId: channel.id, hours: buffer.hoursBuffered }, 'generator buffer depleted: the plan falls back to the rotation, the fallback playlist, then the station ID');
       this.emit({ type: 'depleted', channel, buffer, reason: 'buffer' });
     } else {
-      this.depleted.delete(channel.id);
       this.emit({ type: 'recovered', channel, buffer, reason: buffer.enabled ? 'buffer' : 'disabled' });
     }
   }
@@ -274,7 +282,8 @@ export class GeneratorService {
       engine: provider.engine,
       model: provider.engine === 'http' ? provider.model : null
     };
-    await this.repo.insertChunk(row);
+    // Its seq taken: another web process started this chunk first (the lock's lease ran out mid-step).
+    if (!(await this.repo.insertChunk(row))) return false;
     try {
       // A MusicGen server is priced per minute of music made (the ledger charges as the job is queued); the procedural
       // generator runs on the box's own CPU at ~70× real time, free like uploads' processing.
@@ -285,7 +294,7 @@ export class GeneratorService {
     } catch (e) {
       await this.repo.updateChunk(row.id, { state: 'failed' });
       await this.repo.setLastError(channel.id, `Could not queue the next chunk: ${(e as Error).message}`);
-      this.pausedUntil.set(channel.id, this.now() + FAILURE_PAUSE_MS);
+      await this.repo.pauseUntil(channel.id, this.now() + FAILURE_PAUSE_MS);
       return false;
     }
   }
@@ -358,7 +367,7 @@ export class GeneratorService {
     if (!chunk || chunk.state !== 'generating') return;
     await this.repo.updateChunk(chunk.id, { state: 'failed' });
     await this.repo.setLastError(chunk.channel_id, `Chunk ${chunk.seq} (“${chunk.prompt.slice(0, 60)}”) failed: ${job.error ?? job.status}`);
-    this.pausedUntil.set(chunk.channel_id, this.now() + FAILURE_PAUSE_MS);
+    await this.repo.pauseUntil(chunk.channel_id, this.now() + FAILURE_PAUSE_MS);
   }
 
   /** The chunk's broadcast copy is made (or could not be): it now counts in the buffer. */

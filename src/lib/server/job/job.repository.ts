@@ -126,6 +126,11 @@ export class JobRepository {
     return jobIds.filter((id) => !held.has(id));
   }
 
+  /** The running jobs whose lease `workerId` holds, whichever web process it took them through. */
+  heldBy(workerId: string): Promise<{ id: string; type: string }[]> {
+    return this.db.selectFrom('jobs').select(['id', 'type']).where('status', '=', 'running').where('lease_owner', '=', workerId).execute();
+  }
+
   async progress(jobId: string, workerId: string, progress: number, message: string | null, now: number): Promise<JobRow | undefined> {
     return this.db
       .updateTable('jobs')
@@ -177,12 +182,16 @@ export class JobRepository {
 
   /**
    * Releases every lease `workerId` holds on jobs of `types` (its socket is gone): back to the queue to run at once,
-   * or failed on the last attempt. Two statements, each conditional on the owner, so a renewed or finished lease stays.
+   * or failed on the last attempt. Two statements, each conditional on the owner, so a renewed or finished lease stays;
+   * with `expiringBefore`, only leases not renewed since the worker left.
    */
-  async releaseLeasesOf(workerId: string, types: string[], error: string, now: number): Promise<{ requeued: JobRow[]; failed: JobRow[] }> {
+  async releaseLeasesOf(workerId: string, types: string[], error: string, now: number, expiringBefore?: number): Promise<{ requeued: JobRow[]; failed: JobRow[] }> {
     if (types.length === 0) return { requeued: [], failed: [] };
-    const held = (q: ReturnType<JobRepository['release']>) =>
-      q.where('status', '=', 'running').where('lease_owner', '=', workerId).where('type', 'in', types);
+    const held = (q: ReturnType<JobRepository['release']>) => {
+      const mine = q.where('status', '=', 'running').where('lease_owner', '=', workerId).where('type', 'in', types);
+      // A lease renewed since (the worker came back, maybe through another web process) expires later: it stays.
+      return expiringBefore === undefined ? mine : mine.where('lease_expires_at', '<', expiringBefore);
+    };
     const requeued = await held(this.release(error, now, now)).where((eb) => eb('attempts', '<', eb.ref('max_attempts'))).returningAll().execute();
     const failed = await held(this.release(`${error} It was the last attempt.`, null, now)).returningAll().execute();
     return { requeued, failed };

@@ -229,13 +229,27 @@ export class JobService {
     return released;
   }
 
+  /** The running jobs `workerId` holds, whichever web process it took them through. */
+  held(workerId: string): Promise<{ id: string; type: string }[]> {
+    return this.jobs.heldBy(workerId);
+  }
+
+  /** The jobs `workerId` holds, with their leases renewed: a worker that connects (again) keeps what it runs. */
+  async adopt(workerId: string): Promise<{ id: string; type: string }[]> {
+    const held = await this.jobs.heldBy(workerId);
+    await this.heartbeat(workerId, held.map((j) => j.id));
+    return held;
+  }
+
   /**
    * The worker's connection is gone for good (not back within the gateway's grace): its leases on jobs of `types` are
    * released now rather than when they expire, re-queued to run at once ('retrying'), or failed on the last attempt.
+   * With `goneSince` (when its socket closed), a lease renewed after that stays: the worker is back, here or elsewhere.
    */
-  async releaseLeasesOf(workerId: string, types: string[]): Promise<number> {
+  async releaseLeasesOf(workerId: string, types: string[], goneSince?: number): Promise<number> {
     const t = this.now();
-    const { requeued, failed } = await this.jobs.releaseLeasesOf(workerId, types, `The worker (${workerId}) disconnected and did not come back.`, t);
+    const expiringBefore = goneSince === undefined ? undefined : goneSince + this.config.leaseMs;
+    const { requeued, failed } = await this.jobs.releaseLeasesOf(workerId, types, `The worker (${workerId}) disconnected and did not come back.`, t, expiringBefore);
     for (const row of requeued) this.emit(row, 'retrying');
     for (const row of failed) {
       const json = this.emit(row, 'failed');
@@ -287,7 +301,7 @@ export class JobService {
     const before = await this.requireControl(user, jobId);
     const row = await this.jobs.cancel(jobId, this.now());
     if (!row) throw conflict(`The job has already ${before.status === 'succeeded' ? 'succeeded' : 'finished'}; nothing to cancel.`, 'job_finished');
-    // The worker learns through the event (same process) or its next heartbeat (another web process).
+    // The gateway tells the worker through its room, on whichever web process it is; failing that, its next heartbeat.
     const job = this.emit({ ...row, lease_owner: before.lease_owner }, 'canceled')!;
     await this.stopped(job, before.status === 'queued' ? 'Canceled before it ran.' : null);
     return { ...job, worker: null };

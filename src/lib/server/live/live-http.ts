@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { LIVE_PLAYLIST } from '$lib/live';
@@ -81,10 +80,11 @@ export class LiveHttp {
   private async serve(req: IncomingMessage, res: ServerResponse, slug: string, name: string): Promise<void> {
     if (!hlsFileName.safeParse(name).success) throw new ApiError(404, 'not_found', `Nothing at ${req.url}`);
     const a = await this.auth.authenticateRequest(req).catch(() => null);
-    const { file, visibility } = await this.live.hlsFile(a?.user ?? null, slug, name);
+    const { body, size, visibility } = await this.live.hlsFile(a?.user ?? null, slug, name);
     const playlist = name === LIVE_PLAYLIST;
     const headers: Record<string, string> = {
       'Content-Type': playlist ? 'application/vnd.apple.mpegurl' : 'video/mp2t',
+      'Content-Length': String(size),
       // The playlist changes every segment (shared caches may keep a public one a second, see docs/serving-listeners.md);
       // a segment never changes once written. Private ones stay out of shared caches.
       'Cache-Control': visibility === 'public' ? (playlist ? 'public, max-age=0, s-maxage=1' : 'public, max-age=60') : playlist ? 'private, no-cache' : 'private, max-age=60'
@@ -92,8 +92,12 @@ export class LiveHttp {
     // Public streams play in anyone's page (embeds); private ones only with the member's own cookie.
     if (visibility === 'public') headers['Access-Control-Allow-Origin'] = '*';
     res.writeHead(200, headers);
-    if (req.method === 'HEAD') return void res.end();
-    createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    if (req.method === 'HEAD') {
+      body.destroy();
+      return void res.end();
+    }
+    body.on('error', () => res.destroy()).pipe(res);
+    res.on('close', () => body.destroy());
   }
 }
 

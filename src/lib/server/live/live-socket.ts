@@ -32,7 +32,7 @@ export function attachLive(io: StudioIo, app: App): () => void {
     projectOf.set(e.channelId, e.projectId);
     // Health names outputs and their errors: for the team only.
     if (e.type === 'status') return void io.to(projectRoom(e.projectId)).emit('channel:live', e.status);
-    const payload = { channelId: e.channelId, ...e.view, listeners: app.listeners.count(e.channelId) };
+    const payload = { channelId: e.channelId, ...e.view };
     chat.to(chatRoom(e.channelId)).emit('channel:now-playing', payload);
     io.to(projectRoom(e.projectId)).emit('channel:now-playing', payload);
   });
@@ -50,28 +50,31 @@ export function attachLive(io: StudioIo, app: App): () => void {
         if (!channel) return;
         projectOf.set(channel.id, channel.project_id);
         const listenerId = userId ? `u:${userId}` : typeof guestId === 'string' && GUEST_ID.test(guestId) ? `g:${guestId}` : `s:${socket.id}`;
-        if (current && (current.channelId !== channel.id || current.listenerId !== listenerId)) push(current.channelId, app.listeners.leave(current.channelId, current.listenerId));
+        if (current && (current.channelId !== channel.id || current.listenerId !== listenerId)) push(current.channelId, await app.listeners.leave(current.channelId, current.listenerId));
         // The count's updates reach pages whose chat is off too.
         await socket.join(chatRoom(channel.id));
         if (playing === true) {
           current = { channelId: channel.id, listenerId };
-          push(channel.id, app.listeners.beat(channel.id, listenerId));
+          push(channel.id, await app.listeners.beat(channel.id, listenerId));
         } else {
           current = null;
-          push(channel.id, app.listeners.leave(channel.id, listenerId));
+          push(channel.id, await app.listeners.leave(channel.id, listenerId));
         }
       } catch (err) {
         app.logger.error({ err }, 'listener heartbeat failed');
       }
     });
     socket.on('disconnect', () => {
-      if (current) push(current.channelId, app.listeners.leave(current.channelId, current.listenerId));
+      const gone = current;
       current = null;
+      if (gone) void app.listeners.leave(gone.channelId, gone.listenerId).then((n) => push(gone.channelId, n), (err) => app.logger.error({ err }, 'listener leave failed'));
     });
   });
 
   const sweep = setInterval(() => {
-    for (const channelId of new Set([...pushed.keys(), ...app.listeners.channels()])) push(channelId, app.listeners.count(channelId));
+    void (async () => {
+      for (const channelId of new Set([...pushed.keys(), ...(await app.listeners.channels())])) push(channelId, await app.listeners.count(channelId));
+    })().catch((err) => app.logger.error({ err }, 'listener sweep failed'));
   }, SWEEP_MS);
   sweep.unref();
 

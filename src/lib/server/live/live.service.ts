@@ -1,14 +1,10 @@
-import { createWriteStream } from 'node:fs';
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { newId } from '$lib/editor/model/ids';
 import { canEdit } from '$lib/editor/model/role';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { StationAssets } from '$lib/editor/model/playlist/snapshot';
 import { planPlayout, type PlannedItem, type PlayRecord, type SongRequest } from '$lib/editor/model/schedule/playout-plan';
-import { CHANNEL_LIVE, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SEGMENT_NAME, type LiveHealth, type LiveItem, type LiveOutputConfig, type LiveStatus, type NowPlayingItem, type NowPlayingView, type UpcomingView } from '$lib/live';
+import { CHANNEL_LIVE, LIVE_HLS_LIST_SIZE, LIVE_HLS_SEGMENT_SECONDS, LIVE_PLAYLIST, LIVE_SEGMENT_NAME, type LiveItem, type LiveOutputConfig, type LiveStatus, type NowPlayingItem, type NowPlayingView, type UpcomingView } from '$lib/live';
 import type { JobJson } from '$lib/job';
 import type { UrlSigner } from '../asset/signed-url';
 import { readOutputs, type ChannelService } from '../channel/channel.service';
@@ -18,9 +14,13 @@ import type { JobRepository } from '../job/job.repository';
 import type { JobService } from '../job/job.service';
 import type { Logger } from '../log';
 import type { ProjectService } from '../project/project.service';
+import type { LeaseLock } from '../redis/redis-lock';
+import { recordingPrefix } from '../podcast/recording-files';
+import { TooLarge, type BlobStorage } from '../storage/storage';
 import type { WorkerTokenService } from '../worker/worker-token.service';
 import type { DocRegistry } from '../yjs/doc-registry';
 import type { ListenerCounter } from './listeners';
+import { MemoryLiveAirState, type LiveAirState } from './live-air-state';
 import type { LibraryAssetRow, LiveRepository } from './live.repository';
 import type { HealthReport, PlayedItem } from './live.schema';
 import { continuePlaylist, segmentsOf } from './hls-playlist';
@@ -37,6 +37,11 @@ const RECORDING_NAME = /^rec-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.m4a$/;
 /** How long a stopped job's worker may still upload the recording file it finishes on stop. */
 const RECORDING_CLOSE_MS = 2 * 60_000;
 const DAY_MS = 24 * 3600_000;
+/**
+ * How long a process answers a playlist from memory: every listener polls it each segment, from any process, and a
+ * bucket read per poll would cost more than the second of staleness (shared caches already keep it that long).
+ */
+const PLAYLIST_MEMORY_MS = 1000;
 /** A live attempt on air this long has proven itself: the job's crash budget (maxAttempts) starts over. */
 const STEADY_AIR_MS = (Number(process.env.LIVE_STEADY_AIR_SECONDS) || 600) * 1000;
 
@@ -71,9 +76,8 @@ export const liveKey = (channelId: string) => `${CHANNEL_LIVE}:${channelId}`;
  * aired and tell listeners, and keep the HLS files the worker uploads for /live/:slug/.
  */
 export class LiveService {
-  private readonly health = new Map<string, LiveHealth>();
-  /** Channels whose current job has delivered a playlist. */
-  private readonly airing = new Map<string, string>();
+  /** Which job has delivered a playlist on each channel, and its last health report: shared by the web processes. */
+  air: LiveAirState = new MemoryLiveAirState();
   /** When each live job's current attempt first delivered a playlist. */
   private readonly attemptOnAir = new Map<string, { attempt: number; since: number }>();
   private readonly listeners = new Set<(e: LiveEvent) => void>();
@@ -88,6 +92,8 @@ export class LiveService {
   private readonly sweeper: NodeJS.Timeout;
   /** Stopped live jobs whose worker is finishing its last recording file: job id → lease holder, until when. */
   private readonly closingRecordings = new Map<string, { owner: string; until: number }>();
+  /** Served playlists read in the last PLAYLIST_MEMORY_MS, by channel. */
+  private readonly playlists = new Map<string, { text: string; at: number }>();
 
   constructor(
     private readonly repo: LiveRepository,
@@ -98,8 +104,10 @@ export class LiveService {
     private readonly docs: DocRegistry,
     private readonly signer: UrlSigner,
     private readonly workerTokens: WorkerTokenService,
-    private readonly hlsDir: string,
+    /** Where HLS files (`live/<channel>/`) and recordings (`recordings/<channel>/`) are kept, for every web process to serve. */
+    private readonly storage: BlobStorage,
     private readonly logger: Logger,
+    private readonly lock: LeaseLock,
     private readonly now: () => number = Date.now
   ) {
     jobs.registerKind(CHANNEL_LIVE, { stopped: (job) => this.offAir(job) });
@@ -111,7 +119,13 @@ export class LiveService {
         this.closingRecordings.set(job.id, { owner: job.worker, until: this.now() + RECORDING_CLOSE_MS });
       }
     });
-    this.sweeper = setInterval(() => void this.sweepRecordings().catch((e) => this.logger.error({ err: e }, 'recording sweep failed')), RECORDING_SWEEP_MS);
+    // One web process at a time sweeps (they share the storage); deleting an old file twice would be harmless.
+    const sweep = () =>
+      this.lock.run('live:sweep', RECORDING_SWEEP_MS, async () => {
+        await this.sweepRecordings().catch((e) => this.logger.error({ err: e }, 'recording sweep failed'));
+        await this.sweepHls().catch((e) => this.logger.error({ err: e }, 'HLS sweep failed'));
+      });
+    this.sweeper = setInterval(() => void sweep().catch((e) => this.logger.error({ err: e }, 'live sweep failed')), RECORDING_SWEEP_MS);
     this.sweeper.unref();
   }
 
@@ -161,12 +175,12 @@ export class LiveService {
     const base = { channelId: channel.id, jobId: job?.id ?? null, health: null, hlsUrl: null, message: null };
     if (!job || job.status === 'canceled' || job.status === 'succeeded') return { ...base, state: 'off-air' };
     if (job.status === 'failed') return { ...base, state: 'error', message: job.error };
-    const onAir = job.status === 'running' && this.airing.get(channel.id) === job.id;
+    const onAir = job.status === 'running' && (await this.air.airing(channel.id)) === job.id;
     return {
       ...base,
       state: onAir ? 'on-air' : 'starting',
       message: job.error ?? (job.status === 'queued' ? `Waiting for a worker that runs ${CHANNEL_LIVE} jobs.` : null),
-      health: this.health.get(channel.id) ?? null,
+      health: await this.air.health(channel.id),
       hlsUrl: onAir ? `/live/${channel.slug}/${LIVE_PLAYLIST}` : null
     };
   }
@@ -176,8 +190,8 @@ export class LiveService {
     const channel = await this.channels.findBySlugFor(user?.id ?? null, slug);
     if (!channel) throw notFound('No such channel.');
     const job = await this.repo.liveJob(channel.project_id, liveKey(channel.id));
-    const live = job?.status === 'running' && this.airing.get(channel.id) === job.id;
-    const view: NowPlayingView = { channel: { name: channel.name, slug: channel.slug }, live, now: null, next: [], listeners: this.listenersOf(channel.id) };
+    const live = job?.status === 'running' && (await this.air.airing(channel.id)) === job.id;
+    const view: NowPlayingView = { channel: { name: channel.name, slug: channel.slug }, live, now: null, next: [], listeners: await this.listenersOf(channel.id) };
     if (!live) return view;
     const t = this.now();
     const [latest] = (await this.repo.plays(channel.id, t - HISTORY_MS, t, 1)).filter((p) => (p.ended_at ?? 0) > t);
@@ -198,7 +212,7 @@ export class LiveService {
   async upcomingView(user: UserRow, channelId: string, count: number): Promise<UpcomingView> {
     const channel = await this.channelFor(user, channelId, false);
     const job = await this.repo.liveJob(channel.project_id, liveKey(channel.id));
-    const onAir = job?.status === 'running' && this.airing.get(channel.id) === job.id;
+    const onAir = job?.status === 'running' && (await this.air.airing(channel.id)) === job.id;
     if (!onAir) return { channelId: channel.id, onAir, items: [] };
     const { items } = await this.plan(channel, this.now(), count);
     return {
@@ -323,18 +337,18 @@ export class LiveService {
         started_at: item.start,
         ended_at: item.end,
         plan_item: JSON.stringify(planned),
-        listeners: this.listenersOf(channel.id)
+        listeners: await this.listenersOf(channel.id)
       });
     }
     if (item.requestId) await this.requests?.played(channel, item.requestId, item.start);
-    this.airing.set(channel.id, job.id);
+    await this.air.setAiring(channel.id, job.id);
     const { items } = await this.plan(channel, item.start, 5);
     const view: NowPlayingView = {
       channel: { name: channel.name, slug: channel.slug },
       live: true,
       now: { ...nowItem({ ...item, title, artist }), dj: (await this.dj?.lineFor(channel.id, item)) ?? null },
       next: items.filter((i) => i.kind !== 'break' && i.start > item.start).slice(0, 3).map(nowItem),
-      listeners: this.listenersOf(channel.id)
+      listeners: await this.listenersOf(channel.id)
     };
     for (const fn of this.listeners) {
       try {
@@ -349,7 +363,7 @@ export class LiveService {
   /** Tells the stream page and the studio that a live takeover is on air (planned items go through `played`). */
   async pushNowPlaying(channel: ChannelRow, now: NowPlayingItem): Promise<void> {
     const { items } = await this.plan(channel, this.now(), 5);
-    const view: NowPlayingView = { channel: { name: channel.name, slug: channel.slug }, live: true, now, next: items.filter((i) => i.kind !== 'break').slice(0, 3).map(nowItem), listeners: this.listenersOf(channel.id) };
+    const view: NowPlayingView = { channel: { name: channel.name, slug: channel.slug }, live: true, now, next: items.filter((i) => i.kind !== 'break').slice(0, 3).map(nowItem), listeners: await this.listenersOf(channel.id) };
     for (const fn of this.listeners) {
       try {
         fn({ type: 'now-playing', channelId: channel.id, projectId: channel.project_id, view });
@@ -362,7 +376,7 @@ export class LiveService {
   /** A live takeover went on air: its row in the play log (ended by `endLive`); returns the row's id. */
   async logLive(channel: ChannelRow, title: string, since: number): Promise<string> {
     const id = newId();
-    await this.repo.insertLivePlay({ id, channel_id: channel.id, title, started_at: since, listeners: this.listenersOf(channel.id) });
+    await this.repo.insertLivePlay({ id, channel_id: channel.id, title, started_at: since, listeners: await this.listenersOf(channel.id) });
     return id;
   }
 
@@ -391,8 +405,8 @@ export class LiveService {
   async reportHealth(job: JobRow, report: HealthReport): Promise<void> {
     const channel = await this.channelOfJob(job);
     await this.forgiveCrashes(job);
-    const before = this.health.get(channel.id);
-    this.health.set(channel.id, { ...report, at: this.now() });
+    const before = await this.air.health(channel.id);
+    await this.air.setHealth(channel.id, { ...report, at: this.now() });
     const { at: _at, ...was } = before ?? { at: 0 };
     if (!before || JSON.stringify(was) !== JSON.stringify(report)) await this.pushStatus(channel);
     if ((report.silent || report.emergency) && !(before?.silent || before?.emergency)) this.logger.warn({ channelId: channel.id, jobId: job.id, ...report }, 'live output alert');
@@ -417,8 +431,8 @@ export class LiveService {
     };
   }
 
-  private listenersOf(channelId: string): number {
-    return this.listenerCounter?.count(channelId) ?? 0;
+  private async listenersOf(channelId: string): Promise<number> {
+    return (await this.listenerCounter?.count(channelId)) ?? 0;
   }
 
   /** Tells the studio the channel's live status (the dashboard's on-air state and alerts). */
@@ -436,37 +450,30 @@ export class LiveService {
 
   // ---- recordings ----
 
-  recordingsDirOf(channelId: string): string {
-    return path.join(path.dirname(this.hlsDir), 'recordings', channelId);
-  }
-
   /** Stores one finished recording file of the air (named by its UTC start) under the channel. */
   async putRecording(job: JobRow, name: string, body: Readable, maxBytes: number): Promise<void> {
     const channel = await this.channelOfJob(job);
-    const dir = this.recordingsDirOf(channel.id);
-    await fs.mkdir(dir, { recursive: true });
-    await receive(body, dir, name, maxBytes);
+    await receive(this.storage, `${recordingPrefix(channel.id)}${name}`, body, maxBytes);
     this.logger.info({ channelId: channel.id, file: name }, 'recording stored');
   }
 
   /** Deletes recordings older than their channel's retention (by the start in their name); returns how many. */
   async sweepRecordings(now = this.now()): Promise<number> {
-    const root = path.join(path.dirname(this.hlsDir), 'recordings');
-    const channelIds = await fs.readdir(root).catch(() => [] as string[]);
+    const cutoffs = new Map<string, number>();
     let deleted = 0;
-    for (const channelId of channelIds) {
-      const channel = await this.channels.findById(channelId);
-      // A deleted channel's recordings go with it.
-      const cutoff = channel ? now - channel.recording_retention_days * DAY_MS : Infinity;
-      const dir = path.join(root, channelId);
-      for (const f of await fs.readdir(dir).catch(() => [] as string[])) {
-        const m = RECORDING_NAME.exec(f);
-        if (!m) continue;
-        const start = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
-        if (start < cutoff) {
-          await fs.rm(path.join(dir, f), { force: true });
-          deleted++;
-        }
+    for await (const o of this.storage.listObjects('recordings/')) {
+      const [, channelId, f] = o.key.split('/');
+      const m = RECORDING_NAME.exec(f ?? '');
+      if (!m) continue;
+      if (!cutoffs.has(channelId)) {
+        const channel = await this.channels.findById(channelId);
+        // A deleted channel's recordings go with it.
+        cutoffs.set(channelId, channel ? now - channel.recording_retention_days * DAY_MS : Infinity);
+      }
+      const start = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+      if (start < cutoffs.get(channelId)!) {
+        await this.storage.deleteObject(o.key);
+        deleted++;
       }
     }
     if (deleted) this.logger.info({ deleted }, 'old recordings deleted');
@@ -475,45 +482,77 @@ export class LiveService {
 
   // ---- HLS files ----
 
-  private dirOf(channelId: string): string {
-    return path.join(this.hlsDir, channelId);
+  private hlsKey(channelId: string, name: string): string {
+    return `live/${channelId}/${name}`;
+  }
+
+  private async readPlaylist(channelId: string): Promise<string | null> {
+    try {
+      const { body } = await this.storage.getObject(this.hlsKey(channelId, LIVE_PLAYLIST));
+      return await readText(body, Infinity);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  private async writePlaylist(channelId: string, text: string): Promise<void> {
+    await this.storage.putObject(this.hlsKey(channelId, LIVE_PLAYLIST), Readable.from([Buffer.from(text)]));
+    this.playlists.set(channelId, { text, at: this.now() });
   }
 
   /** Stores one HLS file from the worker; a new playlist prunes the segments it no longer lists. */
   async putHls(job: JobRow, name: string, body: Readable, maxBytes: number): Promise<void> {
     const channel = await this.channelOfJob(job);
-    const dir = this.dirOf(channel.id);
-    await fs.mkdir(dir, { recursive: true });
-    if (name !== LIVE_PLAYLIST) return receive(body, dir, name, maxBytes);
+    if (name !== LIVE_PLAYLIST) return receive(this.storage, this.hlsKey(channel.id, name), body, maxBytes);
     // Players get the served playlist, continued across the worker's runs (see hls-playlist.ts), not the upload.
     const uploaded = await readText(body, maxBytes);
-    const served = continuePlaylist(await fs.readFile(path.join(dir, name), 'utf8').catch(() => null), uploaded, { windowSize: LIVE_HLS_LIST_SIZE, targetDuration: LIVE_HLS_SEGMENT_SECONDS });
-    await receive(Readable.from([served]), dir, name, maxBytes);
-    const wasAiring = this.airing.get(channel.id) === job.id;
-    this.airing.set(channel.id, job.id);
+    const served = continuePlaylist(await this.readPlaylist(channel.id), uploaded, { windowSize: LIVE_HLS_LIST_SIZE, targetDuration: LIVE_HLS_SEGMENT_SECONDS });
+    await this.writePlaylist(channel.id, served);
+    const wasAiring = (await this.air.airing(channel.id)) === job.id;
+    await this.air.setAiring(channel.id, job.id);
     if (this.attemptOnAir.get(job.id)?.attempt !== job.attempts) this.attemptOnAir.set(job.id, { attempt: job.attempts, since: this.now() });
     if (!wasAiring) await this.pushStatus(channel);
     const listed = new Set(segmentsOf(served).filter((l) => LIVE_SEGMENT_NAME.test(l)));
     if (listed.size === 0) return;
     const numberOf = (n: string) => Number(/\d+/.exec(n)?.[0] ?? 0);
     const oldest = Math.min(...[...listed].map(numberOf));
-    for (const f of await fs.readdir(dir)) {
+    for await (const o of this.storage.listObjects(this.hlsKey(channel.id, ''))) {
+      const f = o.key.slice(o.key.lastIndexOf('/') + 1);
       // Two segments behind the list's window stay for players still fetching them.
-      if (LIVE_SEGMENT_NAME.test(f) && !listed.has(f) && numberOf(f) < oldest - 2) await fs.rm(path.join(dir, f), { force: true });
+      if (LIVE_SEGMENT_NAME.test(f) && !listed.has(f) && numberOf(f) < oldest - 2) await this.storage.deleteObject(o.key);
     }
   }
 
+  /** HLS files untouched for a day: channels long off air, whose ended playlist and last segments nobody plays. */
+  async sweepHls(now = this.now()): Promise<number> {
+    return this.storage.deleteObjects('live/', now - DAY_MS);
+  }
+
   /** A stored HLS file for GET /live/:slug/:name, if this caller may listen (public, or a member). */
-  async hlsFile(user: UserRow | null, slug: string, name: string): Promise<{ file: string; visibility: ChannelRow['visibility'] }> {
+  async hlsFile(user: UserRow | null, slug: string, name: string): Promise<{ body: Readable; size: number; visibility: ChannelRow['visibility'] }> {
     const channel = await this.channels.findBySlugFor(user?.id ?? null, slug);
     if (!channel) throw notFound('No such channel.');
-    const file = path.join(this.dirOf(channel.id), name);
-    try {
-      await fs.access(file);
-    } catch {
-      throw notFound(name === LIVE_PLAYLIST ? 'The channel is not on air.' : 'That segment is gone (or not made yet).');
+    const visibility = channel.visibility;
+    if (name === LIVE_PLAYLIST) {
+      let held = this.playlists.get(channel.id);
+      if (!held || this.now() - held.at > PLAYLIST_MEMORY_MS) {
+        const text = await this.readPlaylist(channel.id);
+        if (text === null) {
+          this.playlists.delete(channel.id);
+          throw notFound('The channel is not on air.');
+        }
+        this.playlists.set(channel.id, (held = { text, at: this.now() }));
+      }
+      const bytes = Buffer.from(held.text);
+      return { body: Readable.from([bytes]), size: bytes.length, visibility };
     }
-    return { file, visibility: channel.visibility };
+    try {
+      return { ...(await this.storage.getObject(this.hlsKey(channel.id, name))), visibility };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound('That segment is gone (or not made yet).');
+      throw e;
+    }
   }
 
   /**
@@ -523,19 +562,15 @@ export class LiveService {
   private async offAir(job: JobJson, final = true): Promise<void> {
     const channelId = (job.input as { channelId?: string } | null)?.channelId;
     if (final) this.attemptOnAir.delete(job.id);
-    if (!channelId || this.airing.get(channelId) !== job.id) return;
-    if (final) this.airing.delete(channelId);
-    this.health.delete(channelId);
+    if (!channelId || (await this.air.airing(channelId)) !== job.id) return;
+    if (final) await this.air.clearAiring(channelId);
+    await this.air.clearHealth(channelId);
     const channel = await this.channels.findById(channelId);
     if (channel) await this.pushStatus(channel);
     if (!final) return;
-    const file = path.join(this.dirOf(channelId), LIVE_PLAYLIST);
-    try {
-      const text = await fs.readFile(file, 'utf8');
-      if (!text.includes('#EXT-X-ENDLIST')) await fs.writeFile(file, `${text.trimEnd()}\n#EXT-X-ENDLIST\n`);
-    } catch {
-      // No playlist yet: nothing to close.
-    }
+    const text = await this.readPlaylist(channelId);
+    // No playlist yet: nothing to close.
+    if (text !== null && !text.includes('#EXT-X-ENDLIST')) await this.writePlaylist(channelId, `${text.trimEnd()}\n#EXT-X-ENDLIST\n`);
   }
 }
 
@@ -551,19 +586,12 @@ async function readText(body: Readable, maxBytes: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Writes an upload to dir/name through a temporary file: a reader never sees half a file. */
-async function receive(body: Readable, dir: string, name: string, maxBytes: number): Promise<void> {
-  const tmp = path.join(dir, `.${name}.${newId()}`);
-  let bytes = 0;
-  body.on('data', (c: Buffer) => {
-    bytes += c.length;
-    if (bytes > maxBytes) body.destroy(new ApiError(413, 'too_large', `Files here take up to ${maxBytes} bytes.`));
-  });
+/** Stores an upload under `key` (whole or not at all: a reader never sees half a file). */
+async function receive(storage: BlobStorage, key: string, body: Readable, maxBytes: number): Promise<void> {
   try {
-    await pipeline(body, createWriteStream(tmp));
-    await fs.rename(tmp, path.join(dir, name));
+    await storage.putObject(key, body, maxBytes);
   } catch (e) {
-    await fs.rm(tmp, { force: true });
+    if (e instanceof TooLarge) throw new ApiError(413, 'too_large', `Files here take up to ${maxBytes} bytes.`);
     throw e;
   }
 }

@@ -16,5 +16,5 @@ export async function nowPlayingAnswer(user: UserRow | null, slugOrId: string): 
   }
   // nowPlaying refuses unknown and private channels with the same 404 whichever name was used.
   const view = await app.live.nowPlaying(user, channel?.slug ?? slugOrId);
-  return json({ ...view, listeners: channel ? app.listeners.count(channel.id) : 0 }, { headers: { 'Cache-Control': 'no-cache' } });
+  return json({ ...view, listeners: channel ? await app.listeners.count(channel.id) : 0 }, { headers: { 'Cache-Control': 'no-cache' } });
 }

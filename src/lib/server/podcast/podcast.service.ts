@@ -247,7 +247,7 @@ export class PodcastService {
     const channel = await this.channelFor(user, channelId, false);
     const file = (await this.recordings.list(channel.id)).find((f) => f.name === name);
     if (!file) throw notFound('No such recording: it may have passed the channel\'s retention.');
-    return file.file;
+    return this.recordings.localFile(file);
   }
 
   // ---- episodes ----
@@ -273,7 +273,7 @@ export class PodcastService {
       }
       const chapters = await this.chaptersFor(channel.id, input.start, input.end);
       const file = `${id}.m4a`;
-      await cutRecording(cut.slices, path.join(dir, file), { title: input.title, chapters, total: (input.end - input.start) / 1000 });
+      await cutRecording(await this.recordings.localSlices(cut.slices), path.join(dir, file), { title: input.title, chapters, total: (input.end - input.start) / 1000 });
       made = { file, mime: 'audio/mp4', title: input.title, asset_id: null, range_start: input.start, range_end: input.end, chapters: chapters.length ? JSON.stringify({ version: '1.2.0', chapters } satisfies ChaptersFile) : null };
     } else {
       const asset = await this.assets.findById(input.assetId);

@@ -1,16 +1,20 @@
 import type { Server as HttpServer } from 'node:http';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { ClientToServerEvents, ServerToClientEvents, SocketData } from '$lib/events';
 import { projectRoom } from '$lib/events';
 import type { App } from '../app';
-import { sessionEnded } from '../auth/session.service';
 import { originAllowed } from '../http/upgrade';
+import type { RedisConnection } from '../redis/redis-connection';
+import { guardRecovery } from './recovery-guard';
+import { disconnectEndedSessions, joinSessionRooms } from './session-sockets';
 
 export type StudioIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /**
- * socket.io on the shared HTTP server, for events that are not document state (membership now; jobs,
- * chat and progress later). Every connection is authenticated; rooms are joined only after a role check.
+ * socket.io on the shared HTTP server, for events that are not document state (membership, jobs, assets, chat,
+ * now playing). Every connection is authenticated; rooms are joined only after a role check. With Redis, rooms span
+ * every web process (the streams adapter), so an emit to a room reaches its clients wherever they connected.
  */
 export function createSocketServer(http: HttpServer, app: App, origin?: string): StudioIo {
   const { auth, projects, logger } = app;
@@ -20,7 +24,8 @@ export function createSocketServer(http: HttpServer, app: App, origin?: string):
     // engine.io would otherwise end our Yjs upgrades, which authenticate asynchronously, after 1 s.
     destroyUpgrade: false,
     maxHttpBufferSize: 1e6,
-    allowRequest: (req, cb) => cb(null, originAllowed(req, origin))
+    allowRequest: (req, cb) => cb(null, originAllowed(req, origin)),
+    ...(app.redis && clusterOptions(app, app.redis))
   });
 
   io.use(async (socket, next) => {
@@ -39,7 +44,7 @@ export function createSocketServer(http: HttpServer, app: App, origin?: string):
   });
 
   io.on('connection', (socket) => {
-    socket.join(`user:${socket.data.userId}`);
+    joinSessionRooms(socket, socket.data);
     socket.on('project:join', async (projectId, ack) => {
       if (typeof ack !== 'function') return;
       if (typeof projectId !== 'string') return ack({ ok: false, error: { code: 'bad_request', message: 'project:join takes a project id.' } });
@@ -60,9 +65,7 @@ export function createSocketServer(http: HttpServer, app: App, origin?: string):
     });
   });
 
-  auth.onSessionsEnded((e) => {
-    for (const socket of io.of('/').sockets.values()) if (sessionEnded(e, socket.data.userId, socket.data.sessionId)) socket.disconnect(true);
-  });
+  auth.onSessionsEnded((e) => void disconnectEndedSessions(io.of('/'), e).catch((err) => logger.error({ err }, 'ending sockets of ended sessions failed')));
 
   projects.onEvent((e) => {
     const room = io.to(projectRoom(e.projectId));
@@ -82,4 +85,16 @@ export function createSocketServer(http: HttpServer, app: App, origin?: string):
   });
 
   return io;
+}
+
+/**
+ * Several web processes: rooms and broadcasts through a Redis stream, and connection state recovery (a client back
+ * within two minutes gets what it missed, on any process, since the sessions are kept in Redis too).
+ */
+function clusterOptions(app: App, redis: RedisConnection): Partial<ServerOptions> {
+  return {
+    adapter: guardRecovery(createAdapter(redis.client, { streamName: redis.key('socket.io'), channelPrefix: redis.key('socket.io'), sessionKeyPrefix: redis.key('sio:session:') }), app),
+    // Middlewares run again on recovery: a session revoked while the client was away must not come back.
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false }
+  };
 }

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryRateLimiters, type RateLimiterFactory } from '../redis/rate-limiters';
 import { isId, newId } from '$lib/editor/model/ids';
 import { canEdit } from '$lib/editor/model/role';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
@@ -29,8 +30,8 @@ export interface Requester {
  */
 export class RequestService {
   private readonly listeners = new Set<(e: RequestEvent) => void>();
-  private readonly byIp: RateLimiterMemory;
-  private readonly byRequester: RateLimiterMemory;
+  private readonly byIp: RateLimiterAbstract;
+  private readonly byRequester: RateLimiterAbstract;
 
   constructor(
     private readonly repo: RequestRepository,
@@ -39,10 +40,11 @@ export class RequestService {
     private readonly docs: DocRegistry,
     private readonly hashIp: (ip: string) => string,
     rateSeconds: number,
+    limiters: RateLimiterFactory = memoryRateLimiters,
     private readonly now: () => number = Date.now
   ) {
-    this.byIp = new RateLimiterMemory({ keyPrefix: 'request_ip', points: 1, duration: rateSeconds });
-    this.byRequester = new RateLimiterMemory({ keyPrefix: 'request_who', points: 1, duration: rateSeconds });
+    this.byIp = limiters({ keyPrefix: 'request_ip', points: 1, duration: rateSeconds });
+    this.byRequester = limiters({ keyPrefix: 'request_who', points: 1, duration: rateSeconds });
   }
 
   onEvent(fn: (e: RequestEvent) => void): () => void {

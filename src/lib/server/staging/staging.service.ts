@@ -15,6 +15,7 @@ import type { ProjectService } from '../project/project.service';
 import type { DocRegistry } from '../yjs/doc-registry';
 import type { ProvidersService } from '../ai/providers.service';
 import { kitItemPath, type DesignKitService } from '../design-kit/design-kit.service';
+import { SECONDS_PER_PHOTO } from '../photo/photo-analysis.service';
 
 const workerResult = z.object({
   file: z.object({
@@ -62,7 +63,7 @@ export class StagingService {
     const cutouts = await this.kits.cutoutsFor(projectId, placements.map((p) => p.cutoutId));
     const missing = placements.filter((p) => !cutouts.has(p.cutoutId));
     if (missing.length) throw new ApiError(409, 'cutout_missing', `${missing.length} cut-out(s) on the board are no longer in a design kit of this project: remove them from the board first.`);
-    const { job } = await this.jobs.enqueue(projectId, { type: STAGING_RENDER, input: { method: 'board', photoId, roomAssetId: photo.assetId, placements }, createdBy: user.id, maxAttempts: 2 });
+    const { job } = await this.jobs.enqueue(projectId, { type: STAGING_RENDER, input: { method: 'board', photoId, roomAssetId: photo.assetId, placements }, createdBy: user.id, maxAttempts: 2, contentSeconds: SECONDS_PER_PHOTO });
     return job;
   }
 
@@ -74,7 +75,7 @@ export class StagingService {
     const style = photo.style ? ` Style: ${photo.style}.` : '';
     const notes = photo.notes ? ` Notes: ${photo.notes}` : '';
     const input = { method: 'provider' as const, photoId, roomAssetId: photo.assetId, prompt: prompt || `${DEFAULT_PROMPT}${style}${notes}`, model: server.model };
-    const { job } = await this.jobs.enqueue(projectId, { type: STAGING_RENDER, input, createdBy: user.id, maxAttempts: 2 });
+    const { job } = await this.jobs.enqueue(projectId, { type: STAGING_RENDER, input, createdBy: user.id, maxAttempts: 2, contentSeconds: SECONDS_PER_PHOTO });
     return job;
   }
 

@@ -1,20 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { blobPath, isSha256, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob } from './storage';
+import { pipeline } from 'node:stream/promises';
+import { blobPath, capped, checkObjectKey, isSha256, notStored, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob, type StoredObject } from './storage';
 
 // The interface's old home: callers import from here or from './storage'.
 export { TooLarge, type BlobStorage, type StoredBlob } from './storage';
 
-/** Content-addressed files under DATA_DIR/media/ab/cd/<sha256>: equal content is stored once. */
+/** Content-addressed files under DATA_DIR/media/ab/cd/<sha256> (equal content is stored once); named objects at DATA_DIR/<key>. */
 export class LocalStorage implements BlobStorage {
   readonly kind = 'local';
   readonly root: string;
   readonly tmp: string;
 
-  constructor(dataDir: string) {
+  constructor(private readonly dataDir: string) {
     this.root = path.join(dataDir, 'media');
     this.tmp = path.join(dataDir, 'tmp');
   }
@@ -95,6 +96,76 @@ export class LocalStorage implements BlobStorage {
 
   async delete(sha256: string): Promise<void> {
     await fs.rm(this.pathOf(sha256), { force: true });
+  }
+
+  private objectPath(key: string): string {
+    return path.join(this.dataDir, checkObjectKey(key));
+  }
+
+  async putObject(key: string, source: Readable, maxBytes = Infinity): Promise<{ bytes: number }> {
+    const file = this.objectPath(key);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    // A hidden neighbour renamed over the object: a reader never sees half a file, and listings skip it.
+    const part = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}`);
+    const cap = capped(maxBytes);
+    try {
+      await pipeline(source, cap.stage, createWriteStream(part));
+      await fs.rename(part, file);
+      return { bytes: cap.bytes() };
+    } catch (e) {
+      await fs.rm(part, { force: true });
+      throw e;
+    }
+  }
+
+  async getObject(key: string, range?: { start: number; end: number }): Promise<{ body: Readable; size: number }> {
+    const file = this.objectPath(key);
+    const handle = await fs.open(file).catch(() => {
+      throw notStored(key);
+    });
+    const { size } = await handle.stat();
+    return { body: handle.createReadStream(range), size };
+  }
+
+  async deleteObject(key: string): Promise<void> {
+    await fs.rm(this.objectPath(key), { force: true });
+  }
+
+  async *listObjects(prefix: string): AsyncIterable<StoredObject> {
+    checkObjectKey(prefix, true);
+    const base = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    const dir = path.join(this.dataDir, base);
+    const names = (await fs.readdir(dir, { recursive: true }).catch(() => [] as string[])).sort();
+    for (const name of names) {
+      const key = base + name.split(path.sep).join('/');
+      if (!key.startsWith(prefix) || key.split('/').some((s) => s.startsWith('.'))) continue;
+      const st = await fs.stat(path.join(dir, name)).catch(() => null);
+      if (st?.isFile()) yield { key, bytes: st.size, modifiedAt: st.mtimeMs };
+    }
+  }
+
+  async deleteObjects(prefix: string, olderThan = Infinity): Promise<number> {
+    let deleted = 0;
+    for await (const o of this.listObjects(prefix)) {
+      if (o.modifiedAt >= olderThan) continue;
+      await this.deleteObject(o.key);
+      deleted++;
+    }
+    return deleted;
+  }
+
+  async objectFile(key: string): Promise<string> {
+    const file = this.objectPath(key);
+    await fs.access(file).catch(() => {
+      throw notStored(key);
+    });
+    return file;
+  }
+
+  async adoptObject(key: string, sha256: string, localCopy: string): Promise<void> {
+    const file = this.objectPath(key);
+    if (localCopy !== file) await fs.rm(localCopy, { force: true });
+    await this.adoptFile(file, sha256);
   }
 
   /** Writable and with free space: the state /health reports. */

@@ -49,28 +49,62 @@ export interface BlobStorage {
   /** A local scratch file path. */
   tempPath(prefix: string): string;
   check(): Promise<StorageCheck>;
+
+  // Named objects (live HLS files, recordings, tus uploads in the bucket): data every web process must see, under a
+  // key such as `live/<channel>/<file>`, kept at DATA_DIR/<key> locally and at `<prefix><key>` in a bucket.
+  /** Stores a stream under `key`, replacing what was there; readers never see half an object, and nothing is left behind if the stream fails or passes `maxBytes`. */
+  putObject(key: string, source: Readable, maxBytes?: number): Promise<{ bytes: number }>;
+  /** The object's bytes (or the inclusive range) and its whole size; rejects with code ENOENT when there is no such object. */
+  getObject(key: string, range?: { start: number; end: number }): Promise<{ body: Readable; size: number }>;
+  deleteObject(key: string): Promise<void>;
+  /** Every object whose key starts with `prefix`, with its size and last change. */
+  listObjects(prefix: string): AsyncIterable<StoredObject>;
+  /** Deletes the objects under `prefix` last changed before `olderThan` (all when absent); answers how many went. */
+  deleteObjects(prefix: string, olderThan?: number): Promise<number>;
+  /** A local file holding the object's bytes, for tools that need a path (ffprobe, ffmpeg); rejects with code ENOENT when there is no such object. */
+  objectFile(key: string): Promise<string>;
+  /** Moves a named object into the content-addressed store as blob `sha256` (`localCopy`, a local file with the same bytes, is removed); the object is gone afterwards. */
+  adoptObject(key: string, sha256: string, localCopy: string): Promise<void>;
+}
+
+export interface StoredObject {
+  key: string;
+  bytes: number;
+  modifiedAt: number;
+}
+
+// Path segments of letters, digits, dot, dash and underscore, none starting with a dot: no `..`, no hidden scratch files.
+const OBJECT_KEY = /^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+
+/** Refuses a key that could leave the store's folder (the local store maps keys to paths). */
+export function checkObjectKey(key: string, prefix = false): string {
+  if (!OBJECT_KEY.test(prefix ? key.replace(/\/$/, '') : key) || key.length > 512) throw new Error(`not an object key: ${JSON.stringify(key)}`);
+  return key;
 }
 
 export class TooLarge extends Error {}
 
+/** A pipeline stage that counts the bytes going through and fails with TooLarge past `maxBytes`; `onChunk` sees each chunk. */
+export function capped(maxBytes: number, onChunk?: (chunk: Buffer) => void) {
+  let bytes = 0;
+  const stage = async function* (chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) throw new TooLarge(`over ${maxBytes} bytes`);
+      onChunk?.(chunk);
+      yield chunk;
+    }
+  };
+  return { stage, bytes: () => bytes };
+}
+
 /** Copies `source` into `file` while hashing; the file is removed if the stream fails or passes `maxBytes`. */
 export async function spoolHashed(source: Readable | NodeJS.ReadableStream, file: string, maxBytes = Infinity): Promise<StoredBlob & { file: string }> {
   const hash = createHash('sha256');
-  let bytes = 0;
+  const cap = capped(maxBytes, (chunk) => hash.update(chunk));
   try {
-    await pipeline(
-      source as Readable,
-      async function* (chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          bytes += chunk.length;
-          if (bytes > maxBytes) throw new TooLarge(`over ${maxBytes} bytes`);
-          hash.update(chunk);
-          yield chunk;
-        }
-      },
-      createWriteStream(file)
-    );
-    return { sha256: hash.digest('hex'), bytes, file };
+    await pipeline(source as Readable, cap.stage, createWriteStream(file));
+    return { sha256: hash.digest('hex'), bytes: cap.bytes(), file };
   } catch (e) {
     await fs.rm(file, { force: true });
     throw e;
@@ -78,8 +112,8 @@ export async function spoolHashed(source: Readable | NodeJS.ReadableStream, file
 }
 
 /** An error callers recognise as "not stored" (the code fs uses). */
-export function notStored(sha256: string): NodeJS.ErrnoException {
-  return Object.assign(new Error(`blob ${sha256} is not stored`), { code: 'ENOENT' });
+export function notStored(what: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${isSha256(what) ? 'blob' : 'object'} ${what} is not stored`), { code: 'ENOENT' });
 }
 
 /** Makes the scratch folder and empties it of what a crash left; a day's margin spares another process's files. */

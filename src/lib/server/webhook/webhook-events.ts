@@ -4,14 +4,17 @@ import type { ChannelService } from '../channel/channel.service';
 import type { GeneratorService } from '../generator/generator.service';
 import type { JobService } from '../job/job.service';
 import type { LiveService } from '../live/live.service';
+import type { LeaseLock } from '../redis/redis-lock';
 import type { TakeoverService } from '../takeover/takeover.service';
 import type { WebhookService } from './webhook.service';
 
 /** How long a crashed live job has to be back on air before its channel.offline goes out (the issue's bound is 5 s). */
 const RESUME_GRACE_MS = 10_000;
+/** How long the outcome of one crash of a live job is kept (the job may wait for a worker that long and more). */
+const BLIP_KEPT_MS = 7 * 24 * 3600_000;
 
 /** Turns live output events into webhooks: an item marked played is song.changed, the live job's start and end are channel.online/offline. */
-export function attachWebhookEvents(webhooks: WebhookService, live: LiveService, jobs: JobService, channels: ChannelService): void {
+export function attachWebhookEvents(webhooks: WebhookService, live: LiveService, jobs: JobService, channels: ChannelService, locks: LeaseLock): void {
   live.onEvent((e) => {
     if (e.type !== 'now-playing' || !e.view.now) return;
     const now = e.view.now;
@@ -24,27 +27,29 @@ export function attachWebhookEvents(webhooks: WebhookService, live: LiveService,
     });
   });
   // A crashed live job running again within RESUME_GRACE_MS is a blip players ride out: no offline/online pair for it.
-  const resuming = new Map<string, NodeJS.Timeout>();
-  const offline = new Set<string>();
+  // Each crash is decided once, by whichever web process comes first: the one whose grace ran out (offline), the one
+  // that hands the job out again (a blip) or the one that cancels it while it waits. The crash is named by the job's
+  // run_after, which its release sets and its next claim keeps.
+  const decide = async (job: { id: string; runAfter: number }) => (await locks.acquire(`live-crash:${job.id}:${job.runAfter}`, BLIP_KEPT_MS)) !== null;
   jobs.onEvent(({ job, change }) => {
     if (job.type !== CHANNEL_LIVE || change === 'queued' || change === 'progress') return;
     const channelId = (job.input as { channelId?: string } | null)?.channelId;
     if (!channelId) return;
-    const send = (event: 'channel.online' | 'channel.offline', reason: string) => {
-      if (event === 'channel.offline') offline.add(job.id);
-      else offline.delete(job.id);
+    const send = (event: 'channel.online' | 'channel.offline', reason: string) =>
       void channels.findById(channelId).then((channel) => channel && webhooks.dispatch(event, channel, { jobId: job.id, reason }));
-    };
-    const held = resuming.get(job.id);
-    clearTimeout(held);
-    resuming.delete(job.id);
+    // Decided here first: this process's view of the crash wins; decided already: the other's did.
+    const unlessDecided = (then: () => void, otherwise: () => void) => void decide(job).then((first) => (first ? then() : otherwise()), () => otherwise());
     if (change === 'started') {
-      if (!held) send('channel.online', change);
+      if (job.attempts <= 1) send('channel.online', change);
+      // Back on air: within the grace (first here) a blip, else after the offline that went out.
+      else unlessDecided(() => undefined, () => send('channel.online', change));
     } else if (change === 'retrying') {
-      if (!offline.has(job.id)) resuming.set(job.id, setTimeout(() => (resuming.delete(job.id), send('channel.offline', change)), RESUME_GRACE_MS).unref());
-    } else if (change === 'succeeded' || change === 'failed' || change === 'canceled') {
-      if (!offline.has(job.id)) send('channel.offline', change);
-      offline.delete(job.id);
+      setTimeout(() => unlessDecided(() => send('channel.offline', change), () => undefined), RESUME_GRACE_MS).unref();
+    } else if (change === 'succeeded' || change === 'failed' || (change === 'canceled' && job.worker)) {
+      send('channel.offline', change);
+    } else if (change === 'canceled') {
+      // Stopped while it waited for a worker: offline, unless its crash already said so.
+      unlessDecided(() => send('channel.offline', change), () => undefined);
     }
   });
 }

@@ -6,7 +6,10 @@ export const DELIVERY_LOG_SIZE = 50;
 
 /** All SQL about webhooks and their deliveries. */
 export class WebhookRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: 'sqlite' | 'postgres'
+  ) {}
 
   async create(row: WebhookRow): Promise<void> {
     await this.db.insertInto('webhooks').values(row).execute();
@@ -94,21 +97,38 @@ export class WebhookRepository {
       .execute();
   }
 
-  /** Pending deliveries due by `now`, oldest first, with their webhook. */
-  due(now: number, limit: number) {
+  /**
+   * Takes up to `limit` pending deliveries due by `now`, oldest first, with their webhook, in one conditional UPDATE:
+   * each taken one is not due again until `until`, so another web process's loop skips it (and a process that dies
+   * while sending leaves it to be tried again then). PostgreSQL skips rows another claim has locked; SQLite runs the
+   * statement alone.
+   */
+  async claimDue(now: number, until: number, limit: number) {
+    const ids = await this.db
+      .updateTable('webhook_deliveries')
+      .set({ next_attempt_at: until })
+      .where('id', 'in', (eb) => {
+        const pick = eb.selectFrom('webhook_deliveries').select('id').where('status', '=', 'pending').where('next_attempt_at', '<=', now).orderBy('next_attempt_at', 'asc').limit(limit);
+        return this.dialect === 'postgres' ? pick.forUpdate().skipLocked() : pick;
+      })
+      .where('status', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .returning('id')
+      .execute();
+    if (ids.length === 0) return [];
     return this.db
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
       .selectAll('d')
       .select(['w.url', 'w.secret', 'w.job_id'])
-      .where('d.status', '=', 'pending')
-      .where('d.next_attempt_at', '<=', now)
-      .orderBy('d.next_attempt_at', 'asc')
-      .limit(limit)
+      .where('d.id', 'in', ids.map((r) => r.id))
+      .orderBy('d.created_at', 'asc')
       .execute();
   }
 
-  async updateDelivery(id: string, patch: Updateable<WebhookDeliveryTable>): Promise<void> {
-    await this.db.updateTable('webhook_deliveries').set(patch).where('id', '=', id).execute();
+  /** Records an attempt's outcome if this claim (`claimedUntil`) still holds the delivery; false when it lost it. */
+  async updateDelivery(id: string, claimedUntil: number, patch: Updateable<WebhookDeliveryTable>): Promise<boolean> {
+    const r = await this.db.updateTable('webhook_deliveries').set(patch).where('id', '=', id).where('status', '=', 'pending').where('next_attempt_at', '=', claimedUntil).executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 }

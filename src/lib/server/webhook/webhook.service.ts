@@ -32,8 +32,8 @@ export function signPayload(secret: string, timestamp: number, body: string): st
 type DueDelivery = WebhookDeliveryRow & { url: string; secret: string; job_id: string | null };
 
 /**
- * Webhooks: owners manage a project's endpoints; events become rows of webhook_deliveries that an in-process loop
- * POSTs, signed, retrying network errors, 5xx and 429 with exponential backoff. A table rather than the job queue:
+ * Webhooks: owners manage a project's endpoints; events become rows of webhook_deliveries that a loop in each web
+ * process claims (one claim per delivery across processes) and POSTs, signed, retrying network errors, 5xx and 429 with exponential backoff. A table rather than the job queue:
  * jobs run on workers, which may be absent, while a delivery is one HTTP call the web process can make itself.
  */
 export class WebhookService {
@@ -234,7 +234,9 @@ export class WebhookService {
       try {
         do {
           this.again = false;
-          const due = await this.repo.due(this.now(), 20);
+          const now = this.now();
+          // Taken for the longest an attempt can last: web processes sharing the database each send a delivery once.
+          const due = await this.repo.claimDue(now, now + this.claimMs, 20);
           await Promise.all(due.map((d) => this.attempt(d)));
           if (due.length === 20) this.again = true;
         } while (this.again);
@@ -278,13 +280,20 @@ export class WebhookService {
     }
     if (attempts >= this.options.maxAttempts) return this.finish(d, attempts, 'failed', code, `${error} (gave up after ${attempts} attempts)`);
     const wait = Math.min(6 * 3600_000, this.options.backoffBaseMs * 2 ** (attempts - 1));
-    await this.repo.updateDelivery(d.id, { attempts, response_code: code, error, next_attempt_at: this.now() + wait, updated_at: this.now() });
-    this.report({ outcome: 'retrying', callback: d.job_id !== null });
+    if (await this.repo.updateDelivery(d.id, d.next_attempt_at!, { attempts, response_code: code, error, next_attempt_at: this.now() + wait, updated_at: this.now() })) {
+      this.report({ outcome: 'retrying', callback: d.job_id !== null });
+    }
   }
 
   private async finish(d: DueDelivery, attempts: number, status: 'delivered' | 'failed', code: number | null, error: string | null): Promise<void> {
-    await this.repo.updateDelivery(d.id, { attempts, status, response_code: code, error, next_attempt_at: null, updated_at: this.now() });
-    this.report({ outcome: status, callback: d.job_id !== null });
+    if (await this.repo.updateDelivery(d.id, d.next_attempt_at!, { attempts, status, response_code: code, error, next_attempt_at: null, updated_at: this.now() })) {
+      this.report({ outcome: status, callback: d.job_id !== null });
+    }
+  }
+
+  /** How long a claimed delivery is ours: its target check and its request, with room to spare. */
+  private get claimMs(): number {
+    return 2 * this.options.timeoutMs + 10_000;
   }
 
   private report(o: DeliveryOutcome): void {

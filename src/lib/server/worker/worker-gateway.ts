@@ -47,9 +47,15 @@ const failSchema = z.object({ jobId: jobIdSchema, error: z.string().max(20_000),
 
 const badEvent = (message: string) => ({ ok: false as const, error: { code: 'bad_request', message } });
 
+/** The room of one worker's socket on /workers: an emit to it reaches the worker whichever web process it is on. */
+export const workerRoom = (workerId: string) => `worker:${workerId}`;
+
 /**
  * The `/workers` socket.io namespace: authenticates workers, hands them jobs while they have free slots,
  * and turns their progress, heartbeats and results into job-service calls. Workers never touch the database.
+ * With several web processes a worker may be on any of them: leases are by worker id in the database, what a worker
+ * runs is read from there when it connects, and messages to one worker go to its room (across processes with the
+ * socket.io Redis adapter).
  */
 export class WorkerGateway {
   private readonly workers = new Map<string, ConnectedWorker>();
@@ -57,8 +63,8 @@ export class WorkerGateway {
   private pumpAgain = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly stopListening: () => void;
-  /** Workers whose socket closed, by id, with their live jobs: released unless the same worker is back in time. */
-  private readonly gone = new Map<string, { timer: NodeJS.Timeout; live: Set<string> }>();
+  /** Workers whose socket closed, by id: their live jobs are released unless the same worker is back in time. */
+  private readonly gone = new Map<string, NodeJS.Timeout>();
 
   constructor(
     private readonly ns: WorkerNamespace,
@@ -84,15 +90,24 @@ export class WorkerGateway {
       }
       if (!identity) return fail('unauthorized', 'Unknown or revoked worker token: create one in settings or with `npm run worker-token`.');
       const h = hello.data;
+      const id = `${identity.tokenId}:${h.instanceId}`;
+      let held: { id: string; type: string }[];
+      try {
+        // Back after a blip, here or through another web process: what it holds counts against its slots from the start.
+        held = await jobs.adopt(id);
+      } catch (e) {
+        logger.error({ err: e }, 'reading the jobs of a connecting worker failed');
+        return fail('internal', 'Could not read what this worker runs; try again.');
+      }
       socket.data.worker = {
-        id: `${identity.tokenId}:${h.instanceId}`,
+        id,
         name: h.name,
         identity,
         capabilities: [...new Set(h.capabilities)],
         concurrency: h.concurrency,
         version: h.version,
-        running: new Set(),
-        live: new Set(),
+        running: new Set(held.filter((j) => j.type !== CHANNEL_LIVE).map((j) => j.id)),
+        live: new Set(held.filter((j) => j.type === CHANNEL_LIVE).map((j) => j.id)),
         connectedAt: Date.now(),
         socket
       };
@@ -109,15 +124,19 @@ export class WorkerGateway {
 
   private connected(socket: WorkerSocket): void {
     const w = socket.data.worker;
-    const previous = this.workers.get(w.id);
-    const away = this.gone.get(w.id);
-    clearTimeout(away?.timer);
+    clearTimeout(this.gone.get(w.id));
     this.gone.delete(w.id);
-    // Back in time: its live jobs still hold its live slot (a heartbeat cannot tell them from other jobs).
-    for (const id of [...(away?.live ?? []), ...(previous?.live ?? [])]) w.live.add(id);
-    // The same worker process reconnected: its first heartbeat tells which jobs it still runs.
-    if (previous) previous.socket.disconnect(true);
     this.workers.set(w.id, w);
+    // The same worker process reconnected: an older socket of it, on this process or another, is stale.
+    this.ns.in(workerRoom(w.id)).except(socket.id).disconnectSockets(true);
+    void socket.join(workerRoom(w.id));
+    // A cancel sent to the room (from any web process) frees the slot here, where the worker's socket is.
+    socket.onAnyOutgoing((event: string, e: { jobId?: string }) => {
+      if (event !== 'job:cancel' || !e?.jobId) return;
+      w.running.delete(e.jobId);
+      w.live.delete(e.jobId);
+      this.pump();
+    });
     this.logger.info({ worker: w.id, name: w.name, capabilities: w.capabilities, concurrency: w.concurrency }, 'worker connected');
 
     socket.on('job:progress', (e) => {
@@ -130,15 +149,19 @@ export class WorkerGateway {
       if (!p.success) return ack(badEvent('job:heartbeat takes { jobIds: string[] }.'));
       try {
         for (const id of p.data.jobIds) if (!w.live.has(id)) w.running.add(id);
+        const counted = [...w.running, ...w.live];
         const stop = await this.jobs.heartbeat(w.id, p.data.jobIds);
-        for (const id of stop) {
+        // Slots of jobs it no longer holds (canceled, released or finished through another web process) are free again.
+        const held = new Set((await this.jobs.held(w.id)).map((j) => j.id));
+        const freed = [...stop, ...counted.filter((id) => !held.has(id))];
+        for (const id of freed) {
           w.running.delete(id);
           w.live.delete(id);
         }
         // A live job claimed again between this heartbeat's send and its answer runs in the live slot, not here.
         for (const id of w.live) w.running.delete(id);
         ack({ ok: true, stop });
-        if (stop.length) this.pump();
+        if (freed.length) this.pump();
       } catch (err) {
         this.logger.error({ err }, 'heartbeat failed');
         ack({ ok: false, error: { code: 'internal', message: 'Heartbeat failed; keep going and try again.' } });
@@ -162,16 +185,18 @@ export class WorkerGateway {
       // Its leases stay until they expire (a worker back within the lease keeps its jobs), except live ones: a station
       // cannot wait out a lease, so unless this worker is back within the grace its live jobs go to the queue now.
       this.logger.info({ worker: w.id, reason, running: w.running.size }, 'worker disconnected');
-      clearTimeout(this.gone.get(w.id)?.timer);
+      clearTimeout(this.gone.get(w.id));
+      const goneSince = Date.now();
       const timer = setTimeout(() => {
         this.gone.delete(w.id);
         if (this.workers.has(w.id)) return;
+        // Back through another web process, it renewed its leases there: those stay.
         void this.jobs
-          .releaseLeasesOf(w.id, [CHANNEL_LIVE])
+          .releaseLeasesOf(w.id, [CHANNEL_LIVE], goneSince)
           .then((n) => n && this.pump())
           .catch((err) => this.logger.error({ err, worker: w.id }, 'releasing the live leases of a disconnected worker failed'));
       }, this.liveReleaseGraceMs);
-      this.gone.set(w.id, { timer, live: w.live });
+      this.gone.set(w.id, timer);
     });
     this.pump();
   }
@@ -189,13 +214,9 @@ export class WorkerGateway {
     }
   }
 
+  /** Tells the worker to stop the job, on whichever web process it is connected (its slot is freed as it is sent). */
   private stopJob(workerId: string, jobId: string, reason: string): void {
-    const w = this.workers.get(workerId);
-    if (!w) return;
-    w.running.delete(jobId);
-    w.live.delete(jobId);
-    w.socket.emit('job:cancel', { jobId, reason });
-    this.pump();
+    this.ns.to(workerRoom(workerId)).emit('job:cancel', { jobId, reason });
   }
 
   private async tick(): Promise<void> {
@@ -271,7 +292,7 @@ export class WorkerGateway {
 
   close(): void {
     clearInterval(this.timer);
-    for (const g of this.gone.values()) clearTimeout(g.timer);
+    for (const timer of this.gone.values()) clearTimeout(timer);
     this.gone.clear();
     this.stopListening();
     for (const w of this.workers.values()) w.socket.disconnect(true);

@@ -3,7 +3,8 @@ import type { EditOrigin } from '$lib/editor/model/origin';
 import { ProjectDoc } from '$lib/editor/model/project-doc';
 import type { Logger } from '../log';
 import type { DocLogRepository, StoredDoc } from './doc-log.repository';
-import { SharedDoc, type DocPersistenceOptions } from './shared-doc';
+import { SharedDoc, applyStored, type DocPersistenceOptions } from './shared-doc';
+import type { DocFanout } from './doc-fanout';
 
 /** Loaded documents of this process: one load per project at a time, unloaded when the last client leaves. */
 export class DocRegistry {
@@ -13,7 +14,9 @@ export class DocRegistry {
   constructor(
     private readonly log: DocLogRepository,
     private readonly options: DocPersistenceOptions,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    /** Present with several web processes (REDIS_URL): shares each loaded document's updates and presence. */
+    readonly fanout: DocFanout | null = null
   ) {}
 
   get loadedCount(): number {
@@ -28,14 +31,20 @@ export class DocRegistry {
     await this.unloading.get(projectId);
     let p = this.docs.get(projectId);
     if (!p) {
-      const shared = new SharedDoc(projectId, this.log, this.options, this.logger);
-      p = shared.read().then(async (stored) => {
-        await onStored?.(stored).catch(() => {});
-        shared.apply(stored);
-        return shared;
-      });
+      const shared = new SharedDoc(projectId, this.log, this.options, this.logger, this.fanout);
+      // Subscribed before reading: whatever another process publishes later arrives, whatever it published earlier is stored.
+      p = Promise.resolve(this.fanout?.subscribe(projectId, shared))
+        .then(() => shared.read())
+        .then(async (stored) => {
+          await onStored?.(stored).catch(() => {});
+          shared.apply(stored);
+          return shared;
+        });
       this.docs.set(projectId, p);
-      p.catch(() => this.docs.delete(projectId));
+      p.catch(() => {
+        this.docs.delete(projectId);
+        void this.fanout?.unsubscribe(projectId, shared);
+      });
     }
     return p;
   }
@@ -54,10 +63,7 @@ export class DocRegistry {
       return copy;
     }
     const stored = await this.log.load(projectId);
-    Y.transact(copy, () => {
-      if (stored.snapshot) Y.applyUpdate(copy, stored.snapshot);
-      for (const u of stored.updates) Y.applyUpdate(copy, u);
-    });
+    applyStored(copy, stored);
     return copy;
   }
 
@@ -79,6 +85,7 @@ export class DocRegistry {
       .then(async (shared) => {
         await shared.persistAndCompact();
         shared.destroy();
+        await this.fanout?.unsubscribe(projectId, shared);
       })
       .catch((e) => this.logger.error({ err: e, projectId }, 'unloading document failed'))
       .finally(() => this.unloading.delete(projectId));
@@ -90,7 +97,10 @@ export class DocRegistry {
   async discard(projectId: string): Promise<void> {
     const p = this.docs.get(projectId);
     this.docs.delete(projectId);
-    if (p) (await p.catch(() => null))?.destroy(true);
+    const shared = p && (await p.catch(() => null));
+    if (!shared) return;
+    shared.destroy(true);
+    await this.fanout?.unsubscribe(projectId, shared);
   }
 
   async flushAll(): Promise<void> {

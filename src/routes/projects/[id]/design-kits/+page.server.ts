@@ -8,7 +8,7 @@ export const load: PageServerLoad = async ({ locals, params, url }) => {
   const app = await getApp();
   try {
     const [project, kits] = await Promise.all([app.projects.get(user, params.id), app.designKits.list(user, params.id)]);
-    return { project, kits, role: project.role };
+    return { project, kits, role: project.role, refinement: app.designKits.refinement() };
   } catch (e) {
     pageError(e);
   }

@@ -5,8 +5,8 @@ import { apiRoute, readJson, requireUser } from '$lib/server/http/api-route';
 import type { RequestHandler } from './$types';
 
 /**
- * {assetId, points: [[x, y], …] in 0–1 of the photo, feather?}: cuts the outlined object out of a library photo into
- * the kit as a PNG with transparency. The answer's `refinement` says automatic refinement is not available here.
+ * {assetId, points: [[x, y], …] in 0–1 of the photo, feather?, refine?}: cuts the outlined object out of a library photo
+ * into the kit as a PNG with transparency. The answer's `refinement` says whether a segmentation model refined it.
  */
 export const POST: RequestHandler = apiRoute(async ({ params, locals, request }) => {
   const user = requireUser(locals);
