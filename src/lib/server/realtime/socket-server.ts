@@ -87,14 +87,16 @@ export function createSocketServer(http: HttpServer, app: App, origin?: string):
   return io;
 }
 
+const RECOVERY_WINDOW_MS = 2 * 60_000;
+
 /**
  * Several web processes: rooms and broadcasts through a Redis stream, and connection state recovery (a client back
  * within two minutes gets what it missed, on any process, since the sessions are kept in Redis too).
  */
 function clusterOptions(app: App, redis: RedisConnection): Partial<ServerOptions> {
   return {
-    adapter: guardRecovery(createAdapter(redis.client, { streamName: redis.key('socket.io'), channelPrefix: redis.key('socket.io'), sessionKeyPrefix: redis.key('sio:session:') }), app),
+    adapter: guardRecovery(createAdapter(redis.client, { streamName: redis.key('socket.io'), channelPrefix: redis.key('socket.io'), sessionKeyPrefix: redis.key('sio:session:') }), app, redis, RECOVERY_WINDOW_MS),
     // Middlewares run again on recovery: a session revoked while the client was away must not come back.
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false }
+    connectionStateRecovery: { maxDisconnectionDuration: RECOVERY_WINDOW_MS, skipMiddlewares: false }
   };
 }

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { blobPath, capped, checkObjectKey, isSha256, notStored, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob, type StoredObject } from './storage';
+import { blobPath, capped, checkObjectKey, isSha256, notStored, pipeIntoNewFile, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob, type StoredObject } from './storage';
 
 // The interface's old home: callers import from here or from './storage'.
 export { TooLarge, type BlobStorage, type StoredBlob } from './storage';
@@ -108,14 +107,9 @@ export class LocalStorage implements BlobStorage {
     // A hidden neighbour renamed over the object: a reader never sees half a file, and listings skip it.
     const part = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}`);
     const cap = capped(maxBytes);
-    try {
-      await pipeline(source, cap.stage, createWriteStream(part));
-      await fs.rename(part, file);
-      return { bytes: cap.bytes() };
-    } catch (e) {
-      await fs.rm(part, { force: true });
-      throw e;
-    }
+    await pipeIntoNewFile(source, part, cap.stage);
+    await fs.rename(part, file);
+    return { bytes: cap.bytes() };
   }
 
   async getObject(key: string, range?: { start: number; end: number }): Promise<{ body: Readable; size: number }> {

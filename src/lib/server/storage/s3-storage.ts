@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type * as S3 from '@aws-sdk/client-s3';
 import { BlobCache } from './blob-cache';
-import { blobPath, checkObjectKey, isSha256, notStored, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob, type StoredObject } from './storage';
+import { blobPath, checkObjectKey, isSha256, notStored, pipeIntoNewFile, prepareScratch, spoolHashed, type BlobStorage, type StorageCheck, type StoredBlob, type StoredObject } from './storage';
 
 export interface S3Settings {
   /** Empty for AWS itself; the URL of any other S3-compatible service (MinIO, Garage, R2, s3rver…). */
@@ -235,7 +234,7 @@ export class S3Storage implements BlobStorage {
     }
     // Cached under the key and version: a replaced object is a new copy, the old one ages out of the cache.
     const id = createHash('sha256').update(`${Key}\n${etag}`).digest('hex');
-    return this.cache.fetch(id, (file) => this.getObject(key).then(({ body }) => pipeline(body, createWriteStream(file))), false);
+    return this.cache.fetch(id, (file) => this.getObject(key).then(({ body }) => pipeIntoNewFile(body, file)), false);
   }
 
   async adoptObject(key: string, sha256: string, localCopy: string): Promise<void> {

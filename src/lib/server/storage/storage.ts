@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -102,10 +101,24 @@ export function capped(maxBytes: number, onChunk?: (chunk: Buffer) => void) {
 export async function spoolHashed(source: Readable | NodeJS.ReadableStream, file: string, maxBytes = Infinity): Promise<StoredBlob & { file: string }> {
   const hash = createHash('sha256');
   const cap = capped(maxBytes, (chunk) => hash.update(chunk));
+  await pipeIntoNewFile(source as Readable, file, cap.stage);
+  return { sha256: hash.digest('hex'), bytes: cap.bytes(), file };
+}
+
+const passThrough = async function* (chunks: AsyncIterable<Buffer>) {
+  yield* chunks;
+};
+
+/**
+ * Pipes `source` through `stage` into `file`, removing the file on failure. The file is opened before the first byte:
+ * a write stream opened lazily could create it after a quick failure's cleanup had run, leaving it behind.
+ */
+export async function pipeIntoNewFile(source: Readable, file: string, stage: (source: AsyncIterable<Buffer>) => AsyncIterable<Buffer> = passThrough): Promise<void> {
+  const handle = await fs.open(file, 'w');
   try {
-    await pipeline(source as Readable, cap.stage, createWriteStream(file));
-    return { sha256: hash.digest('hex'), bytes: cap.bytes(), file };
+    await pipeline(source, stage, handle.createWriteStream());
   } catch (e) {
+    await handle.close().catch(() => {});
     await fs.rm(file, { force: true });
     throw e;
   }
