@@ -14,8 +14,9 @@ import { LISTING_SIZES, type ListingAspect, type ListingVariant } from '../../sr
 import { detectBeats } from './beats';
 import { endCard, stagedMark, titleCard } from './cards';
 import { ClipCache, settingsHash, type ClipCacheStats, type SharedClipStore } from './clip-cache';
-import { crossfade, drawOverlay, rgbToYuv, Sampler, stillWidth, yuvSize, type Overlay, type Yuv } from './frames';
+import { crossfade, drawOverlay, rgbToYuv, yuvSize, type Overlay, type Yuv } from './frames';
 import { baseCrop, KEN_BURNS_ZOOM, kenBurnsView, planCuts, type CutPlan, type Move } from './plan';
+import { loadSampler, Sampler, stillWidth } from './sampler';
 
 export const LISTING_FPS = 30;
 export const TITLE_SECONDS = 2.5;
@@ -110,7 +111,7 @@ export async function renderListing(o: RenderListingOptions): Promise<RenderedLi
   const report = (f: number, m: string) => o.onProgress?.(Math.min(1, Math.max(0, f)), m);
 
   report(0, 'Reading the photos and finding the beat');
-  const [photos, beats] = await Promise.all([timed('read', () => readPhotos(o)), timed('beats', () => (o.music ? musicBeats(o.music, o.cacheDir, o.signal) : Promise.resolve([])))]);
+  const [photos, beats, kernel] = await Promise.all([timed('read', () => readPhotos(o)), timed('beats', () => (o.music ? musicBeats(o.music, o.cacheDir, o.signal) : Promise.resolve([]))), loadSampler()]);
   const photoSeconds = o.photoSeconds ?? DEFAULT_PHOTO_SECONDS;
   // Every variant has the same cut (the unbranded end card stands where the outro does), so pieces are shared.
   const plan = planCuts([TITLE_SECONDS, ...photos.map(() => photoSeconds), END_SECONDS], beats, LISTING_FPS);
@@ -122,7 +123,7 @@ export async function renderListing(o: RenderListingOptions): Promise<RenderedLi
   const pieces = new Map<string, PieceTask>();
   const variantPieces: { aspect: ListingAspect; branded: boolean; keys: string[] }[] = [];
   for (const aspect of [...new Set(o.variants.map((v) => v.aspect))]) {
-    const shape = new ShapeContext(aspect, photos, plan, o.listing, logo, o.originalsUrl, timings);
+    const shape = new ShapeContext(aspect, photos, plan, o.listing, logo, o.originalsUrl, timings, kernel);
     const { width: W, height: H } = shape;
     const photoKey = (i: number) => {
       const p = photos[i]!;
@@ -272,10 +273,11 @@ class ShapeContext {
     private readonly listing: ListingSnapshot,
     private readonly logo: Buffer | null,
     private readonly originalsUrl: string | null,
-    private readonly timings: RenderTimings
+    private readonly timings: RenderTimings,
+    kernel: WebAssembly.Module
   ) {
     ({ width: this.width, height: this.height } = LISTING_SIZES[aspect]);
-    this.sampler = new Sampler(this.width, this.height);
+    this.sampler = new Sampler(this.width, this.height, kernel);
   }
 
   /** Counts the pieces still to draw each photo item; its still is freed at 0. */

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -110,15 +112,15 @@ const passThrough = async function* (chunks: AsyncIterable<Buffer>) {
 };
 
 /**
- * Pipes `source` through `stage` into `file`, removing the file on failure. The file is opened before the first byte:
- * a write stream opened lazily could create it after a quick failure's cleanup had run, leaving it behind.
+ * Pipes `source` through `stage` into `file`, removing the file on failure. The removal waits for the write stream to
+ * close: it opens the file lazily, and after a quick failure could create it once the removal had run.
  */
 export async function pipeIntoNewFile(source: Readable, file: string, stage: (source: AsyncIterable<Buffer>) => AsyncIterable<Buffer> = passThrough): Promise<void> {
-  const handle = await fs.open(file, 'w');
+  const out = createWriteStream(file);
   try {
-    await pipeline(source, stage, handle.createWriteStream());
+    await pipeline(source, stage, out);
   } catch (e) {
-    await handle.close().catch(() => {});
+    if (!out.closed) await once(out, 'close').catch(() => undefined);
     await fs.rm(file, { force: true });
     throw e;
   }
