@@ -22,7 +22,7 @@ export function loadSampler(): Promise<WebAssembly.Module> {
     const parsed = wabt.parseWat('sampler.wat', SAMPLER_WAT, { simd: true });
     try {
       parsed.validate();
-      return await WebAssembly.compile(parsed.toBinary({}).buffer);
+      return await WebAssembly.compile(new Uint8Array(parsed.toBinary({}).buffer));
     } finally {
       parsed.destroy();
     }
@@ -154,6 +154,10 @@ const SAMPLER_WAT = String.raw`;; The listing video's Ken Burns sampler: bilinea
 (module
   (memory (export "memory") 1)
 
+  ;; (sum + 2^15) >> 16 in each 32-bit lane: the one rounding of the weighted sums.
+  (func $round16 (param $sum v128) (result v128)
+    (i32x4.shr_u (i32x4.add (local.get $sum) (v128.const i32x4 32768 32768 32768 32768)) (i32.const 16)))
+
   ;; Writes plane rows 0..dh-1 of 'dst' (dw bytes a row) from the 'sw'x'sh' plane at 'src'.
   ;; Vertically: output row y sits at source row sy = vy + (y + 0.5)*ky - 0.5, between rows j and j+1 with weight wy;
   ;; bytes q0..q1 of the two rows are blended into 'row' (u16: a*(256-wy) + b*wy).
@@ -216,20 +220,12 @@ const SAMPLER_WAT = String.raw`;; The listing video's Ken Burns sampler: bilinea
             ;; (left*(256-w) + right*w + 2^15) >> 16 in 32-bit lanes, narrowed to bytes.
             (local.set $v
               (i16x8.narrow_i32x4_u
-                (i32x4.shr_u
-                  (i32x4.add
-                    (i32x4.add
-                      (i32x4.extmul_low_i16x8_u (local.get $l) (v128.load offset=96 (local.get $t)))
-                      (i32x4.extmul_low_i16x8_u (local.get $r) (v128.load offset=80 (local.get $t))))
-                    (v128.const i32x4 32768 32768 32768 32768))
-                  (i32.const 16))
-                (i32x4.shr_u
-                  (i32x4.add
-                    (i32x4.add
-                      (i32x4.extmul_high_i16x8_u (local.get $l) (v128.load offset=96 (local.get $t)))
-                      (i32x4.extmul_high_i16x8_u (local.get $r) (v128.load offset=80 (local.get $t))))
-                    (v128.const i32x4 32768 32768 32768 32768))
-                  (i32.const 16))))
+                (call $round16 (i32x4.add
+                  (i32x4.extmul_low_i16x8_u (local.get $l) (v128.load offset=96 (local.get $t)))
+                  (i32x4.extmul_low_i16x8_u (local.get $r) (v128.load offset=80 (local.get $t)))))
+                (call $round16 (i32x4.add
+                  (i32x4.extmul_high_i16x8_u (local.get $l) (v128.load offset=96 (local.get $t)))
+                  (i32x4.extmul_high_i16x8_u (local.get $r) (v128.load offset=80 (local.get $t)))))))
             (v128.store64_lane 0
               (i32.add (local.get $o) (i32.shl (local.get $b) (i32.const 3)))
               (i8x16.narrow_i16x8_u (local.get $v) (local.get $v)))
