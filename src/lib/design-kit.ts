@@ -71,12 +71,16 @@ const assetId = z.string({ error: 'assetId is an asset id' }).regex(/^[a-z2-7]{1
 /** A library image into the kit. */
 export const kitItemFromAsset = z.strictObject({ assetId, role: z.enum(KIT_ITEM_ROLES, { error: 'role is reference or cutout' }) });
 
+/** An outline needs this many points to enclose anything; the page and the API say why in the same words. */
+export const OUTLINE_MIN_POINTS = 3;
+export const OUTLINE_TOO_FEW_POINTS = 'Draw at least three points around the object.';
+
 /** A polygon or lasso a person drew on a photo, in 0–1 of its width and height; the feather in pixels of the photo. */
 export const cutoutRequest = z.strictObject({
   assetId,
   points: z
     .array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]), { error: 'points is a list of [x, y] pairs, 0–1 of the photo' })
-    .min(3, 'Draw at least three points around the object.')
+    .min(OUTLINE_MIN_POINTS, OUTLINE_TOO_FEW_POINTS)
     .max(2000, 'An outline has at most 2000 points.'),
   feather: z.number().min(0).max(50).default(3),
   /** Refine the outline with the server's segmentation model when it has one. */

@@ -1,6 +1,6 @@
 import { apiJson, errorFromBody, messageOf } from '$lib/api-client';
 import type { AssetJson } from '$lib/asset';
-import type { CutoutRefinementJson, DesignKitJson, KitItemRole } from '$lib/design-kit';
+import { OUTLINE_MIN_POINTS, OUTLINE_TOO_FEW_POINTS, type CutoutRefinementJson, type DesignKitJson, type KitItemRole } from '$lib/design-kit';
 
 /** The design kits page: the kits, the library's images to take pictures from, and the outline being drawn. */
 export class DesignKitsState {
@@ -74,11 +74,24 @@ export class DesignKitsState {
     });
   }
 
+  /** The outline's keys (Backspace or Ctrl+Z drops the last point, Escape cancels, Enter cuts out with `cut`); true when handled. */
+  outlineKey(e: KeyboardEvent, cut: () => void): boolean {
+    const o = this.outline;
+    if (!o || e.altKey) return false;
+    const mod = e.ctrlKey || e.metaKey;
+    if (e.key === 'Backspace' || (mod && e.key.toLowerCase() === 'z')) o.points = o.points.slice(0, -1);
+    else if (e.key === 'Escape') this.outline = null;
+    else if (e.key === 'Enter' && !this.busy) cut();
+    else return false;
+    e.preventDefault();
+    return true;
+  }
+
   /** Sends the drawn outline: the server cuts the object out (feathered edge, or refined by its model) into the kit. */
   cutOut(feather: number, refine: boolean) {
     const o = this.outline;
-    if (!o || o.points.length < 3) {
-      this.error = 'Click at least three points around the object.';
+    if (!o || o.points.length < OUTLINE_MIN_POINTS) {
+      this.error = OUTLINE_TOO_FEW_POINTS;
       return Promise.resolve();
     }
     return this.act(async () => {
