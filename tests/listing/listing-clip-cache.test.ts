@@ -93,8 +93,8 @@ describe.each([
     });
     const first = await renderListing(options(path.join(dir, `${_name}-cache-a`), 'a'));
     const pieces = first.cache.sharedPuts;
-    // Title, two photos, end card and the three crossfades between them.
-    expect(pieces).toBe(7);
+    // Title, two photos, end card and the three crossfades between them, and the sound track.
+    expect(pieces).toBe(8);
     expect(first.renderedClips).toBe(2);
     expect(first.cache.sharedErrors).toEqual([]);
     expect(await keys(t.app.storage)).toHaveLength(pieces);
