@@ -95,7 +95,7 @@ const file = writeResult({
   startedAt: new Date(started).toISOString(),
   durationMs: Date.now() - started,
   machine: machine(),
-  setup: `${PHOTOS} generated 4240×2832 JPEGs, a 90 s AAC track at 100 bpm; renderListing (frames composed in JS, x264 veryfast) in this process, one variant (16:9 branded); clip cache in a fresh folder; 2 cores; load average ${loadBefore} before, ${loadAfter} after`,
+  setup: `${PHOTOS} generated 4240×2832 JPEGs, a 90 s AAC track at 100 bpm; renderListing (frames composed by the WebAssembly SIMD sampler, x264 ultrafast with CABAC, B-frames and deblocking) in this process, one variant (16:9 branded); clip cache in a fresh folder; 2 cores; load average ${loadBefore} before, ${loadAfter} after`,
   targets,
   details
 });
