@@ -66,10 +66,9 @@ async function bothList(expected: string[], what: string) {
 
 /** A show's place on a page: "day start–end" of its first piece, or null when not drawn. */
 async function placeOf(page: Page, name: string): Promise<string | null> {
-  const el = block(page, name);
-  if ((await el.count()) === 0) return null;
-  const d = await el.evaluate((e) => (e as HTMLElement).dataset);
-  return `${d.day} ${d.start}–${d.end}`;
+  // One look that does not wait: a show deleted between a count and a read would stall the read.
+  const d = await block(page, name).evaluateAll((els) => (els[0] ? { ...(els[0] as HTMLElement).dataset } : null));
+  return d ? `${d.day} ${d.start}–${d.end}` : null;
 }
 
 async function bothPlace(name: string, expected: string, what: string) {
