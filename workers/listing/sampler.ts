@@ -30,6 +30,11 @@ export function loadSampler(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
+/** A u16 lane of a shuffle mask: the byte indices of a sample's two bytes (out of range, so zero, when negative). */
+function maskPair(lane: number): number {
+  return (lane & 255) | (((lane + 1) & 255) << 8);
+}
+
 /** Bytes of one block's table: base (i32, padded to 16), four i8x16 masks, the weights w and 256 − w (i16x8). */
 const BLOCK_BYTES = 112;
 /** Stills kept in the kernel's memory: two pieces at once, each fading between two photos. */
@@ -50,6 +55,7 @@ export class Sampler {
   private clock = 0;
   private bytes = new Uint8Array(0);
   private words = new Int32Array(0);
+  private halves = new Uint16Array(0);
 
   constructor(
     readonly width: number,
@@ -76,7 +82,7 @@ export class Sampler {
 
   private plane(src: number, sw: number, sh: number, dst: number, dw: number, dh: number, v: View): void {
     const { tab, cols, row } = this.layout!;
-    const words = this.words, bytes = this.bytes;
+    const words = this.words, halves = this.halves;
     const c0 = cols >> 2;
     const kx = v.w / dw;
     for (let x = 0; x < dw; x++) {
@@ -93,18 +99,16 @@ export class Sampler {
       const t = tab + b * BLOCK_BYTES;
       const base = words[c0 + 8 * b]! >> 9;
       words[t >> 2] = base;
-      for (let k = 0; k < 8; k++) {
+      for (let k = 0, h = (t >> 1) + k; k < 8; k++, h++) {
         const c = words[c0 + 8 * b + k]!;
         const d = 2 * ((c >> 9) - base);
         const w = c & 511;
-        for (const [m, lane] of [[16, d], [32, d - 16], [48, d + 2], [64, d - 14]] as const) {
-          bytes[t + m + 2 * k] = lane & 255;
-          bytes[t + m + 2 * k + 1] = (lane + 1) & 255;
-        }
-        bytes[t + 80 + 2 * k] = w & 255;
-        bytes[t + 81 + 2 * k] = w >> 8;
-        bytes[t + 96 + 2 * k] = (256 - w) & 255;
-        bytes[t + 97 + 2 * k] = (256 - w) >> 8;
+        halves[h + 8] = maskPair(d);
+        halves[h + 16] = maskPair(d - 16);
+        halves[h + 24] = maskPair(d + 2);
+        halves[h + 32] = maskPair(d - 14);
+        halves[h + 40] = w;
+        halves[h + 48] = 256 - w;
       }
     }
     const q0 = words[c0]! >> 9;
@@ -142,6 +146,7 @@ export class Sampler {
     if (memory.buffer.byteLength < needed) memory.grow(Math.ceil((needed - memory.buffer.byteLength) / PAGE));
     this.bytes = new Uint8Array(memory.buffer);
     this.words = new Int32Array(memory.buffer);
+    this.halves = new Uint16Array(memory.buffer);
     this.layout = { sw, sh, tab, cols, row, out, slots };
     this.slots = Array.from({ length: SLOTS }, () => ({ still: null, used: 0 }));
   }
